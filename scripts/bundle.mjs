@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main) and
+// dist/post/index.js (post). Output goes to a fresh temporary directory first, so dist/ is exactly
+// what this script produces from the sources: nothing stale survives.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
+const entries = [
+  { src: 'src/index.ts', out: '.' },
+  { src: 'src/post-index.ts', out: 'post' }
+]
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'bundle-'))
+try {
+  for (const { src, out } of entries) {
+    execFileSync(process.execPath, [ncc, 'build', path.join(root, src), '-o', path.join(tmp, out), '--minify', '--license', 'licenses.txt', '--quiet', '--target', 'es2023'], {
+      cwd: root,
+      stdio: 'inherit'
+    })
+  }
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true })
+  mkdirSync(path.join(root, 'dist'), { recursive: true })
+  for (const name of readdirSync(tmp)) renameSync(path.join(tmp, name), path.join(root, 'dist', name))
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+}
+const size = f => statSync(path.join(root, 'dist', f)).size
+console.log(`dist/index.js ${(size('index.js') / 1024).toFixed(0)} KiB, dist/post/index.js ${(size('post/index.js') / 1024).toFixed(0)} KiB`)

@@ -1,0 +1,42 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import type { Task } from './constants.js'
+
+export interface Buildspec {
+  source: 'bundled' | 'custom'
+  /** As shown to people: buildspecs/<task>.yml, or the path given in the input. */
+  path: string
+  content: string
+  /** The buildspec runs Docker (so the project must be privileged). */
+  usesDocker: boolean
+}
+
+/** Checks that text is a buildspec: YAML with `version` and `phases`. Returns the problem, if any. */
+export function buildspecProblem(text: string): string | undefined {
+  let doc: unknown
+  try {
+    doc = parse(text)
+  } catch (error) {
+    return `it is not valid YAML (${(error as Error).message.split('\n')[0]})`
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'it is not a YAML mapping'
+  const spec = doc as Record<string, unknown>
+  if (spec.version === undefined) return "it has no 'version'"
+  const phases = spec.phases
+  if (phases === null || typeof phases !== 'object' || Array.isArray(phases)) return "it has no 'phases' mapping"
+  return undefined
+}
+
+export function bundledBuildspecPath(actionRoot: string, task: Task): string {
+  return path.join(actionRoot, 'buildspecs', `${task}.yml`)
+}
+
+/** Loads the bundled buildspec for a task, or a custom one; throws a message naming the problem. */
+export function loadBuildspec(file: string, source: Buildspec['source'], label = file): Buildspec {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`no file at ${label}${label === file ? '' : ` (${file})`}`)
+  const content = readFileSync(file, 'utf8')
+  const problem = buildspecProblem(content)
+  if (problem) throw new Error(`${label} is not a buildspec: ${problem}`)
+  return { source, path: label, content, usesDocker: /\bdocker\b/.test(content) }
+}

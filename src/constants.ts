@@ -1,0 +1,61 @@
+/** Names of the action's inputs, outputs and saved state, as declared in action.yml. */
+export const Inputs = {
+  ProjectName: 'project-name',
+  Task: 'task',
+  ImageUri: 'image-uri',
+  Command: 'command',
+  Buildspec: 'buildspec',
+  EnvVars: 'env-vars',
+  SecretEnvVars: 'secret-env-vars',
+  ParameterEnvVars: 'parameter-env-vars',
+  Region: 'region',
+  TimeoutMinutes: 'timeout-minutes',
+  ComputeType: 'compute-type',
+  Wait: 'wait',
+  ShowLogs: 'show-logs',
+  IfRunning: 'if-running',
+  StopOnCancel: 'stop-on-cancel',
+  DryRun: 'dry-run'
+} as const
+
+export const Outputs = {
+  BuildId: 'build-id',
+  BuildNumber: 'build-number',
+  BuildStatus: 'build-status',
+  LogsUrl: 'logs-url'
+} as const
+
+/** State shared with the post step (GITHUB_STATE → STATE_* in the post process). */
+export const State = {
+  BuildId: 'build-id',
+  Region: 'region',
+  StopOnCancel: 'stop-on-cancel',
+  /** Set once the build no longer needs the post step: it ended, was stopped, or was started with wait: false. */
+  Settled: 'settled'
+} as const
+
+export const TASKS = ['migrate', 'seed', 'cleanup'] as const
+export type Task = (typeof TASKS)[number]
+
+export const IF_RUNNING = ['wait', 'fail', 'start'] as const
+export type IfRunning = (typeof IF_RUNNING)[number]
+
+/** Variables the action itself sets in the build; users cannot override them through env-vars. */
+export const RESERVED_VARIABLES = [
+  'TASK',
+  'RUN_MIGRATIONS',
+  'RUN_SEED',
+  'IMAGE_URI',
+  'ECR_REGISTRY',
+  'TASK_COMMAND',
+  'TASK_ARGV',
+  'TASK_ENV_NAMES',
+  'GITHUB_REPOSITORY',
+  'GITHUB_SHA',
+  'GITHUB_REF',
+  'GITHUB_RUN_ID',
+  'GITHUB_RUN_ATTEMPT',
+  'GITHUB_ACTOR'
+] as const
+
+export const USER_AGENT = 'codebuild-vpc-task-action/1'

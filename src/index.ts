@@ -1,0 +1,4 @@
+/** Entry point of the main step. */
+import { run } from './main.js'
+
+void run()

@@ -1,0 +1,92 @@
+/**
+ * Writing the build's log into the workflow log. Build output is untrusted text: it is written between
+ * `::stop-commands::<token>` and `::<token>::` with a fresh unguessable token, so a line such as
+ * `::add-mask::…` or `##[error]…` is shown as text and never taken by the runner as a command.
+ * The action's own commands (groups) are only issued outside those spans.
+ */
+import { randomBytes } from 'node:crypto'
+import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
+import { parseAgentLine } from './agent-log.js'
+
+export type Write = (text: string) => void
+
+/** Phases folded into a collapsible group: the build's own setup, not the task. */
+const GROUPED: Record<string, string> = {
+  SUBMITTED: 'CodeBuild: provisioning',
+  DOWNLOAD_SOURCE: 'CodeBuild: provisioning and source',
+  INSTALL: 'CodeBuild: install phase',
+  PRE_BUILD: 'CodeBuild: pre_build phase'
+}
+
+export function newStopToken(): string {
+  return `cbvta-${randomBytes(16).toString('hex')}`
+}
+
+/** A line of build output as one line of workflow log: no trailing newline, no stray carriage return. */
+export function logLine(message: string | undefined): string {
+  let text = message ?? ''
+  if (text.endsWith('\n')) text = text.slice(0, -1)
+  if (text.endsWith('\r')) text = text.slice(0, -1)
+  return text
+}
+
+export class BuildLogPrinter {
+  private group: string | undefined
+  private started = false
+  lines = 0
+
+  constructor(
+    private readonly write: Write,
+    private readonly options: { groups: boolean; token?: () => string } = { groups: true }
+  ) {}
+
+  /** Prints one page of events, in order, each once; commands are off while build text is written. */
+  print(events: readonly OutputLogEvent[]): void {
+    let chunk: string[] = []
+    const flush = (): void => {
+      if (chunk.length === 0) return
+      const token = (this.options.token ?? newStopToken)()
+      chunk.push(`::${token}::`, '')
+      this.write(`::stop-commands::${token}\n${chunk.join('\n')}`)
+      chunk = []
+    }
+    for (const event of events) {
+      const line = logLine(event.message)
+      if (this.options.groups) {
+        const title = this.groupFor(line)
+        if (title !== this.group) {
+          flush()
+          this.setGroup(title)
+        }
+      }
+      chunk.push(line)
+      this.lines++
+    }
+    flush()
+  }
+
+  /** Closes an open group; call once the build's log is complete. */
+  end(): void {
+    this.setGroup(undefined)
+  }
+
+  private groupFor(line: string): string | undefined {
+    if (!this.started) {
+      this.started = true
+      const first = parseAgentLine(line)
+      return first?.kind === 'enter' ? GROUPED[first.phase] : GROUPED.SUBMITTED
+    }
+    const event = parseAgentLine(line)
+    if (event?.kind !== 'enter') return this.group
+    return GROUPED[event.phase]
+  }
+
+  private setGroup(title: string | undefined): void {
+    if (title === this.group) return
+    let text = ''
+    if (this.group !== undefined) text += '::endgroup::\n'
+    if (title !== undefined) text += `::group::${title}\n`
+    this.group = title
+    if (text) this.write(text)
+  }
+}

@@ -1,0 +1,56 @@
+/** Looking the project up before starting: an unknown project fails; a misconfigured one is warned about. */
+import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild'
+import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
+import { Inputs } from './constants.js'
+import { InputError } from './inputs.js'
+import type { Plan } from './inputs.js'
+import { errorText } from './retry.js'
+
+export class PreflightError extends Error {
+  override name = 'PreflightError'
+}
+
+export interface PreflightResult {
+  project?: Project
+  warnings: string[]
+}
+
+export async function preflight(codebuild: CodeBuildClient, plan: Plan, signal?: AbortSignal): Promise<PreflightResult> {
+  let project: Project | undefined
+  try {
+    const response = await codebuild.send(new BatchGetProjectsCommand({ names: [plan.projectName] }), { abortSignal: signal })
+    project = response.projects?.find(p => p.name === plan.projectName) ?? response.projects?.[0]
+    if (!project) {
+      throw new PreflightError(
+        `CodeBuild project '${plan.projectName}' was not found in region ${plan.region}. Check project-name, region and the account of the credentials.`
+      )
+    }
+  } catch (error) {
+    if (error instanceof PreflightError || signal?.aborted) throw error
+    return {
+      warnings: [`Could not look up project '${plan.projectName}' (${errorText(error)}); starting without the preflight checks. Allow codebuild:BatchGetProjects to get them.`]
+    }
+  }
+  return { project, warnings: checkProject(project, plan) }
+}
+
+/** What will go wrong with this project for this plan, as warnings; throws when the build could not run at all. */
+export function checkProject(project: Project, plan: Plan): string[] {
+  const warnings: string[] = []
+  const name = plan.projectName
+  if (!project.vpcConfig?.vpcId) {
+    warnings.push(
+      `Project '${name}' has no VPC configuration: its builds run outside your VPC and cannot reach a database in private subnets (connections time out). Attach the project to the database's VPC, private subnets and a security group the database admits.`
+    )
+  }
+  if (plan.buildspec.usesDocker && project.environment?.privilegedMode !== true) {
+    warnings.push(
+      `Project '${name}' is not privileged but the buildspec runs Docker: the build will fail with "Cannot connect to the Docker daemon". Set privilegedMode to true in the project's environment.`
+    )
+  }
+  const projectHasImage = project.environment?.environmentVariables?.some(v => v.name === 'IMAGE_URI')
+  if (!plan.image && plan.buildspec.source === 'bundled' && !projectHasImage) {
+    throw new InputError(Inputs.ImageUri, `is empty and project '${name}' has no IMAGE_URI environment variable: pass the image to run, e.g. <registry>/<repository>@sha256:…`)
+  }
+  return warnings
+}

@@ -1,0 +1,139 @@
+/** What happened, for people: the failure's phase and message, and the job summary. */
+import { StatusType } from '@aws-sdk/client-codebuild'
+import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import type { Plan } from './inputs.js'
+import type { BuildLinks } from './links.js'
+
+const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
+
+/** The phase that failed: the first with a status other than SUCCEEDED. */
+export function failedPhase(build: Build): BuildPhase | undefined {
+  return build.phases?.find(p => p.phaseStatus !== undefined && !OK_PHASE_STATUSES.has(p.phaseStatus))
+}
+
+export function phaseContext(phase: BuildPhase | undefined): string {
+  return (phase?.contexts ?? [])
+    .map(c => [c.statusCode, c.message].filter(Boolean).join(': '))
+    .filter(Boolean)
+    .join('; ')
+}
+
+export interface Failure {
+  title: string
+  message: string
+}
+
+/** The error for a build that did not succeed: task, status and failed phase, and CodeBuild's own message. */
+export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build: Build): Failure {
+  const status = build.buildStatus ?? 'UNKNOWN'
+  const phase = failedPhase(build)
+  const where = phase?.phaseType ? ` in phase ${phase.phaseType}` : ''
+  const context = phaseContext(phase)
+  const reason =
+    context ||
+    (status === StatusType.TIMED_OUT
+      ? `the build ran past its timeout of ${build.timeoutInMinutes ?? '?'} minutes`
+      : status === StatusType.STOPPED
+        ? 'the build was stopped'
+        : 'CodeBuild gave no message')
+  return {
+    title: `${plan.task} ${status}${where}`,
+    message: `Build ${build.id ?? ''} of ${plan.projectName} ended ${status}${where}: ${reason}`
+  }
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–'
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m ${s % 60}s`
+  return `${Math.floor(m / 60)}h ${m % 60}m`
+}
+
+export function buildDurationMs(build: Build): number | undefined {
+  if (!build.startTime) return undefined
+  return (build.endTime ?? new Date()).getTime() - build.startTime.getTime()
+}
+
+const STATUS_ICON: Record<string, string> = {
+  SUCCEEDED: '✅',
+  FAILED: '❌',
+  FAULT: '❌',
+  TIMED_OUT: '⏱️',
+  STOPPED: '⏹️',
+  IN_PROGRESS: '⏳'
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}
+
+/** The part of @actions/core's summary used here, so tests can pass a recorder. */
+export interface SummaryWriter {
+  addHeading(text: string, level?: number): SummaryWriter
+  addTable(rows: Array<Array<string | { data: string; header?: boolean }>>): SummaryWriter
+  addRaw(text: string, addEOL?: boolean): SummaryWriter
+  addCodeBlock(code: string, lang?: string): SummaryWriter
+  write(): Promise<unknown>
+}
+
+export interface SummaryData {
+  plan: Plan
+  build?: Build
+  links?: BuildLinks
+  /** For the dry run: the request that would have been sent, already redacted. */
+  request?: StartBuildCommandInput
+  diagnosis?: { title: string; cause: string; fix: string }
+  notes?: string[]
+}
+
+const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
+const header = (...cells: string[]): Array<{ data: string; header: boolean }> => cells.map(data => ({ data, header: true }))
+
+/** Writes the job summary. All text from outside (messages, names) is escaped; nothing secret is in it. */
+export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWriter {
+  const { plan, build, links } = data
+  const status = data.request ? 'DRY RUN' : (build?.buildStatus ?? 'NOT STARTED')
+  summary.addHeading(`${STATUS_ICON[status] ?? '📝'} CodeBuild ${escapeHtml(plan.task)}: ${escapeHtml(status)}`, 3)
+  const rows: Array<[string, string]> = [
+    ['Task', escapeHtml(plan.task)],
+    ['Project', escapeHtml(plan.projectName)],
+    ['Region', escapeHtml(plan.region)],
+    ['Image', plan.image ? `<code>${escapeHtml(plan.image.uri)}</code>` : "the project's IMAGE_URI"]
+  ]
+  if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(plan.command)}</code>`])
+  if (build?.id) rows.push(['Build', `#${build.buildNumber ?? '?'} <code>${escapeHtml(build.id)}</code>`])
+  if (links) rows.push(['Links', `${link('build', links.build)} · ${link('log', links.logs)}`])
+  if (build) {
+    rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${escapeHtml(status)}`])
+    rows.push(['Duration', formatDuration(buildDurationMs(build))])
+  }
+  summary.addTable([header('', ''), ...rows.map(([k, v]) => [`<b>${k}</b>`, v])])
+  const phases = (build?.phases ?? []).filter(p => p.phaseType !== 'COMPLETED')
+  if (phases.length > 0) {
+    summary.addTable([
+      header('Phase', 'Status', 'Duration', 'Context'),
+      ...phases.map(p => [
+        escapeHtml(p.phaseType ?? ''),
+        `${STATUS_ICON[p.phaseStatus ?? ''] ?? ''} ${escapeHtml(p.phaseStatus ?? (p.endTime ? '' : 'IN_PROGRESS'))}`.trim(),
+        p.durationInSeconds !== undefined ? formatDuration(p.durationInSeconds * 1000) : '–',
+        escapeHtml(p.phaseStatus && !OK_PHASE_STATUSES.has(p.phaseStatus) ? phaseContext(p) : '')
+      ])
+    ])
+  }
+  if (data.diagnosis) {
+    summary.addRaw(
+      `<p><b>Likely cause:</b> ${escapeHtml(data.diagnosis.cause)}<br><b>Fix:</b> ${escapeHtml(data.diagnosis.fix)}</p>`,
+      true
+    )
+  }
+  for (const note of data.notes ?? []) summary.addRaw(`<p>${escapeHtml(note)}</p>`, true)
+  if (data.request) {
+    summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
+    summary.addCodeBlock(JSON.stringify(data.request, null, 2), 'json')
+    summary.addRaw(`<p>Buildspec (${escapeHtml(plan.buildspec.source)}): <code>${escapeHtml(plan.buildspec.path)}</code></p>`, true)
+    summary.addCodeBlock(plan.buildspec.content, 'yaml')
+  }
+  return summary
+}

@@ -1,0 +1,95 @@
+/** The StartBuild request, built from the plan: only what the plan says, plus the run's identity. */
+import { createHash } from 'node:crypto'
+import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
+import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import { quoteArgv } from './command.js'
+import type { Plan } from './inputs.js'
+
+/** Who is running: the GitHub run, for the audit trail in CodeBuild and the idempotency token. */
+export interface RunIdentity {
+  repository?: string
+  sha?: string
+  ref?: string
+  runId?: string
+  runAttempt?: string
+  actor?: string
+  job?: string
+  /** GITHUB_ACTION: the step's id, unique within the job. */
+  step?: string
+}
+
+export function runIdentityFromEnv(env: NodeJS.ProcessEnv): RunIdentity {
+  return {
+    repository: env.GITHUB_REPOSITORY,
+    sha: env.GITHUB_SHA,
+    ref: env.GITHUB_REF,
+    runId: env.GITHUB_RUN_ID,
+    runAttempt: env.GITHUB_RUN_ATTEMPT,
+    actor: env.GITHUB_ACTOR,
+    job: env.GITHUB_JOB,
+    step: env.GITHUB_ACTION
+  }
+}
+
+/**
+ * Same run, attempt, job and step → same token, so a StartBuild retried after a lost response
+ * returns the build already started instead of starting a second one. A re-run (new attempt) gets a new one.
+ */
+export function idempotencyToken(plan: Plan, run: RunIdentity): string | undefined {
+  if (!run.runId) return undefined
+  const key = [run.repository, run.runId, run.runAttempt ?? '1', run.job, run.step, plan.projectName, plan.task].join('\n')
+  return createHash('sha256').update(key).digest('hex').slice(0, 40)
+}
+
+const plain = (name: string, value: string): EnvironmentVariable => ({ name, value, type: EnvironmentVariableType.PLAINTEXT })
+
+export function environmentOverrides(plan: Plan, run: RunIdentity): EnvironmentVariable[] {
+  const vars: EnvironmentVariable[] = [
+    plain('TASK', plan.task),
+    plain('RUN_MIGRATIONS', String(plan.task === 'migrate')),
+    plain('RUN_SEED', String(plan.task === 'seed'))
+  ]
+  if (plan.image) vars.push(plain('IMAGE_URI', plan.image.uri), plain('ECR_REGISTRY', plan.image.registry))
+  if (plan.command !== undefined) vars.push(plain('TASK_COMMAND', plan.command))
+  vars.push(plain('TASK_ARGV', quoteArgv(plan.argv)))
+  if (plan.variables.length > 0) vars.push(plain('TASK_ENV_NAMES', plan.variables.map(v => v.name).join(' ')))
+  for (const v of plan.variables) vars.push({ name: v.name, value: v.value, type: v.type })
+  const identity: Array<[string, string | undefined]> = [
+    ['GITHUB_REPOSITORY', run.repository],
+    ['GITHUB_SHA', run.sha],
+    ['GITHUB_REF', run.ref],
+    ['GITHUB_RUN_ID', run.runId],
+    ['GITHUB_RUN_ATTEMPT', run.runAttempt],
+    ['GITHUB_ACTOR', run.actor]
+  ]
+  for (const [name, value] of identity) if (value) vars.push(plain(name, value))
+  return vars
+}
+
+export function buildStartRequest(plan: Plan, run: RunIdentity): StartBuildCommandInput {
+  const request: StartBuildCommandInput = {
+    projectName: plan.projectName,
+    buildspecOverride: plan.buildspec.content,
+    environmentVariablesOverride: environmentOverrides(plan, run)
+  }
+  if (plan.timeoutMinutes !== undefined) request.timeoutInMinutesOverride = plan.timeoutMinutes
+  if (plan.computeType !== undefined) request.computeTypeOverride = plan.computeType
+  const token = idempotencyToken(plan, run)
+  if (token) request.idempotencyToken = token
+  return request
+}
+
+/**
+ * The request as it may be shown: values of secret-looking plaintext variables replaced by ***, and the
+ * buildspec named rather than inlined (it is shown on its own).
+ */
+export function redactRequest(request: StartBuildCommandInput, plan: Plan): StartBuildCommandInput {
+  const secret = new Set(plan.variables.filter(v => v.looksSecret).map(v => v.name))
+  return {
+    ...request,
+    buildspecOverride: `<${plan.buildspec.source} buildspec ${plan.buildspec.path}, ${plan.buildspec.content.split('\n').length} lines>`,
+    environmentVariablesOverride: request.environmentVariablesOverride?.map(v =>
+      v.name && secret.has(v.name) ? { ...v, value: '***' } : v
+    )
+  }
+}

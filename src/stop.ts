@@ -1,0 +1,16 @@
+/** Stopping a build this step started (cancellation, crash, or the post step). */
+import { BatchGetBuildsCommand, StatusType, StopBuildCommand } from '@aws-sdk/client-codebuild'
+import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
+
+/** Sends StopBuild at once; the SDK retries it. Bounded so a cancelled job is not held up. */
+export async function stopBuild(codebuild: CodeBuildClient, id: string, timeoutMs = 6_000): Promise<Build | undefined> {
+  const response = await codebuild.send(new StopBuildCommand({ id }), { abortSignal: AbortSignal.timeout(timeoutMs) })
+  return response.build
+}
+
+/** For the post step: stops the build only if CodeBuild still reports it in progress. */
+export async function stopIfRunning(codebuild: CodeBuildClient, id: string, timeoutMs = 8_000): Promise<{ stopped: boolean; build?: Build }> {
+  const current = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: AbortSignal.timeout(timeoutMs) })).builds?.[0]
+  if (!current || current.buildStatus !== StatusType.IN_PROGRESS) return { stopped: false, build: current }
+  return { stopped: true, build: await stopBuild(codebuild, id, timeoutMs) }
+}
