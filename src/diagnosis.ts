@@ -252,7 +252,7 @@ export class FailureDiagnoser {
    * Undefined when nothing is recognised or the build succeeded. Does not change what was observed.
    */
   diagnose(build?: BuildFacts): Diagnosis | undefined {
-    
+    if (build?.buildStatus === 'SUCCEEDED') return undefined
     let found = this.found
     if (build) {
       found = new Map(this.found)

@@ -174,7 +174,7 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
   const failure = describeFailure(plan, build)
   core.error(failure.message, { title: failure.title })
   const diagnosis = diagnoser.diagnose(build)
-  if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `Likely cause: ${diagnosis.title}` })
+  if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `${plan.task}: known failure (${diagnosis.id})` })
   await writeSummary({ plan, build, links, diagnosis })
   core.setFailed(`${plan.task} ${status ?? 'ended'}: see the errors above and the build's log (${links.logs})`)
 }

@@ -1,0 +1,92 @@
+import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest, runIdentityFromEnv } from '../src/request.js'
+import { parsePlan } from '../src/inputs.js'
+import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+
+const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+const run = runIdentityFromEnv({
+  GITHUB_REPOSITORY: 'acme/app',
+  GITHUB_SHA: 'abc123',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_RUN_ID: '42',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_ACTOR: 'octocat',
+  GITHUB_JOB: 'deploy',
+  GITHUB_ACTION: 'migrate',
+  AWS_SECRET_ACCESS_KEY: 'must-not-leak',
+  HOME: '/home/runner'
+})
+
+describe('buildStartRequest', () => {
+  it('sends the buildspec, the plan’s variables and the run’s identity, nothing else from the environment', () => {
+    const p = plan({ command: `bun run "a b.ts"`, 'env-vars': 'LOG_LEVEL=debug', 'secret-env-vars': 'API_KEY=prod/api:key', 'timeout-minutes': '20', 'compute-type': 'BUILD_GENERAL1_MEDIUM' })
+    const request = buildStartRequest(p, run)
+    expect(request.projectName).toBe('app-migrations')
+    expect(request.buildspecOverride).toBe(p.buildspec.content)
+    expect(request.timeoutInMinutesOverride).toBe(20)
+    expect(request.computeTypeOverride).toBe('BUILD_GENERAL1_MEDIUM')
+    expect(request.idempotencyToken).toMatch(/^[0-9a-f]{40}$/)
+    const env = Object.fromEntries((request.environmentVariablesOverride ?? []).map(v => [v.name, [v.value, v.type]]))
+    expect(env).toEqual({
+      TASK: ['migrate', 'PLAINTEXT'],
+      RUN_MIGRATIONS: ['true', 'PLAINTEXT'],
+      RUN_SEED: ['false', 'PLAINTEXT'],
+      IMAGE_URI: ['123456789012.dkr.ecr.us-east-1.amazonaws.com/app-backend:1.2.3', 'PLAINTEXT'],
+      ECR_REGISTRY: ['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'PLAINTEXT'],
+      TASK_COMMAND: ['bun run "a b.ts"', 'PLAINTEXT'],
+      TASK_ARGV: [`'bun' 'run' 'a b.ts'`, 'PLAINTEXT'],
+      TASK_ENV_NAMES: ['LOG_LEVEL API_KEY', 'PLAINTEXT'],
+      LOG_LEVEL: ['debug', 'PLAINTEXT'],
+      API_KEY: ['prod/api:key', 'SECRETS_MANAGER'],
+      GITHUB_REPOSITORY: ['acme/app', 'PLAINTEXT'],
+      GITHUB_SHA: ['abc123', 'PLAINTEXT'],
+      GITHUB_REF: ['refs/heads/main', 'PLAINTEXT'],
+      GITHUB_RUN_ID: ['42', 'PLAINTEXT'],
+      GITHUB_RUN_ATTEMPT: ['1', 'PLAINTEXT'],
+      GITHUB_ACTOR: ['octocat', 'PLAINTEXT']
+    })
+    expect(JSON.stringify(request)).not.toContain('must-not-leak')
+  })
+
+  it.each([
+    ['migrate', 'true', 'false'],
+    ['seed', 'false', 'true'],
+    ['cleanup', 'false', 'false']
+  ])('sets RUN_MIGRATIONS / RUN_SEED for %s', (task, migrations, seed) => {
+    const env = environmentOverrides(plan({ task }), {})
+    expect(env.find(v => v.name === 'RUN_MIGRATIONS')?.value).toBe(migrations)
+    expect(env.find(v => v.name === 'RUN_SEED')?.value).toBe(seed)
+    expect(env.find(v => v.name === 'TASK_ARGV')?.value).toBe(`'${task}'`)
+  })
+
+  it('leaves IMAGE_URI to the project when no image is given, and omits unset overrides', () => {
+    const request = buildStartRequest(plan({ 'image-uri': '' }), {})
+    const names = request.environmentVariablesOverride?.map(v => v.name)
+    expect(names).not.toContain('IMAGE_URI')
+    expect(names).not.toContain('TASK_ENV_NAMES')
+    expect(request.timeoutInMinutesOverride).toBeUndefined()
+    expect(request.computeTypeOverride).toBeUndefined()
+    expect(request.idempotencyToken).toBeUndefined()
+  })
+})
+
+describe('idempotencyToken', () => {
+  const p = plan()
+  it('is stable for the same run, attempt, job and step', () => {
+    expect(idempotencyToken(p, run)).toBe(idempotencyToken(p, { ...run }))
+  })
+  it.each(['runId', 'runAttempt', 'job', 'step'] as const)('changes with %s', key => {
+    expect(idempotencyToken(p, { ...run, [key]: 'other' })).not.toBe(idempotencyToken(p, run))
+  })
+})
+
+describe('redactRequest', () => {
+  it('masks secret-looking plaintext values and names the buildspec instead of inlining it', () => {
+    const p = plan({ 'env-vars': 'DB_PASSWORD=hunter2\nLOG_LEVEL=debug\nURL=postgres://u:pw@h/db' })
+    const shown = redactRequest(buildStartRequest(p, run), p)
+    const text = JSON.stringify(shown)
+    expect(text).not.toContain('hunter2')
+    expect(text).not.toContain('u:pw@')
+    expect(text).toContain('debug')
+    expect(shown.buildspecOverride).toMatch(/^<bundled buildspec buildspecs\/migrate.yml, \d+ lines>$/)
+  })
+})
