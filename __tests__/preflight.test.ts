@@ -1,0 +1,81 @@
+import { InputError, parsePlan } from '../src/inputs.js'
+import { PreflightError, checkProject, preflight } from '../src/preflight.js'
+import { handleRunningBuilds } from '../src/running.js'
+import { ManualClock } from './fixtures/clock.js'
+import { FakeClient, awsError } from './fixtures/fake-aws.js'
+import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+
+const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+const goodProject = { name: 'app-migrations', vpcConfig: { vpcId: 'vpc-1', subnets: ['s'], securityGroupIds: ['sg'] }, environment: { privilegedMode: true, environmentVariables: [] } }
+
+describe('preflight', () => {
+  it('fails for an unknown project, naming it and the region', async () => {
+    const client = new FakeClient({ BatchGetProjects: () => ({ projects: [], projectsNotFound: ['app-migrations'] }) })
+    await expect(preflight(client.codebuild, plan())).rejects.toThrow(new PreflightError("CodeBuild project 'app-migrations' was not found in region us-east-1. Check project-name, region and the account of the credentials."))
+  })
+  it('passes a well-configured project without warnings', async () => {
+    const client = new FakeClient({ BatchGetProjects: () => ({ projects: [goodProject] }) })
+    expect(await preflight(client.codebuild, plan())).toEqual({ project: goodProject, warnings: [] })
+  })
+  it('warns and goes on when the lookup is denied', async () => {
+    const client = new FakeClient({ BatchGetProjects: () => { throw awsError('AccessDeniedException', 400, 'not authorized') } })
+    const result = await preflight(client.codebuild, plan())
+    expect(result.warnings[0]).toMatch(/Could not look up project 'app-migrations'.*codebuild:BatchGetProjects/)
+  })
+  it('warns about a project outside any VPC and about Docker without privileged mode', () => {
+    const warnings = checkProject({ name: 'app-migrations', environment: { privilegedMode: false } }, plan())
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/no VPC configuration.*private subnets/)
+    expect(warnings[1]).toMatch(/not privileged.*Cannot connect to the Docker daemon.*privilegedMode/)
+  })
+  it('needs an image from the input or the project', () => {
+    expect(() => checkProject(goodProject, plan({ 'image-uri': '' }))).toThrow(InputError)
+    expect(() => checkProject({ ...goodProject, environment: { privilegedMode: true, environmentVariables: [{ name: 'IMAGE_URI', value: 'r.example.com/a:1' }] } }, plan({ 'image-uri': '' }))).not.toThrow()
+  })
+})
+
+describe('handleRunningBuilds', () => {
+  const running = (id: string) => ({ id, buildNumber: 3, buildStatus: 'IN_PROGRESS', startTime: new Date(0), arn: `arn:aws:codebuild:us-east-1:123456789012:build/${id}` })
+  function client(busyPolls: number) {
+    let polls = 0
+    return new FakeClient({
+      ListBuildsForProject: () => ({ ids: ['app-migrations:other', 'app-migrations:old'] }),
+      BatchGetBuilds: () => ({ builds: [polls++ < busyPolls ? running('app-migrations:other') : { id: 'app-migrations:other', buildStatus: 'SUCCEEDED' }, { id: 'app-migrations:old', buildStatus: 'FAILED' }] })
+    })
+  }
+  const options = (c: FakeClient, mode: 'wait' | 'fail' | 'start', notices: string[], clock = new ManualClock(0)) => ({ codebuild: c.codebuild, clock, projectName: 'app-migrations', region: 'us-east-1', mode, notice: (m: string) => notices.push(m) })
+
+  it('returns at once when nothing runs', async () => {
+    const c = client(0)
+    await handleRunningBuilds(options(c, 'fail', []))
+    expect(c.calls[0]?.input).toMatchObject({ projectName: 'app-migrations', sortOrder: 'DESCENDING' })
+  })
+  it('waits for a running build, saying which and for how long', async () => {
+    const notices: string[] = []
+    const clock = new ManualClock(120_000)
+    await handleRunningBuilds(options(client(7), 'wait', notices, clock))
+    expect(clock.sleeps).toEqual(Array(7).fill(10_000))
+    expect(notices.length).toBe(3)
+    expect(notices[0]).toMatch(/Waiting for another build of app-migrations to finish: build #3 app-migrations:other \(in progress for 2m 0s, https:\/\/us-east-1\.console/)
+  })
+  it('fails with the running build’s id and link', async () => {
+    await expect(handleRunningBuilds(options(client(1), 'fail', []))).rejects.toThrow(/Another build of app-migrations is in progress: build #3 app-migrations:other .*codebuild\/123456789012\/projects\/app-migrations\/build\/app-migrations%3Aother.*Not starting \(if-running: fail\)/)
+  })
+  it('starts anyway with a notice', async () => {
+    const notices: string[] = []
+    await handleRunningBuilds(options(client(1), 'start', notices))
+    expect(notices[0]).toMatch(/Starting anyway/)
+  })
+  it('rides out throttling', async () => {
+    let n = 0
+    const c = new FakeClient({
+      ListBuildsForProject: () => {
+        if (n++ < 2) throw awsError('ThrottlingException', 400, 'Rate exceeded')
+        return { ids: [] }
+      }
+    })
+    const clock = new ManualClock(0)
+    await handleRunningBuilds(options(c, 'wait', [], clock))
+    expect(clock.sleeps).toHaveLength(2)
+  })
+})
