@@ -1,3 +1,4 @@
+import type { Project } from '@aws-sdk/client-codebuild'
 import { InputError, parsePlan } from '../src/inputs.js'
 import { PreflightError, checkProject, preflight } from '../src/preflight.js'
 import { handleRunningBuilds } from '../src/running.js'
@@ -6,7 +7,8 @@ import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
-const goodProject = { name: 'app-migrations', vpcConfig: { vpcId: 'vpc-1', subnets: ['s'], securityGroupIds: ['sg'] }, environment: { privilegedMode: true, environmentVariables: [] } }
+const ENV = { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' } as const
+const goodProject: Project = { name: 'app-migrations', vpcConfig: { vpcId: 'vpc-1', subnets: ['s'], securityGroupIds: ['sg'] }, environment: { ...ENV, privilegedMode: true, environmentVariables: [] } }
 
 describe('preflight', () => {
   it('fails for an unknown project, naming it and the region', async () => {
@@ -23,14 +25,14 @@ describe('preflight', () => {
     expect(result.warnings[0]).toMatch(/Could not look up project 'app-migrations'.*codebuild:BatchGetProjects/)
   })
   it('warns about a project outside any VPC and about Docker without privileged mode', () => {
-    const warnings = checkProject({ name: 'app-migrations', environment: { privilegedMode: false } }, plan())
+    const warnings = checkProject({ name: 'app-migrations', environment: { ...ENV, privilegedMode: false } }, plan())
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/no VPC configuration.*private subnets/)
     expect(warnings[1]).toMatch(/not privileged.*Cannot connect to the Docker daemon.*privilegedMode/)
   })
   it('needs an image from the input or the project', () => {
     expect(() => checkProject(goodProject, plan({ 'image-uri': '' }))).toThrow(InputError)
-    expect(() => checkProject({ ...goodProject, environment: { privilegedMode: true, environmentVariables: [{ name: 'IMAGE_URI', value: 'r.example.com/a:1' }] } }, plan({ 'image-uri': '' }))).not.toThrow()
+    expect(() => checkProject({ ...goodProject, environment: { ...ENV, privilegedMode: true, environmentVariables: [{ name: 'IMAGE_URI', value: 'r.example.com/a:1' }] } }, plan({ 'image-uri': '' }))).not.toThrow()
   })
 })
 

@@ -58,7 +58,7 @@ describe('describeFailure', () => {
     ['TIMED_OUT', /ran past its timeout of 60 minutes/],
     ['STOPPED', /was stopped/],
     ['FAULT', /CodeBuild gave no message/]
-  ])('explains %s without a phase context', (status, message) => {
+  ] as const)('explains %s without a phase context', (status, message) => {
     const f = describeFailure(plan, { id: 'x', buildStatus: status, timeoutInMinutes: 60, phases: [] })
     expect(f.title).toBe(`migrate ${status}`)
     expect(f.message).toMatch(message)
