@@ -154,7 +154,7 @@ export class Build {
         const line = tl.lines[i]
         if (!line) continue
         const epoch = this.startEpochMs + line.at
-        const text = line.agent ? agentLine(epoch, this.rng.int(0, 999), line.text) : line.text
+        const text = line.agent ? agentLine(epoch, line.text) : line.text
         const delay = i >= tailFrom && tail ? tail.ingestionDelayMs : this.ingestionDelayMs
         this.events.append(epoch, `${text}\n`, delay, streamEpoch)
       }
@@ -239,13 +239,14 @@ export class Build {
 
     if (this.streamAt !== null) {
       const atEpoch = this.startEpochMs + at
-      const cut = this.events.firstIndexFrom(atEpoch)
+      // never drop an event a client may already have read
+      const cut = Math.max(this.events.firstIndexFrom(atEpoch), this.events.readableCount(nowEpochMs))
       this.events.truncate(cut)
       const agentRan = this.phases.some((p) => p.type === 'DOWNLOAD_SOURCE')
       if (agentRan && stoppedPhase) {
         const streamEpoch = this.startEpochMs + this.streamAt
         for (const text of phaseCompleteLines(stoppedPhase, 'STOPPED')) {
-          this.events.append(atEpoch, `${agentLine(atEpoch, this.rng.int(0, 999), text)}\n`, this.ingestionDelayMs, streamEpoch)
+          this.events.append(atEpoch, `${agentLine(atEpoch, text)}\n`, this.ingestionDelayMs, streamEpoch)
         }
       }
       if (this.events.length === 0 && this.streamAt > at) this.streamAt = null

@@ -101,12 +101,17 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0')
 }
 
-/** `[Container] 2026/11/25 12:00:00.123456 <text>` for an epoch-ms time (UTC), microseconds from `micros`. */
-export function agentLine(epochMs: number, micros: number, text: string): string {
-  const d = new Date(Math.floor(epochMs))
+/**
+ * `[Container] 2026/11/25 12:00:00.123456 <text>` for an epoch-ms time (UTC). The microseconds come from the
+ * fraction of `epochMs`, so lines logged in one millisecond keep increasing times, as the agent's do.
+ */
+export function agentLine(epochMs: number, text: string): string {
+  const ms = Math.floor(epochMs)
+  const micros = Math.min(999, Math.max(0, Math.floor((epochMs - ms) * 1000)))
+  const d = new Date(ms)
   const date = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}`
   const time = `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`
-  const frac = pad(d.getUTCMilliseconds() * 1000 + (micros % 1000), 6)
+  const frac = pad(d.getUTCMilliseconds() * 1000 + micros, 6)
   return `[Container] ${date} ${time}.${frac} ${text}`
 }
 
@@ -192,7 +197,7 @@ export function planCommands(
     if (sc.command instanceof RegExp) return sc.command.source
     return `echo "${phase.toLowerCase()} step ${i + 1}"`
   }
-  if (!buildspecCommands || buildspecCommands.length === 0) {
+  if (!buildspecCommands) {
     return scriptCommands.map((sc, i) => ({ text: textOf(sc, i), spec: sc }))
   }
   const claimed: Array<ScriptCommand | undefined> = buildspecCommands.map(() => undefined)
@@ -202,6 +207,8 @@ export function planCommands(
     if (sc.command instanceof RegExp) {
       const re = plainRegExp(sc.command)
       idx = buildspecCommands.findIndex((c, i) => claimed[i] === undefined && re.test(c))
+      // the buildspec decides what runs: a pattern that matches none of its commands is not run
+      if (idx < 0) continue
     } else if (typeof sc.command === 'string') {
       idx = buildspecCommands.findIndex((c, i) => claimed[i] === undefined && c === sc.command)
     } else {
@@ -321,7 +328,9 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
       failWith(st)
       skipTo = 'FINALIZING'
     } else {
-      const counts = SCRIPT_PHASES.map((p) => [p, bs?.commands[p]?.length ?? 0] as const).filter(([, n]) => n > 0)
+      const countOf = (p: ScriptPhase): number =>
+        bs ? (bs.commands[p]?.length ?? 0) : ({ INSTALL: script.install, PRE_BUILD: script.preBuild, BUILD: script.build, POST_BUILD: script.postBuild }[p]?.length ?? 0)
+      const counts = SCRIPT_PHASES.map((p) => [p, countOf(p)] as const).filter(([, n]) => n > 0)
       at = agent(
         at,
         [
@@ -354,7 +363,7 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
     if (skipTo === p) skipTo = undefined
     const start = t
     let at = agent(start, [`Entering phase ${p}`])
-    const planned = planCommands(p, scriptOf[p] ?? [], bs?.ok ? bs.commands[p] : undefined)
+    const planned = planCommands(p, scriptOf[p] ?? [], bs?.ok ? (bs.commands[p] ?? []) : undefined)
     let failed: { command: string; exitStatus: number } | undefined
     for (const pc of planned) {
       const cmdStart = at

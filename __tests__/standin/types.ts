@@ -80,11 +80,14 @@ export type OutputPiece = string | TimedLine | LineGenerator
 
 export interface ScriptCommand {
   /**
-   * The command as printed in `Running command <command>`. A RegExp selects the first command of the same
-   * buildspec phase that matches it (the buildspec sent in buildspecOverride, else the project's); when none
-   * matches, `fallback` (or the pattern's source) is printed. A string equal to a buildspec command claims that
-   * command. Buildspec commands no script command claims run silently in their place (10 ms each).
-   * Absent: the next unclaimed buildspec command of the phase, else a generic `echo` command.
+   * The command as printed in `Running command <command>`. When the build has a buildspec (buildspecOverride, else
+   * the project's), it decides which commands run:
+   * - a RegExp claims the first unclaimed command of the same buildspec phase that matches it; if none matches,
+   *   this script command is not run at all;
+   * - a string claims an identical buildspec command, else it runs after the buildspec's commands;
+   * - absent, it claims the next unclaimed buildspec command, else it runs after them;
+   * buildspec commands nothing claims run silently (10 ms each) in their place.
+   * Without a buildspec, the script's commands run as written (a RegExp prints `fallback`, or its source).
    */
   command?: string | RegExp
   fallback?: string

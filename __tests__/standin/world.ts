@@ -36,7 +36,8 @@ export interface ProjectState {
   config: ProjectConfig
   arn: string
   createdEpochMs: number
-  nextScript: number
+  /** scripts still to be consumed by StartBuild (a copy of `config.builds`, plus `queueBuilds`) */
+  queue: BuildScriptSource[]
   nextBuildNumber: number
   /** builds in start order (oldest first) */
   builds: Build[]
@@ -85,7 +86,8 @@ function canonical(v: unknown): string {
 export class World {
   readonly options: WorldOptions
   readonly t0EpochMs: number
-  private readonly perf0: number
+  /** performance.now() when the stand-in started */
+  readonly perf0: number
   readonly projects = new Map<string, ProjectState>()
   /** every build, in creation order */
   readonly builds: Build[] = []
@@ -122,7 +124,7 @@ export class World {
       config,
       arn: this.projectArn(config.name),
       createdEpochMs: this.t0EpochMs - 30 * 24 * 3600 * 1000,
-      nextScript: 0,
+      queue: [...(config.builds ?? [])],
       nextBuildNumber: 1,
       builds: [],
       logGroupPreexisting: config.logGroupExists ?? true
@@ -261,13 +263,13 @@ export class World {
   }
 
   private nextScript(state: ProjectState): BuildScriptSource {
-    const scripts = state.config.builds ?? []
-    const s = scripts[state.nextScript]
-    if (s !== undefined) {
-      state.nextScript++
-      return s
-    }
-    return state.config.defaultBuild ?? success()
+    return state.queue.shift() ?? state.config.defaultBuild ?? success()
+  }
+
+  queueBuilds(projectName: string, scripts: readonly BuildScriptSource[]): void {
+    const state = this.projects.get(projectName)
+    if (!state) throw new Error(`stand-in: no project ${projectName}`)
+    state.queue.push(...scripts)
   }
 
   // ------------------------------------------------------------------------------------------------------------
