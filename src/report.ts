@@ -11,11 +11,21 @@ export function failedPhase(build: Build): BuildPhase | undefined {
   return build.phases?.find(p => p.phaseStatus !== undefined && !OK_PHASE_STATUSES.has(p.phaseStatus))
 }
 
+const MAX_CONTEXT = 400
+
+/**
+ * CodeBuild's message for a phase, on one line: a multi-line command quoted in it ("Error while executing
+ * command: (\n…\n). Reason: exit status 1") is folded, and a very long one is cut in the middle.
+ */
 export function phaseContext(phase: BuildPhase | undefined): string {
-  return (phase?.contexts ?? [])
+  const text = (phase?.contexts ?? [])
     .map(c => [c.statusCode, c.message].filter(Boolean).join(': '))
     .filter(Boolean)
     .join('; ')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+  if (text.length <= MAX_CONTEXT) return text
+  return `${text.slice(0, MAX_CONTEXT / 2)} … ${text.slice(-MAX_CONTEXT / 2)}`
 }
 
 export interface Failure {

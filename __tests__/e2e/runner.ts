@@ -154,16 +154,21 @@ export interface WorkflowCommand {
  * Reads stdout as the runner does: `::name props::message` and `##[name]message` lines are commands,
  * except inside a `::stop-commands::TOKEN` … `::TOKEN::` span. Returns the commands and the text lines.
  */
-export function readWorkflowLog(stdout: string): { commands: WorkflowCommand[]; text: string[] } {
+export function readWorkflowLog(stdout: string): { commands: WorkflowCommand[]; text: string[]; guarded: string[] } {
   const commands: WorkflowCommand[] = []
   const text: string[] = []
+  /** Text inside stop-commands spans: the build's log as the action streamed it. */
+  const guarded: string[] = []
   let stopToken: string | undefined
   const lines = stdout.split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
   for (const line of lines) {
     if (stopToken !== undefined) {
       if (line.trim() === `::${stopToken}::`) stopToken = undefined
-      else text.push(line)
+      else {
+        text.push(line)
+        guarded.push(line)
+      }
       continue
     }
     const v2 = /^\s*::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(line)
@@ -177,5 +182,5 @@ export function readWorkflowLog(stdout: string): { commands: WorkflowCommand[]; 
     }
     text.push(line)
   }
-  return { commands, text }
+  return { commands, text, guarded }
 }
