@@ -22,7 +22,7 @@ import { PreflightError, preflight } from './preflight.js'
 import { addSummary, describeFailure } from './report.js'
 import type { SummaryData } from './report.js'
 import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
-import { ProjectBusyError, handleRunningBuilds } from './running.js'
+import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
 import { errorText } from './retry.js'
 import { stopBuild } from './stop.js'
 import { watchBuild } from './watch.js'
@@ -88,6 +88,9 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
     )
   }
   const { codebuild, logs } = deps.clients(plan.region)
+  // The project lookup and the first look for running builds go out together: one round trip, not two.
+  const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, signal)
+  firstLook?.catch(() => undefined)
   const checked = await preflight(codebuild, plan, signal)
   for (const w of checked.warnings) core.warning(w)
   const request = buildStartRequest(plan, runIdentityFromEnv(deps.env))
@@ -110,7 +113,8 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
     region: plan.region,
     mode: plan.ifRunning,
     notice: message => core.info(message),
-    signal
+    signal,
+    first: firstLook
   })
   signal.throwIfAborted()
 

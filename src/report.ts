@@ -79,6 +79,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
+/** For the inside of a code block: @actions/core's addCodeBlock writes its text as is, so `<…>` would be markup. */
+export function escapeCode(text: string): string {
+  return text.replace(/[&<>]/g, c => `&#${c.charCodeAt(0)};`)
+}
+
 /** The part of @actions/core's summary used here, so tests can pass a recorder. */
 export interface SummaryWriter {
   addHeading(text: string, level?: number): SummaryWriter
@@ -119,7 +124,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${escapeHtml(status)}`])
     rows.push(['Duration', formatDuration(buildDurationMs(build))])
   }
-  summary.addTable([header('', ''), ...rows.map(([k, v]) => [`<b>${k}</b>`, v])])
+  summary.addTable(rows.map(([k, v]) => [`<b>${k}</b>`, v]))
   const phases = (build?.phases ?? []).filter(p => p.phaseType !== 'COMPLETED')
   if (phases.length > 0) {
     summary.addTable([
@@ -141,9 +146,9 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
   for (const note of data.notes ?? []) summary.addRaw(`<p>${escapeHtml(note)}</p>`, true)
   if (data.request) {
     summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
-    summary.addCodeBlock(JSON.stringify(data.request, null, 2), 'json')
+    summary.addCodeBlock(escapeCode(JSON.stringify(data.request, null, 2)), 'json')
     summary.addRaw(`<p>Buildspec (${escapeHtml(plan.buildspec.source)}): <code>${escapeHtml(plan.buildspec.path)}</code></p>`, true)
-    summary.addCodeBlock(plan.buildspec.content, 'yaml')
+    summary.addCodeBlock(escapeCode(plan.buildspec.content), 'yaml')
   }
   return summary
 }

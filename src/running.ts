@@ -34,6 +34,8 @@ export interface WaitOptions {
   signal?: AbortSignal
   pollMs?: number
   noticeEveryMs?: number
+  /** The first look, when the caller already started it (in parallel with the preflight). */
+  first?: Promise<Build[]>
 }
 
 function describe(build: Build, region: string, now: number): string {
@@ -47,12 +49,15 @@ export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
   const noticeEveryMs = o.noticeEveryMs ?? 30_000
   const backoff = new Backoff(pollMs, 60_000)
   let lastNotice = -Infinity
+  let first = o.first
   for (;;) {
     let running: Build[]
     try {
-      running = await runningBuilds(o.codebuild, o.projectName, o.signal)
+      running = await (first ?? runningBuilds(o.codebuild, o.projectName, o.signal))
+      first = undefined
       backoff.reset()
     } catch (error) {
+      first = undefined
       if (o.signal?.aborted || !isTransient(error)) throw error
       await o.clock.sleep(backoff.next(), o.signal)
       continue

