@@ -9,7 +9,8 @@ const PREFIX = '[Container] '
 const AGENT = /^\[Container\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? (.*)$/s
 const ENTER = /^(?:Entering phase|Phase is) ([A-Z_]+)\s*$/
 const COMPLETE = /^Phase complete: ([A-Z_]+) State: ([A-Z_]+)/
-const CONTEXT = /^Phase context status code: ?(\S*) Message: ?(.*)$/s
+/** The status code may hold spaces: `Secrets Manager Error`, `Parameter Store Error`. */
+const CONTEXT = /^Phase context status code: ?(.*?) Message: ?(.*)$/s
 
 export function isAgentLine(line: string): boolean {
   return line.startsWith(PREFIX)

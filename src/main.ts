@@ -60,12 +60,13 @@ function defaultDeps(): RunDeps {
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const deps: RunDeps = { ...defaultDeps(), ...overrides }
-  let buildId: string | undefined
+  let started: { id: string; stopOnCancel: boolean } | undefined
   const cancellation = deps.cancellation(name => {
-    core.info(`Received ${name}: the workflow was cancelled or the step timed out.${buildId ? ` Stopping build ${buildId}…` : ''}`)
+    const next = !started ? '' : started.stopOnCancel ? ` Stopping build ${started.id}…` : ` Leaving build ${started.id} running (stop-on-cancel: false).`
+    core.info(`Received ${name}: the workflow was cancelled or the step timed out.${next}`)
   })
   try {
-    await runTask(deps, cancellation.signal, id => (buildId = id))
+    await runTask(deps, cancellation.signal, (id, stopOnCancel) => (started = { id, stopOnCancel }))
   } catch (error) {
     if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError) core.setFailed(error.message)
     else if (cancellation.signal.aborted) core.setFailed(`Cancelled before a build was started.`)
@@ -75,7 +76,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   }
 }
 
-async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: string) => void): Promise<void> {
+async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: string, stopOnCancel: boolean) => void): Promise<void> {
   const plan = parsePlan(deps.read, {
     env: deps.env,
     actionRoot: deps.actionRoot,
@@ -121,7 +122,7 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
   // Not abortable: once sent, the build may exist; a cancellation during the call stops it right after.
   const started = (await codebuild.send(new StartBuildCommand(request))).build as Build
   const id = started.id as string
-  onStarted(id)
+  onStarted(id, plan.stopOnCancel)
   const links = buildLinks(started, plan.region)
   core.saveState(State.BuildId, id)
   core.saveState(State.Region, plan.region)
@@ -161,7 +162,7 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
     build = watched.build
   } catch (error) {
     printer.end()
-    await abandon(plan, codebuild, id, links, signal.aborted ? 'the workflow was cancelled' : `watching it failed: ${errorText(error)}`)
+    await abandon(plan, codebuild, started, links, signal.aborted ? 'the workflow was cancelled' : `watching it failed: ${errorText(error)}`)
     if (signal.aborted) return
     throw error
   }
@@ -184,11 +185,17 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
 }
 
 /** The build must not outlive the step: stop it (unless stop-on-cancel is false) and say so. */
-async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], id: string, links: BuildLinks, why: string): Promise<void> {
+async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], started: Build, links: BuildLinks, why: string): Promise<void> {
+  const id = started.id as string
+  // A started build always gets its summary, with what became of it.
+  const fail = async (message: string, build: Build): Promise<void> => {
+    core.setFailed(message)
+    await writeSummary({ plan, build, links, notes: [message] })
+  }
   if (!plan.stopOnCancel) {
     core.saveState(State.Settled, 'true')
     core.setOutput(Outputs.BuildStatus, StatusType.IN_PROGRESS)
-    core.setFailed(`Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links.build}`)
+    await fail(`Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links.build}`, started)
     return
   }
   try {
@@ -196,9 +203,9 @@ async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], id: strin
     core.saveState(State.Settled, 'true')
     const status = stopped?.buildStatus && stopped.buildStatus !== StatusType.IN_PROGRESS ? stopped.buildStatus : StatusType.STOPPED
     core.setOutput(Outputs.BuildStatus, status)
-    core.setFailed(`Stopped build ${id} because ${why}.`)
+    await fail(`Stopped build ${id} because ${why}.`, { ...(stopped ?? started), buildStatus: status })
   } catch (error) {
-    core.setFailed(`Could not stop build ${id} after ${why}: ${errorText(error)}. Stop it in the console: ${links.build}`)
+    await fail(`Could not stop build ${id} after ${why}: ${errorText(error)}. Stop it in the console: ${links.build}`, started)
   }
 }
 

@@ -28,15 +28,12 @@ export interface Timing {
   slowEmptyPolls: number
   /** Once the build has ended: log polls until its last lines are in. */
   drainPollMs: number
-  /**
-   * After the end, when the build has no phase whose end the log can show: wait at least this long for late
-   * lines, longer if the observed ingestion delay says so...
-   */
+  /** After the end, wait at least this long for late lines unless the log shows its own end... */
   drainGraceMinMs: number
   /**
-   * ...and at most this long, whatever the observed ingestion delay. When the log is to show the end of its last
-   * phase, it is awaited this long: the last lines (the failure's own) may be ingested late, later than the
-   * lines read so far, and the end may be seen in the status before any line was read.
+   * ...and at most this long, whatever the observed ingestion delay. A build that SUCCEEDED or FAILED has an agent
+   * that logged the end of its last phase: that end is awaited this long, since the last lines (the failure's own)
+   * may be ingested later than those read so far, and the status may show the end before any line was read.
    */
   drainGraceMaxMs: number
   /** How long the "about to end" pace lasts after it was triggered. */
@@ -192,9 +189,10 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
       endedAt = clock.now()
       const endMs = build.endTime ? build.endTime.getTime() : endedAt
       const lag = tail?.maxIngestionLagMs ?? 0
+      const endLogged = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
       deadline =
         endedAt +
-        (lastLoggedPhase(build) !== undefined
+        (endLogged && lastLoggedPhase(build) !== undefined
           ? t.drainGraceMaxMs
           : Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + lag + 1_000 - endedAt)))
       nextLog = Math.min(nextLog, clock.now())
@@ -247,7 +245,11 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
       }
       if (clock.now() >= deadline) break
     }
-    if (endedAt === undefined && clock.now() >= nextStatus) await pollStatus()
+    if (endedAt === undefined && clock.now() >= nextStatus) {
+      await pollStatus()
+      // Re-check at the top: a build that just ended with no log to read ends the watch at once.
+      continue
+    }
     if (tail && clock.now() >= nextLog) {
       await pollLogs()
       continue

@@ -139,7 +139,8 @@ export class StandInServer {
       ['throttle', merged.throttle],
       ['internal', merged.internal],
       ['unavailable', merged.unavailable],
-      ['reset', merged.reset]
+      ['reset', merged.reset],
+      ['lost', merged.lost]
     ]
     for (const [kind, fraction] of kinds) {
       edge += fraction ?? 0
@@ -224,11 +225,18 @@ export class StandInServer {
         call.errorType = error.type
         if (error.message !== error.type) call.errorMessage = error.message
       }
+      call.status = status
+      if (kind === 'lost') {
+        // Processed (state changed, answer computed), but the client never gets the answer.
+        call.injected = 'lost'
+        req.socket.destroy()
+        this.record(call)
+        return
+      }
       const out = JSON.stringify(payload ?? {})
       headers['Content-Length'] = String(Buffer.byteLength(out, 'utf8'))
       res.writeHead(status, headers)
       res.end(out)
-      call.status = status
       this.record(call)
     }
 

@@ -223,7 +223,7 @@ export interface ProjectConfig {
 // Faults
 // ---------------------------------------------------------------------------------------------------------------
 
-export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'reset' | 'ok'
+export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'reset' | 'lost' | 'ok'
 
 export interface FaultConfig {
   /** Fraction of calls answered 400 ThrottlingException "Rate exceeded". */
@@ -234,6 +234,11 @@ export interface FaultConfig {
   unavailable?: number
   /** Fraction whose connection is destroyed without an answer. */
   reset?: number
+  /**
+   * Fraction processed as usual (a StartBuild starts its build) whose answer is then lost: the connection is
+   * destroyed instead of sending it. Recorded with the status the answer would have had and `injected: 'lost'`.
+   */
+  lost?: number
   /** Added latency before answering: fixed ms or [min, max] drawn per call. */
   latencyMs?: number | [number, number]
   /**
@@ -263,7 +268,7 @@ export interface RecordedCall {
   operation: string
   /** The parsed JSON body ({} if empty; the raw text under `$raw` if it did not parse). */
   request: Record<string, unknown>
-  /** HTTP status; 0 for a reset connection. */
+  /** HTTP status; 0 for a reset connection; for a lost answer, the status it would have had. */
   status: number
   errorType?: string
   errorMessage?: string
