@@ -16,12 +16,20 @@ interface Timeline {
 }
 
 /** A build simulated on the manual clock: status and stream as CodeBuild and CloudWatch would show them at each moment. */
-function simulate(timeline: Timeline, faults: { statusFault?: (n: number) => Error | undefined; logFault?: (n: number) => Error | undefined } = {}) {
+interface Faults {
+  statusFault?: (n: number) => Error | undefined
+  logFault?: (n: number) => Error | undefined
+  /** HTTP attempts the SDK reports behind the n-th log call (its retries). */
+  logAttempts?: (n: number) => number
+}
+
+function simulate(timeline: Timeline, faults: Faults = {}) {
   const clock = new ManualClock(T0)
   const stream = new FakeStream(() => clock.now())
   timeline.lines.forEach(([at, text], i) => stream.add(text, T0 + at, timeline.delay?.(i) ?? 0))
   let statusCalls = 0
   let logCalls = 0
+  const logTimes: number[] = []
   const build = (): Build => {
     const t = clock.now() - T0
     const ended = t >= timeline.endAt
@@ -50,13 +58,15 @@ function simulate(timeline: Timeline, faults: { statusFault?: (n: number) => Err
       return { builds: [build()] }
     },
     GetLogEvents: input => {
-      const fault = faults.logFault?.(logCalls++)
+      const n = logCalls++
+      logTimes.push(clock.now() - T0)
+      const fault = faults.logFault?.(n)
       if (fault) throw fault
       stream.exists = clock.now() - T0 >= timeline.streamAt
-      return stream.getLogEvents(input)
+      return { ...(stream.getLogEvents(input) as object), $metadata: { attempts: faults.logAttempts?.(n) ?? 1 } }
     }
   })
-  return { clock, client, build }
+  return { clock, client, build, logTimes }
 }
 
 function taskLines(from: number, count: number, every: number): Array<[number, string]> {
@@ -122,6 +132,18 @@ describe('watchBuild', () => {
     const { result, printed } = await watch(sim)
     expect(printed).toEqual(lines.map(([, text]) => text))
     expect(result.build.buildStatus).toBe('FAILED')
+  })
+
+  it('stretches its log pace while the SDK has to retry (throttling), and recovers it after', async () => {
+    const lines = [...taskLines(0, 200, 100), ...ending(20_000)]
+    // Log calls 3 to 5 each needed 3 attempts behind the scenes.
+    const sim = simulate({ streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines }, { logAttempts: n => (n >= 3 && n <= 5 ? 3 : 1) })
+    const { printed } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
+    expect(gaps.slice(0, 3)).toEqual([1_000, 1_000, 1_000])
+    expect(gaps.slice(3, 6)).toEqual([3_000, 3_000, 3_000])
+    expect(gaps[6]).toBe(1_000)
   })
 
   it('watches to the end without logs when reading them is denied', async () => {

@@ -3,7 +3,7 @@
  * scenarios, printing what matters to people watching a migration: log latency (event readable in the
  * stand-in → line on the action's stdout), time from the build's end to the process's exit, API calls per
  * minute, time from process start to StartBuild, peak RSS, bundle size. Numbers are printed, not asserted.
- * `npm run bench -- --quick` runs shorter scenarios.
+ * `npm run bench -- --quick` runs shorter scenarios; `--only <text>` the scenarios whose name contains it.
  */
 import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -132,7 +132,9 @@ const runs: Array<[string, () => Promise<Result>]> = [
   ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 } as Partial<BuildScript>))],
   ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } } as Partial<BuildScript>))]
 ]
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 for (const [name, fn] of runs) {
+  if (only !== undefined && !name.includes(only)) continue
   process.stderr.write(`bench: ${name}…\n`)
   results.push(await fn())
 }

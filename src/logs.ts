@@ -13,6 +13,8 @@ const MAX_EMPTY_PAGES = 5
 export interface DrainResult {
   events: number
   calls: number
+  /** HTTP attempts behind those calls, the SDK's retries included (`$metadata.attempts`): more than `calls` means throttling or faults. */
+  attempts: number
   /** The stream does not exist yet (normal while the build starts). */
   notFound: boolean
 }
@@ -32,7 +34,7 @@ export class LogTail {
 
   /** Reads everything readable now, following full pages without pause. */
   async drain(signal?: AbortSignal): Promise<DrainResult> {
-    const result: DrainResult = { events: 0, calls: 0, notFound: false }
+    const result: DrainResult = { events: 0, calls: 0, attempts: 0, notFound: false }
     let emptyPages = 0
     for (;;) {
       const sent = this.token
@@ -43,7 +45,9 @@ export class LogTail {
           new GetLogEventsCommand({ logGroupName: this.group, logStreamName: this.stream, startFromHead: true, nextToken: sent }),
           { abortSignal: signal }
         )
+        result.attempts += page.$metadata?.attempts ?? 1
       } catch (error) {
+        result.attempts += (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1
         if (error instanceof ResourceNotFoundException) {
           result.notFound = true
           return result

@@ -9,6 +9,7 @@ import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloud
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
 import type { Clock } from './clock.js'
 import { LogTail } from './logs.js'
+import type { DrainResult } from './logs.js'
 import { Backoff, errorText, isTransient } from './retry.js'
 
 export interface Timing {
@@ -208,8 +209,9 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
   const pollLogs = async (): Promise<void> => {
     const now = clock.now()
     const activeTail = tail as LogTail
+    let drained: DrainResult
     try {
-      const drained = await activeTail.drain(signal)
+      drained = await activeTail.drain(signal)
       result.logCalls += drained.calls
       result.logEvents += drained.events
       logBackoff.reset()
@@ -228,10 +230,15 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
       nextLog = Infinity
       return
     }
-    if (endedAt !== undefined) nextLog = now + t.drainPollMs
-    else if (now < endingUntil || emptyPolls <= t.fastEmptyPolls) nextLog = now + t.logFastMs
-    else if (emptyPolls <= t.slowEmptyPolls) nextLog = now + t.logSlowMs
-    else nextLog = now + t.logIdleMs
+    let interval: number
+    if (endedAt !== undefined) interval = t.drainPollMs
+    else if (now < endingUntil || emptyPolls <= t.fastEmptyPolls) interval = t.logFastMs
+    else if (emptyPolls <= t.slowEmptyPolls) interval = t.logSlowMs
+    else interval = t.logIdleMs
+    // The SDK retried (throttled: the account's GetLogEvents quota is shared): stretch the pause in proportion, so
+    // the action's own rate of HTTP calls stays the same; the next clean poll restores the pace.
+    if (drained.attempts > drained.calls && endedAt === undefined) interval = Math.min(t.logIdleMs, (interval * drained.attempts) / drained.calls)
+    nextLog = now + interval
     if (endedAt === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
   }
 
