@@ -39,9 +39,9 @@ describe('BuildLogPrinter', () => {
     const out = text()
     expect(out.match(/::group::[^\n]*/g)).toEqual([
       '::group::CodeBuild: provisioning',
-      '::group::CodeBuild: provisioning and source',
-      '::group::CodeBuild: install phase',
-      '::group::CodeBuild: pre_build phase'
+      '::group::CodeBuild: DOWNLOAD_SOURCE phase',
+      '::group::CodeBuild: INSTALL phase',
+      '::group::CodeBuild: PRE_BUILD phase'
     ])
     const build = out.indexOf('Entering phase BUILD')
     expect(out.lastIndexOf('::endgroup::')).toBeLessThan(build)

@@ -13,9 +13,9 @@ export type Write = (text: string) => void
 /** Phases folded into a collapsible group: the build's own setup, not the task. */
 const GROUPED: Record<string, string> = {
   SUBMITTED: 'CodeBuild: provisioning',
-  DOWNLOAD_SOURCE: 'CodeBuild: provisioning and source',
-  INSTALL: 'CodeBuild: install phase',
-  PRE_BUILD: 'CodeBuild: pre_build phase'
+  DOWNLOAD_SOURCE: 'CodeBuild: DOWNLOAD_SOURCE phase',
+  INSTALL: 'CodeBuild: INSTALL phase',
+  PRE_BUILD: 'CodeBuild: PRE_BUILD phase'
 }
 
 export function newStopToken(): string {

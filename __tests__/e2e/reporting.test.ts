@@ -482,7 +482,7 @@ describe('groups', () => {
     expect(lines.map(l => l.text)).toEqual(log.guarded)
     expect(groups).toEqual(log.commands.filter(c => c.command === 'group').map(c => c.message))
     expect(log.commands.filter(c => c.command === 'endgroup')).toHaveLength(groups.length)
-    expect(groups).toEqual(['CodeBuild: provisioning', 'CodeBuild: provisioning and source', 'CodeBuild: install phase', 'CodeBuild: pre_build phase'])
+    expect(groups).toEqual(['CodeBuild: provisioning', 'CodeBuild: DOWNLOAD_SOURCE phase', 'CodeBuild: INSTALL phase', 'CodeBuild: PRE_BUILD phase'])
 
     const groupOf = (text: string): string | undefined => {
       const found = lines.filter(l => l.text === text || l.text.endsWith(` ${text}`))
@@ -490,12 +490,12 @@ describe('groups', () => {
       return found[0]?.group
     }
     expect(groupOf('Waiting for agent ping')).toBe('CodeBuild: provisioning')
-    expect(groupOf('Phase is DOWNLOAD_SOURCE')).toBe('CodeBuild: provisioning and source')
-    expect(groupOf('Entering phase INSTALL')).toBe('CodeBuild: install phase')
-    expect(groupOf('Entering phase PRE_BUILD')).toBe('CodeBuild: pre_build phase')
-    expect(groupOf('Running command docker pull "$IMAGE_URI"')).toBe('CodeBuild: pre_build phase')
+    expect(groupOf('Phase is DOWNLOAD_SOURCE')).toBe('CodeBuild: DOWNLOAD_SOURCE phase')
+    expect(groupOf('Entering phase INSTALL')).toBe('CodeBuild: INSTALL phase')
+    expect(groupOf('Entering phase PRE_BUILD')).toBe('CodeBuild: PRE_BUILD phase')
+    expect(groupOf('Running command docker pull "$IMAGE_URI"')).toBe('CodeBuild: PRE_BUILD phase')
     for (const line of [...PULL_LINES, 'Login Succeeded', 'Phase complete: PRE_BUILD State: SUCCEEDED']) {
-      expect(groupOf(line)).toBe('CodeBuild: pre_build phase')
+      expect(groupOf(line)).toBe('CodeBuild: PRE_BUILD phase')
     }
     expect(groupOf('Entering phase BUILD')).toBeUndefined()
     for (const line of taskLineTexts(20)) expect(groupOf(line)).toBeUndefined()
