@@ -1,5 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { addSummary, describeFailure, escapeHtml, failedPhase, formatDuration } from '../src/report.js'
+import { LastOutput, addSummary, describeFailure, escapeHtml, failedPhase, formatDuration } from '../src/report.js'
 import type { SummaryWriter } from '../src/report.js'
 import { parsePlan } from '../src/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
@@ -63,6 +63,16 @@ describe('describeFailure', () => {
     expect(f.title).toBe(`migrate ${status}`)
     expect(f.message).toMatch(message)
   })
+  it('adds the task’s last output lines under CodeBuild’s message', () => {
+    const f = describeFailure(plan, failed, ['ERROR: canceling statement due to lock timeout', 'migrate: rolled back'])
+    expect(f.title).toBe('migrate FAILED in phase BUILD')
+    expect(f.message.split('\n')).toEqual([
+      expect.stringContaining('ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR'),
+      'Last lines of the output:',
+      'ERROR: canceling statement due to lock timeout',
+      'migrate: rolled back'
+    ])
+  })
   it('finds the first phase that did not succeed', () => {
     expect(failedPhase(failed)?.phaseType).toBe('BUILD')
     expect(failedPhase({ phases: [{ phaseType: 'BUILD', phaseStatus: 'SUCCEEDED' }] })).toBeUndefined()
@@ -84,6 +94,13 @@ describe('addSummary', () => {
     expect(text).not.toContain('hunter2')
     expect(text).not.toContain('COMPLETED')
   })
+  it('shows the task’s last output lines of a failure as code, escaped', () => {
+    const r = new Recorder()
+    addSummary(r, { plan, build: failed, lastLines: ['ERROR: relation <users> does not exist'] })
+    const text = r.parts.join('\n')
+    expect(text).toContain('Last lines of the output:')
+    expect(text).toContain('ERROR: relation &#60;users&#62; does not exist')
+  })
   it('shows the request and buildspec of a dry run', () => {
     const r = new Recorder()
     addSummary(r, { plan, request: { projectName: 'app-migrations' } })
@@ -91,6 +108,15 @@ describe('addSummary', () => {
     expect(text).toContain('DRY RUN')
     expect(text).toContain('"projectName": "app-migrations"')
     expect(text).toContain('version: 0.2')
+  })
+})
+
+describe('LastOutput', () => {
+  it('keeps the last few lines of the task, not the agent’s, without colour codes, each bounded', () => {
+    const last = new LastOutput(3, 20)
+    for (const m of ['first\n', '[Container] 2026/11/25 12:00:00.1 Running command x\n', '\u001b[31mred\u001b[0m\n', '   \n', 'third\n', 'x'.repeat(50) + '\n', 'last\r\n', '[Container] 2026/11/25 12:00:01.1 Phase complete: BUILD State: FAILED\n'])
+      last.observe(m)
+    expect(last.lines()).toEqual(['third', `${'x'.repeat(20)}…`, 'last'])
   })
 })
 

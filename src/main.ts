@@ -19,7 +19,7 @@ import type { BuildLinks } from './links.js'
 import { BuildLogPrinter } from './output.js'
 import type { Write } from './output.js'
 import { PreflightError, preflight } from './preflight.js'
-import { addSummary, describeFailure } from './report.js'
+import { LastOutput, addSummary, describeFailure } from './report.js'
 import type { SummaryData } from './report.js'
 import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
 import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
@@ -143,6 +143,7 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
   }
 
   const diagnoser = new FailureDiagnoser()
+  const lastOutput = new LastOutput()
   const printer = new BuildLogPrinter(deps.write, { groups: true })
   let build: Build = started
   try {
@@ -151,7 +152,10 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
       started,
       {
         onEvents: events => {
-          for (const e of events) diagnoser.observe(e.message ?? '')
+          for (const e of events) {
+            diagnoser.observe(e.message ?? '')
+            lastOutput.observe(e.message ?? '')
+          }
           printer.print(events)
         },
         onNotice: message => deps.write(`${message}\n`),
@@ -176,11 +180,12 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
     await writeSummary({ plan, build, links })
     return
   }
-  const failure = describeFailure(plan, build)
+  const lastLines = lastOutput.lines()
+  const failure = describeFailure(plan, build, lastLines)
   core.error(failure.message, { title: failure.title })
   const diagnosis = diagnoser.diagnose(build)
   if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `${plan.task}: known failure (${diagnosis.id})` })
-  await writeSummary({ plan, build, links, diagnosis })
+  await writeSummary({ plan, build, links, diagnosis, lastLines })
   core.setFailed(`${plan.task} ${status ?? 'ended'}: see the errors above and the build's log (${links.logs})`)
 }
 

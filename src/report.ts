@@ -33,8 +33,38 @@ export interface Failure {
   message: string
 }
 
-/** The error for a build that did not succeed: task, status and failed phase, and CodeBuild's own message. */
-export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build: Build): Failure {
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
+
+/**
+ * The last lines the task printed (not the CodeBuild agent's `[Container]` lines), for the failure's annotation
+ * and summary: at 2 a.m. the cause is usually there ("canceling statement due to lock timeout"). Bounded: a few
+ * lines, each cut to a few hundred characters; nothing else of the log is kept.
+ */
+export class LastOutput {
+  private readonly kept: string[] = []
+  constructor(
+    private readonly maxLines = 5,
+    private readonly maxChars = 300
+  ) {}
+
+  observe(message: string): void {
+    if (message.startsWith('[Container] ')) return
+    const line = message.replace(/\r?\n$/, '').replace(ANSI, '').trimEnd()
+    if (line.trim() === '') return
+    this.kept.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line)
+    if (this.kept.length > this.maxLines) this.kept.shift()
+  }
+
+  lines(): string[] {
+    return [...this.kept]
+  }
+}
+
+/**
+ * The error for a build that did not succeed: task, status and failed phase, CodeBuild's own message, and the
+ * task's last output lines when there are any.
+ */
+export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build: Build, lastLines: readonly string[] = []): Failure {
   const status = build.buildStatus ?? 'UNKNOWN'
   const phase = failedPhase(build)
   const where = phase?.phaseType ? ` in phase ${phase.phaseType}` : ''
@@ -48,7 +78,9 @@ export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build:
         : 'CodeBuild gave no message')
   return {
     title: `${plan.task} ${status}${where}`,
-    message: `Build ${build.id ?? ''} of ${plan.projectName} ended ${status}${where}: ${reason}`
+    message:
+      `Build ${build.id ?? ''} of ${plan.projectName} ended ${status}${where}: ${reason}` +
+      (lastLines.length > 0 ? `\nLast lines of the output:\n${lastLines.join('\n')}` : '')
   }
 }
 
@@ -100,6 +132,8 @@ export interface SummaryData {
   /** For the dry run: the request that would have been sent, already redacted. */
   request?: StartBuildCommandInput
   diagnosis?: { title: string; cause: string; fix: string }
+  /** The task's last output lines, for a failed build. */
+  lastLines?: readonly string[]
   notes?: string[]
 }
 
@@ -142,6 +176,10 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
       `<p><b>Likely cause:</b> ${escapeHtml(data.diagnosis.cause)}<br><b>Fix:</b> ${escapeHtml(data.diagnosis.fix)}</p>`,
       true
     )
+  }
+  if (data.lastLines && data.lastLines.length > 0) {
+    summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
+    summary.addCodeBlock(escapeCode(data.lastLines.join('\n')), 'text')
   }
   for (const note of data.notes ?? []) summary.addRaw(`<p>${escapeHtml(note)}</p>`, true)
   if (data.request) {

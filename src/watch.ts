@@ -236,8 +236,9 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     else if (emptyPolls <= t.slowEmptyPolls) interval = t.logSlowMs
     else interval = t.logIdleMs
     // The SDK retried (throttled: the account's GetLogEvents quota is shared): stretch the pause in proportion, so
-    // the action's own rate of HTTP calls stays the same; the next clean poll restores the pace.
-    if (drained.attempts > drained.calls && endedAt === undefined) interval = Math.min(t.logIdleMs, (interval * drained.attempts) / drained.calls)
+    // the action's own rate of HTTP calls stays the same; the next clean poll restores the pace. Not while the
+    // build is about to end or has ended: then a prompt end matters more.
+    if (drained.attempts > drained.calls && endedAt === undefined && now >= endingUntil) interval = Math.min(t.logIdleMs, (interval * drained.attempts) / drained.calls)
     nextLog = now + interval
     if (endedAt === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
   }

@@ -48,6 +48,8 @@ describe('the bundled action on Node 24', () => {
     expect(r.outputs['build-status']).toBe('FAILED')
     expect(r.outputs['build-id']).toBe(build?.id)
     expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: .*docker run.*exit status 1/)
+    // The task's own last words follow CodeBuild's message.
+    expect(r.errors[0]).toMatch(/%0ALast lines of the output:%0A.*Error: migration 0042_add_index failed: relation "users" does not exist$/)
     expect(r.errors.at(-1)).toMatch(/migrate FAILED: see the errors above/)
   })
 })

@@ -27,6 +27,20 @@ export function logLines(build: { lines(): string[] } | undefined): string[] {
   return (build?.lines() ?? []).flatMap(l => l.split('\n'))
 }
 
+/** The task's last output lines the action quotes under a failure (not the agent's `[Container]` lines). */
+export function lastOutputLines(build: { lines(): string[] } | undefined, count = 5): string[] {
+  return logLines(build)
+    .filter(l => !l.startsWith('[Container] ') && l.trim() !== '')
+    .map(l => l.trimEnd())
+    .slice(-count)
+}
+
+/** What the failure annotation adds after CodeBuild's message. */
+export function lastLinesSuffix(build: { lines(): string[] } | undefined): string {
+  const lines = lastOutputLines(build)
+  return lines.length > 0 ? `\nLast lines of the output:\n${lines.join('\n')}` : ''
+}
+
 export const BASE_INPUTS = { 'project-name': PROJECT, task: 'migrate', 'image-uri': IMAGE }
 
 export interface E2ERun extends ActionRun {

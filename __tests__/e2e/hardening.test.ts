@@ -338,7 +338,11 @@ describe('log injection', () => {
     const tokens = log.commands.filter(c => c.command === 'stop-commands').map(c => c.message)
     for (const token of tokens) expect(token).toMatch(/^cbvta-[0-9a-f]{32}$/)
     expect(new Set(tokens).size).toBe(tokens.length)
-    for (const c of log.commands) expect(`${c.properties} ${c.message}`).not.toMatch(/pwned|hunter2|indented|fake|name=X/)
+    // The failure's annotation quotes the task's last lines as its own text (one escaped line, no command);
+    // no other command carries anything of the build's output.
+    const [failure, ...rest] = log.commands.filter(c => c.command === 'error')
+    expect(shown(failure?.message ?? '').split('\n').slice(-6)).toEqual(['Last lines of the output:', '##[add-mask]x', '::debug::x', '  ::error::indented', '::cbvta-0000::', 'after'])
+    for (const c of [...log.commands.filter(c => c.command !== 'error'), ...rest]) expect(`${c.properties} ${c.message}`).not.toMatch(/pwned|hunter2|indented|fake|name=X/)
     expect(r.errors).toHaveLength(2)
     expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::Build /)
     expect(r.errors[1]).toMatch(/^::migrate FAILED: see the errors above/)

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { KNOWN_FAILURES } from '../../src/diagnosis.js'
 import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, run, standIn, vpcProject } from './fixtures.js'
+import { IMAGE, PROJECT, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 import { ROOT, readWorkflowLog } from './runner.js'
 
@@ -249,7 +249,7 @@ function finalBuild(build: BuildView): { startTime: number; endTime: number; pha
 }
 
 /** The facts and phases every summary of a started build shows. */
-function expectBuildSummary(r: E2ERun, build: BuildView, status: string, failedPhase?: string): Summary {
+function expectBuildSummary(r: E2ERun, build: BuildView, status: string, failedPhase?: string, lastLines: string[] = []): Summary {
   const summary = readSummary(r.summary)
   expect(summary.headings).toHaveLength(1)
   expect(summary.headings[0]).toMatch(new RegExp(`CodeBuild migrate: ${status}$`))
@@ -284,7 +284,8 @@ function expectBuildSummary(r: E2ERun, build: BuildView, status: string, failedP
     }
   }
   expect(summary.tables).toHaveLength(2)
-  expect(summary.code).toEqual([])
+  // A failure quotes the task's last output lines; nothing else is a code block.
+  expect(summary.code).toEqual(lastLines.length > 0 ? [{ lang: 'text', text: lastLines.join('\n') }] : [])
   expectNoSecret(r)
   return summary
 }
@@ -365,7 +366,8 @@ describe('the job summary', () => {
     expect(r.streamed).toEqual(logLines(build))
     expect(r.outputs['build-status']).toBe('FAILED')
 
-    const summary = expectBuildSummary(r, build, 'FAILED', 'BUILD')
+    const summary = expectBuildSummary(r, build, 'FAILED', 'BUILD', lastOutputLines(build))
+    expect(summary.code[0]?.text).toMatch(/relation "users" does not exist$/)
     expectPromptEnd(s, build)
     expect(summary.facts.has('Command')).toBe(false)
     const row = summary.phases?.rows.find(cells => cells[0]?.text === 'BUILD')
@@ -606,7 +608,7 @@ describe('the error annotation of a failed build', () => {
     expect(r.streamed).toEqual(logLines(build))
     const { failure, diagnosis } = expectFailureAnnotations(r, build, c.title, c.diagnosis)
     if (build.finalStatus === 'FAILED') expectPromptEnd(batch?.standIn as StandIn, build)
-    expect(failure.message).toBe(`Build ${build.id} of ${result.project} ended ${c.status}${c.message(build)}`)
+    expect(failure.message).toBe(`Build ${build.id} of ${result.project} ended ${c.status}${c.message(build)}${lastLinesSuffix(build)}`)
     if (c.diagnosis) expect(diagnosis?.message).toMatch(/^Likely cause: /)
     // The action itself never stopped a build here: the one STOPPED was stopped from the console.
     expect(batch?.standIn.callsOf('StopBuild').filter(call => call.request.id === build.id)).toEqual([])
@@ -617,7 +619,7 @@ describe('the error annotation of a failed build', () => {
   it('FAILED in BUILD: CodeBuild’s own message names the command and its exit status', () => {
     const result = batch?.runs.get('FAILED in BUILD')
     const [failure] = errorAnnotations(result?.run as E2ERun)
-    expect(failure?.message).toMatch(/COMMAND_EXECUTION_ERROR: Error while executing command: eval .* && docker run --rm .*"\$IMAGE_URI" "\$@"\. Reason: exit status 1$/)
+    expect(failure?.message.split('\n')[0]).toMatch(/COMMAND_EXECUTION_ERROR: Error while executing command: eval .* && docker run --rm .*"\$IMAGE_URI" "\$@"\. Reason: exit status 1$/)
     // `%` in the command survives the escaping of workflow commands.
     expect(failure?.message).toContain(`printf -- '-e %s '`)
   })

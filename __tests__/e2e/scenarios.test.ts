@@ -93,7 +93,7 @@ describe('failing final statuses', () => {
     expect(r.streamed).toEqual(logLines(build))
     expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(10)))
     expectOutputs(r, build, 'FAULT')
-    expect(r.errors[0]).toMatch(/^title=migrate FAULT in phase BUILD::Build .* ended FAULT in phase BUILD: INTERNAL_ERROR: Internal service error: the build container stopped unexpectedly$/)
+    expect(r.errors[0]).toMatch(/^title=migrate FAULT in phase BUILD::Build .* ended FAULT in phase BUILD: INTERNAL_ERROR: Internal service error: the build container stopped unexpectedly(%0ALast lines of the output:%0A.*)?$/)
     expect(r.errors.at(-1)).toMatch(/^::migrate FAULT: see the errors above/)
     expectOneStart(st)
     expectSmallBudget(st)

@@ -296,10 +296,15 @@ export function realisticMigrationBuild(opts: RealisticOptions = {}): (ctx: Buil
   const migrations = opts.migrations ?? DEFAULT_MIGRATIONS
   return (ctx) => {
     const image = ctx.env['IMAGE_URI'] ?? '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest'
-    const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : 'latest'
+    // `registry/repo@sha256:…` pulls as `sha256:…: Pulling from repo`; `registry/repo:tag` as `tag: Pulling from repo`.
+    const [name = image, digest] = image.split('@')
+    const slash = name.indexOf('/')
+    const colon = name.lastIndexOf(':')
+    const repo = (colon > slash ? name.slice(0, colon) : name).slice(slash + 1)
+    const tag = digest ?? (colon > slash ? name.slice(colon + 1) : 'latest')
     const layers = ['a2abf6c4d29d', '9d1f9b2c5e3a', 'c7e1a0b8f412', '4f3e2d1c0b9a', 'e8d7c6b5a493']
     const pull: OutputPiece[] = [
-      { atMs: ms(50), text: `${tag}: Pulling from ${image.split(':')[0]?.split('/').slice(1).join('/') ?? 'app'}` },
+      { atMs: ms(50), text: `${tag}: Pulling from ${repo}` },
       ...layers.map((l, i) => ({ atMs: ms(100 + i * 20), text: `${l}: Pulling fs layer` })),
       ...layers.map((l, i) => ({ atMs: ms(500 + i * 250), text: `${l}: Download complete` })),
       ...layers.map((l, i) => ({ atMs: ms(1900 + i * 120), text: `${l}: Pull complete` })),
