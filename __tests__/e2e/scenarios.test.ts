@@ -45,6 +45,17 @@ function expectOutputs(r: E2ERun, build: BuildView, status: string): void {
   })
 }
 
+/** A run that succeeded: exit 0, one build, its whole log streamed once and in order (with `taskLines` task lines), the outputs, no error. */
+function expectSucceeded(r: E2ERun, st: StandIn, taskLines?: number): BuildView {
+  expect(r.code).toBe(0)
+  const build = onlyBuild(st)
+  expect(r.streamed).toEqual(logLines(build))
+  if (taskLines !== undefined) expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(taskLines)))
+  expectOutputs(r, build, 'SUCCEEDED')
+  expect(r.errors).toEqual([])
+  return build
+}
+
 /** The StartBuild environment overrides by name. */
 function envOf(call: RecordedCall | undefined): Record<string, string> {
   const vars = (call?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>
@@ -149,12 +160,7 @@ describe('transient AWS errors on every operation', () => {
       faults: { '*': fractions, StartBuild: { ...fractions, sequence: firstCalls }, GetLogEvents: { ...fractions, sequence: firstCalls } }
     })
     const r = await run(st)
-    expect(r.code).toBe(0)
-    const build = onlyBuild(st)
-    expect(r.streamed).toEqual(logLines(build))
-    expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(150)))
-    expectOutputs(r, build, 'SUCCEEDED')
-    expect(r.errors).toEqual([])
+    const build = expectSucceeded(r, st, 150)
     // Faults were injected on several operations; every StartBuild but the last failed, all with the same token.
     const faulted = new Set(st.calls.filter(c => c.injected === kind).map(c => c.operation))
     expect([...faulted]).toEqual(expect.arrayContaining(['StartBuild', 'GetLogEvents']))
@@ -191,12 +197,7 @@ describe('slow starts and late lines', () => {
   it('a build queued for a while: every line, exit 0', async () => {
     const st = await stand([presets.success({ lines: 30, everyMs: 5, queuedMs: 1_500 })])
     const r = await run(st)
-    expect(r.code).toBe(0)
-    const build = onlyBuild(st)
-    expect(r.streamed).toEqual(logLines(build))
-    expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(30)))
-    expectOutputs(r, build, 'SUCCEEDED')
-    expect(r.errors).toEqual([])
+    expectSucceeded(r, st, 30)
     expectOneStart(st)
     expectSmallBudget(st)
   })
@@ -205,28 +206,18 @@ describe('slow starts and late lines', () => {
   it('the last 20 lines ingested 2 s late, after the build ended: nothing lost, exit 0', async () => {
     const st = await stand([presets.lateTail({ lines: 30, everyMs: 5, tailLines: 20, tailDelayMs: 2_000 })])
     const r = await run(st)
-    expect(r.code).toBe(0)
-    const build = onlyBuild(st)
+    const build = expectSucceeded(r, st, 30)
     const events = build.allEvents()
     expect(events.at(-20)?.readableAt).toBeGreaterThan(build.endsAt)
-    expect(r.streamed).toEqual(logLines(build))
-    expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(30)))
     expect(r.streamed.at(-1)).toMatch(/Phase context status code/)
-    expectOutputs(r, build, 'SUCCEEDED')
-    expect(r.errors).toEqual([])
     expectOneStart(st)
   })
 
   it('every line ingested 2 s late and the last ones 2.5 s: nothing lost, exit 0', async () => {
     const st = await stand([presets.lateTail({ lines: 30, everyMs: 5, tailLines: 5, tailDelayMs: 2_500, ingestionDelayMs: 2_000 })])
     const r = await run(st)
-    expect(r.code).toBe(0)
-    const build = onlyBuild(st)
+    const build = expectSucceeded(r, st, 30)
     expect(build.allEvents()[0]?.readableAt).toBeGreaterThan(build.endsAt)
-    expect(r.streamed).toEqual(logLines(build))
-    expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(30)))
-    expectOutputs(r, build, 'SUCCEEDED')
-    expect(r.errors).toEqual([])
     expectOneStart(st)
   })
 })
