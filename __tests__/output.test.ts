@@ -1,4 +1,4 @@
-import { BuildLogPrinter, logLine } from '../src/output.js'
+import { BuildLogPrinter, logLine, writeVerbatim } from '../src/output.js'
 
 const agent = (text: string) => ({ message: `[Container] 2026/11/25 12:00:00.123456 ${text}\n` })
 const line = (text: string) => ({ message: `${text}\n` })
@@ -70,5 +70,21 @@ describe('BuildLogPrinter', () => {
     expect(tokens).toHaveLength(2)
     expect(tokens[0]).not.toBe(tokens[1])
     expect(tokens[0]).toMatch(/^::stop-commands::cbvta-[0-9a-f]{32}$/)
+  })
+})
+
+describe('writeVerbatim', () => {
+  it('wraps text in a stop-commands span with a fresh token each time, and writes nothing for no lines', () => {
+    const out: string[] = []
+    const write = (t: string) => out.push(t)
+    writeVerbatim(write, ['version: 0.2', '    ::add-mask::x'])
+    writeVerbatim(write, ['::error::y'])
+    writeVerbatim(write, [])
+    expect(out).toHaveLength(2)
+    const [first, second] = out.map(t => /^::stop-commands::(cbvta-[0-9a-f]{32})\n([\s\S]*)\n::(cbvta-[0-9a-f]{32})::\n$/.exec(t))
+    expect(first?.[1]).toBe(first?.[3])
+    expect(first?.[2]).toBe('version: 0.2\n    ::add-mask::x')
+    expect(second?.[2]).toBe('::error::y')
+    expect(second?.[1]).not.toBe(first?.[1])
   })
 })

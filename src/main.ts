@@ -16,7 +16,7 @@ import { InputError, parsePlan } from './inputs.js'
 import type { InputReader, Plan } from './inputs.js'
 import { buildLinks } from './links.js'
 import type { BuildLinks } from './links.js'
-import { BuildLogPrinter } from './output.js'
+import { BuildLogPrinter, writeVerbatim } from './output.js'
 import type { Write } from './output.js'
 import { PreflightError, preflight } from './preflight.js'
 import { LastOutput, addSummary, describeFailure } from './report.js'
@@ -99,9 +99,10 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
   if (plan.dryRun) {
     const shown = redactRequest(request, plan)
     core.info(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
-    deps.write(`${JSON.stringify(shown, null, 2)}\n`)
+    // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
+    writeVerbatim(deps.write, JSON.stringify(shown, null, 2).split('\n'))
     core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
-    deps.write(`${plan.buildspec.content.trimEnd()}\n`)
+    writeVerbatim(deps.write, plan.buildspec.content.trimEnd().split(/\r?\n/))
     core.endGroup()
     await writeSummary({ plan, request: shown, notes: checked.warnings })
     return

@@ -22,6 +22,17 @@ export function newStopToken(): string {
   return `cbvta-${randomBytes(16).toString('hex')}`
 }
 
+/**
+ * Writes text that is not the action's own (a build's log, a user's buildspec) so that the runner takes none of
+ * it as a workflow command: commands are off between `::stop-commands::<token>` and `::<token>::`, with a fresh
+ * unguessable token each time.
+ */
+export function writeVerbatim(write: Write, lines: readonly string[], token: () => string = newStopToken): void {
+  if (lines.length === 0) return
+  const t = token()
+  write(`::stop-commands::${t}\n${lines.join('\n')}\n::${t}::\n`)
+}
+
 /** A line of build output as one line of workflow log: no trailing newline, no stray carriage return. */
 export function logLine(message: string | undefined): string {
   let text = message ?? ''
@@ -44,10 +55,7 @@ export class BuildLogPrinter {
   print(events: readonly OutputLogEvent[]): void {
     let chunk: string[] = []
     const flush = (): void => {
-      if (chunk.length === 0) return
-      const token = (this.options.token ?? newStopToken)()
-      chunk.push(`::${token}::`, '')
-      this.write(`::stop-commands::${token}\n${chunk.join('\n')}`)
+      writeVerbatim(this.write, chunk, this.options.token)
       chunk = []
     }
     for (const event of events) {
