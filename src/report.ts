@@ -1,8 +1,10 @@
 /** What happened, for people: the failure's phase and message, and the job summary. */
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import { isAgentLine } from './agent-log.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
+import { logLine } from './output.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -48,8 +50,8 @@ export class LastOutput {
   ) {}
 
   observe(message: string): void {
-    if (message.startsWith('[Container] ')) return
-    const line = message.replace(/\r?\n$/, '').replace(ANSI, '').trimEnd()
+    if (isAgentLine(message)) return
+    const line = logLine(message).replace(ANSI, '').trimEnd()
     if (line.trim() === '') return
     this.kept.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line)
     if (this.kept.length > this.maxLines) this.kept.shift()

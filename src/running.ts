@@ -51,13 +51,14 @@ export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
   let lastNotice = -Infinity
   let first = o.first
   for (;;) {
+    // The caller's first look serves once; every later look is a fresh call.
+    const look = first ?? runningBuilds(o.codebuild, o.projectName, o.signal)
+    first = undefined
     let running: Build[]
     try {
-      running = await (first ?? runningBuilds(o.codebuild, o.projectName, o.signal))
-      first = undefined
+      running = await look
       backoff.reset()
     } catch (error) {
-      first = undefined
       if (o.signal?.aborted || !isTransient(error)) throw error
       await o.clock.sleep(backoff.next(), o.signal)
       continue
