@@ -13,15 +13,26 @@ const goodProject: Project = { name: 'app-migrations', vpcConfig: { vpcId: 'vpc-
 describe('preflight', () => {
   it('fails for an unknown project, naming it and the region', async () => {
     const client = new FakeClient({ BatchGetProjects: () => ({ projects: [], projectsNotFound: ['app-migrations'] }) })
-    await expect(preflight(client.codebuild, plan())).rejects.toThrow(new PreflightError("CodeBuild project 'app-migrations' was not found in region us-east-1. Check project-name, region and the account of the credentials."))
+    await expect(preflight(client.codebuild, plan(), new ManualClock())).rejects.toThrow(new PreflightError("CodeBuild project 'app-migrations' was not found in region us-east-1. Check project-name, region and the account of the credentials."))
   })
   it('passes a well-configured project without warnings', async () => {
     const client = new FakeClient({ BatchGetProjects: () => ({ projects: [goodProject] }) })
-    expect(await preflight(client.codebuild, plan())).toEqual({ project: goodProject, warnings: [] })
+    expect(await preflight(client.codebuild, plan(), new ManualClock())).toEqual({ project: goodProject, warnings: [] })
+  })
+  it('fails fast, naming the region and host, when the endpoint cannot be reached', async () => {
+    const unreachable = Object.assign(new Error('getaddrinfo ENOTFOUND codebuild.us-east-7.amazonaws.com'), { code: 'ENOTFOUND', hostname: 'codebuild.us-east-7.amazonaws.com' })
+    const client = new FakeClient({ BatchGetProjects: () => { throw unreachable } })
+    await expect(preflight(client.codebuild, plan({ region: 'us-east-7' }), new ManualClock())).rejects.toThrow(
+      /Could not reach CodeBuild in region us-east-7 at codebuild\.us-east-7\.amazonaws\.com: .*ENOTFOUND.*Nothing was started/
+    )
+  })
+  it('names expired credentials before anything starts', async () => {
+    const client = new FakeClient({ BatchGetProjects: () => { throw awsError('ExpiredTokenException', 400, 'The security token included in the request is expired') } })
+    await expect(preflight(client.codebuild, plan(), new ManualClock())).rejects.toThrow(/credentials have expired/)
   })
   it('warns and goes on when the lookup is denied', async () => {
     const client = new FakeClient({ BatchGetProjects: () => { throw awsError('AccessDeniedException', 400, 'not authorized') } })
-    const result = await preflight(client.codebuild, plan())
+    const result = await preflight(client.codebuild, plan(), new ManualClock())
     expect(result.warnings[0]).toMatch(/Could not look up project 'app-migrations'.*codebuild:BatchGetProjects/)
   })
   it('warns about a project outside any VPC and about Docker without privileged mode', () => {
@@ -45,7 +56,7 @@ describe('handleRunningBuilds', () => {
       BatchGetBuilds: () => ({ builds: [polls++ < busyPolls ? running('app-migrations:other') : { id: 'app-migrations:other', buildStatus: 'SUCCEEDED' }, { id: 'app-migrations:old', buildStatus: 'FAILED' }] })
     })
   }
-  const options = (c: FakeClient, mode: 'wait' | 'fail' | 'start', notices: string[], clock = new ManualClock(0)) => ({ codebuild: c.codebuild, clock, projectName: 'app-migrations', region: 'us-east-1', mode, notice: (m: string) => notices.push(m) })
+  const options = (c: FakeClient, mode: 'wait' | 'fail' | 'start', notices: string[], clock = new ManualClock(0)) => ({ codebuild: c.codebuild, clock, projectName: 'app-migrations', region: 'us-east-1', mode, timeoutMs: 30 * 60_000, notice: (m: string) => notices.push(m) })
 
   it('returns at once when nothing runs', async () => {
     const c = client(0)
@@ -56,7 +67,8 @@ describe('handleRunningBuilds', () => {
     const notices: string[] = []
     const clock = new ManualClock(120_000)
     await handleRunningBuilds(options(client(7), 'wait', notices, clock))
-    expect(clock.sleeps).toEqual(Array(7).fill(10_000))
+    // Seven pauses of 10 s (each look is also given a time limit, which never fires here).
+    expect(clock.now() - 120_000).toBe(70_000)
     expect(notices.length).toBe(3)
     expect(notices[0]).toMatch(/Waiting for another build of app-migrations to finish: build #3 app-migrations:other \(in progress for 2m 0s, https:\/\/us-east-1\.console/)
   })
@@ -78,6 +90,24 @@ describe('handleRunningBuilds', () => {
     })
     const clock = new ManualClock(0)
     await handleRunningBuilds(options(c, 'wait', [], clock))
-    expect(clock.sleeps).toHaveLength(2)
+    expect(clock.sleeps.filter(ms => ms < 30_000)).toHaveLength(2)
+  })
+  it('waits no longer than its limit, then fails naming the build it waited for', async () => {
+    const clock = new ManualClock(0)
+    const started = clock.now()
+    await expect(handleRunningBuilds({ ...options(client(1_000), 'wait', [], clock), timeoutMs: 5 * 60_000 })).rejects.toThrow(
+      /Waited 5m 0s for another build of app-migrations to finish: build #3 app-migrations:other .*Nothing was started \(if-running-timeout-minutes\)/
+    )
+    expect(clock.now() - started).toBe(5 * 60_000)
+  })
+  it('gives up on a look that never answers at its time limit, and keeps waiting within its own', async () => {
+    let n = 0
+    const c = new FakeClient({
+      ListBuildsForProject: () => (n++ === 0 ? new Promise(() => undefined) : { ids: [] })
+    })
+    const clock = new ManualClock(0)
+    await handleRunningBuilds(options(c, 'wait', [], clock))
+    expect(c.count('ListBuildsForProject')).toBe(2)
+    expect(clock.now()).toBeGreaterThanOrEqual(30_000)
   })
 })

@@ -42,7 +42,8 @@ describe('buildStartRequest', () => {
       GITHUB_REF: ['refs/heads/main', 'PLAINTEXT'],
       GITHUB_RUN_ID: ['42', 'PLAINTEXT'],
       GITHUB_RUN_ATTEMPT: ['1', 'PLAINTEXT'],
-      GITHUB_ACTOR: ['octocat', 'PLAINTEXT']
+      GITHUB_ACTOR: ['octocat', 'PLAINTEXT'],
+      TASK_RUN_TOKEN: [request.idempotencyToken, 'PLAINTEXT']
     })
     expect(JSON.stringify(request)).not.toContain('must-not-leak')
   })
@@ -52,7 +53,7 @@ describe('buildStartRequest', () => {
     ['seed', 'false', 'true'],
     ['cleanup', 'false', 'false']
   ])('sets RUN_MIGRATIONS / RUN_SEED for %s', (task, migrations, seed) => {
-    const env = environmentOverrides(plan({ task }), {})
+    const env = environmentOverrides(plan({ task }), {}, 'token')
     expect(env.find(v => v.name === 'RUN_MIGRATIONS')?.value).toBe(migrations)
     expect(env.find(v => v.name === 'RUN_SEED')?.value).toBe(seed)
     expect(env.find(v => v.name === 'TASK_ARGV')?.value).toBe(`'${task}'`)
@@ -65,7 +66,20 @@ describe('buildStartRequest', () => {
     expect(names).not.toContain('TASK_ENV_NAMES')
     expect(request.timeoutInMinutesOverride).toBeUndefined()
     expect(request.computeTypeOverride).toBeUndefined()
-    expect(request.idempotencyToken).toBeUndefined()
+    expect(request.queuedTimeoutInMinutesOverride).toBeUndefined()
+  })
+
+  it('always carries a start token, the same for the same step of the same run, random outside a run', () => {
+    const p = plan()
+    expect(buildStartRequest(p, run).idempotencyToken).toBe(buildStartRequest(p, run).idempotencyToken)
+    expect(buildStartRequest(p, { ...run, runAttempt: '2' }).idempotencyToken).not.toBe(buildStartRequest(p, run).idempotencyToken)
+    const a = buildStartRequest(p, {}).idempotencyToken
+    expect(a).toMatch(/^[0-9a-f]{40}$/)
+    expect(buildStartRequest(p, {}).idempotencyToken).not.toBe(a)
+  })
+
+  it('sends queued-timeout-minutes as the queued timeout', () => {
+    expect(buildStartRequest(plan({ 'queued-timeout-minutes': '45' }), run).queuedTimeoutInMinutesOverride).toBe(45)
   })
 })
 

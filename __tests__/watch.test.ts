@@ -1,5 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { DEFAULT_TIMING, lastLoggedPhase, watchBuild } from '../src/watch.js'
+import { DEFAULT_TIMING, WatchError, lastLoggedPhase, watchBuild } from '../src/watch.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
@@ -19,8 +19,8 @@ interface Timeline {
 interface Faults {
   statusFault?: (n: number) => Error | undefined
   logFault?: (n: number) => Error | undefined
-  /** HTTP attempts the SDK reports behind the n-th log call (its retries). */
-  logAttempts?: (n: number) => number
+  /** A fault that is this error makes the call hang (never answer) instead of failing. */
+  hangOn?: Error
 }
 
 function simulate(timeline: Timeline, faults: Faults = {}) {
@@ -54,6 +54,7 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
   const client = new FakeClient({
     BatchGetBuilds: () => {
       const fault = faults.statusFault?.(statusCalls++)
+      if (fault && fault === faults.hangOn) return new Promise(() => undefined)
       if (fault) throw fault
       return { builds: [build()] }
     },
@@ -61,9 +62,10 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
       const n = logCalls++
       logTimes.push(clock.now() - T0)
       const fault = faults.logFault?.(n)
+      if (fault && fault === faults.hangOn) return new Promise(() => undefined)
       if (fault) throw fault
       stream.exists = clock.now() - T0 >= timeline.streamAt
-      return { ...(stream.getLogEvents(input) as object), $metadata: { attempts: faults.logAttempts?.(n) ?? 1 } }
+      return stream.getLogEvents(input)
     }
   })
   return { clock, client, build, logTimes }
@@ -134,16 +136,69 @@ describe('watchBuild', () => {
     expect(result.build.buildStatus).toBe('FAILED')
   })
 
-  it('stretches its log pace while the SDK has to retry (throttling), and recovers it after', async () => {
+  it('retries a scattered throttle of the log soon, without slowing its pace after', async () => {
     const lines = [...taskLines(0, 200, 100), ...ending(20_000)]
-    // Log calls 3 to 5 each needed 3 attempts behind the scenes.
-    const sim = simulate({ streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines }, { logAttempts: n => (n >= 3 && n <= 5 ? 3 : 1) })
+    const sim = simulate({ streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines }, { logFault: n => (n === 3 ? awsError('ThrottlingException', 400, 'Rate exceeded') : undefined) })
     const { printed } = await watch(sim)
     expect(printed).toEqual(lines.map(([, text]) => text))
     const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
     expect(gaps.slice(0, 3)).toEqual([1_000, 1_000, 1_000])
-    expect(gaps.slice(3, 6)).toEqual([3_000, 3_000, 3_000])
-    expect(gaps[6]).toBe(1_000)
+    // random() = 0.5: the first retry comes after 300 ms (400 ms base, full jitter), then the pace is as before.
+    expect(gaps[3]).toBe(300)
+    expect(gaps.slice(4, 7)).toEqual([1_000, 1_000, 1_000])
+  })
+
+  it('rides out a status call and a log call that never answer: each is abandoned at its time limit, nothing lost', async () => {
+    const lines = [...taskLines(0, 100, 100), ...ending(10_000)]
+    const hang = new Error('hang')
+    const sim = simulate(
+      { streamAt: 0, endAt: 10_200, status: 'SUCCEEDED', lines },
+      { statusFault: n => (n === 1 ? hang : undefined), logFault: n => (n === 4 ? hang : undefined), hangOn: hang }
+    )
+    const { result, printed } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    expect(result.build.buildStatus).toBe('SUCCEEDED')
+    // Two calls held the loop up to their limit each; the step still ends within 30 s of the build.
+    expect(sim.clock.now() - T0 - 10_200).toBeLessThanOrEqual(2 * DEFAULT_TIMING.callLimitMs)
+  })
+
+  it('takes a garbled status answer as transient: retried, never fatal', async () => {
+    const lines = [...taskLines(0, 30, 100), ...ending(3_000)]
+    const garbled = Object.assign(new SyntaxError('Unexpected token < in JSON at position 0'), { $metadata: { httpStatusCode: 200 }, $response: {} })
+    const sim = simulate({ streamAt: 0, endAt: 3_200, status: 'SUCCEEDED', lines }, { statusFault: n => (n < 3 ? garbled : undefined) })
+    const { result, printed } = await watch(sim)
+    expect(result.build.buildStatus).toBe('SUCCEEDED')
+    expect(printed).toHaveLength(lines.length)
+  })
+
+  it('keeps reading the log through garbled pages, with no advice about permissions', async () => {
+    const lines = [...taskLines(0, 50, 100), ...ending(5_000)]
+    const garbled = Object.assign(new SyntaxError('Unexpected end of JSON input'), { $metadata: { httpStatusCode: 200 }, $response: {} })
+    const sim = simulate({ streamAt: 0, endAt: 5_200, status: 'SUCCEEDED', lines }, { logFault: n => (n % 2 === 1 && n < 8 ? garbled : undefined) })
+    const { printed, warnings } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    expect(warnings).toEqual([])
+  })
+
+  it('gives up after status calls fail for the give-up time in a row, without stopping anything', async () => {
+    const sim = simulate({ streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) }, { statusFault: n => (n >= 2 ? awsError('InternalFailure', 500) : undefined) })
+    const error = await watch(sim).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WatchError)
+    expect((error as WatchError).reason).toBe('gave-up')
+    expect((error as WatchError).build.buildStatus).toBe('IN_PROGRESS')
+    const elapsed = sim.clock.now() - T0
+    expect(elapsed).toBeGreaterThanOrEqual(DEFAULT_TIMING.giveUpMs)
+    // Trouble starts with the third status poll (two running intervals in) and ends at most one back-off after the limit.
+    expect(elapsed).toBeLessThanOrEqual(DEFAULT_TIMING.giveUpMs + 2 * DEFAULT_TIMING.statusRunningMs + DEFAULT_TIMING.statusRetryCapMs)
+    expect(sim.client.count('StopBuild')).toBe(0)
+  })
+
+  it('names expired credentials at once, with how long it watched', async () => {
+    const expired = awsError('ExpiredTokenException', 400, 'The security token included in the request is expired')
+    const sim = simulate({ streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) }, { statusFault: n => (n >= 3 ? expired : undefined) })
+    const error = (await watch(sim).catch((e: unknown) => e)) as WatchError
+    expect(error.reason).toBe('credentials-expired')
+    expect(error.watchedMs).toBeGreaterThan(0)
   })
 
   it('watches to the end without logs when reading them is denied', async () => {
@@ -165,9 +220,12 @@ describe('watchBuild', () => {
     expect(sim.clock.now() - T0).toBeLessThanOrEqual(4_000 + DEFAULT_TIMING.statusRunningMs + DEFAULT_TIMING.drainGraceMaxMs)
   })
 
-  it('fails fast on an error that retrying cannot fix', async () => {
+  it('stops watching (not the build) on a refusal that retrying cannot fix', async () => {
     const sim = simulate({ streamAt: 0, endAt: 3_000, status: 'SUCCEEDED', lines: [] }, { statusFault: () => awsError('AccessDeniedException', 400, 'denied') })
-    await expect(watch(sim)).rejects.toThrow('denied')
+    const error = (await watch(sim).catch((e: unknown) => e)) as WatchError
+    expect(error).toBeInstanceOf(WatchError)
+    expect(error.reason).toBe('refused')
+    expect(error.message).toMatch(/denied/)
   })
 
   it('stops at once when cancelled', async () => {

@@ -9,19 +9,27 @@ export interface AwsClients {
 }
 
 /**
- * Retries are the SDK's: adaptive mode for CodeBuild (few calls; its client-side rate limiter backs
- * off the whole client when the account is throttled), standard mode for CloudWatch Logs, whose
- * polling loop paces itself and must not be slowed further by a rate limiter after a burst of throttles.
- * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS) are honoured by the SDK.
+ * Every request is bounded: a connection within 3 s, the answer's first byte within 10 s (`throwOnRequestTimeout`:
+ * without it the SDK only logs a warning and waits on), and no 10 s of silence while the body arrives. A request
+ * that breaks a limit is abandoned and counts as a transient error.
+ */
+export const REQUEST_LIMITS = {
+  connectionTimeout: 3_000,
+  requestTimeout: 10_000,
+  socketTimeout: 10_000,
+  throwOnRequestTimeout: true
+} as const
+
+/**
+ * Retries: the SDK's adaptive mode for CodeBuild (few calls; its client-side rate limiter backs off the whole client
+ * when the account is throttled). CloudWatch Logs makes one attempt per call: its polling loop is already a retry
+ * loop that decides the pace (watch.ts), and SDK retries inside it would double the call rate and hide the
+ * throttling it must see. AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS) are honoured by the SDK.
  */
 export function createClients(region: string): AwsClients {
-  const common = {
-    region,
-    customUserAgent: USER_AGENT,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 }
-  }
+  const common = { region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } }
   return {
-    codebuild: new CodeBuildClient({ ...common, retryMode: 'adaptive', maxAttempts: 6 }),
-    logs: new CloudWatchLogsClient({ ...common, retryMode: 'standard', maxAttempts: 4 })
+    codebuild: new CodeBuildClient({ ...common, retryMode: 'adaptive', maxAttempts: 4 }),
+    logs: new CloudWatchLogsClient({ ...common, retryMode: 'standard', maxAttempts: 1 })
   }
 }

@@ -15,7 +15,9 @@ export const Inputs = {
   ShowLogs: 'show-logs',
   IfRunning: 'if-running',
   StopOnCancel: 'stop-on-cancel',
-  DryRun: 'dry-run'
+  DryRun: 'dry-run',
+  IfRunningTimeoutMinutes: 'if-running-timeout-minutes',
+  QueuedTimeoutMinutes: 'queued-timeout-minutes'
 } as const
 
 export const Outputs = {
@@ -30,6 +32,9 @@ export const State = {
   BuildId: 'build-id',
   Region: 'region',
   StopOnCancel: 'stop-on-cancel',
+  /** Saved before StartBuild is sent: the post step can still find a build whose start answer never came. */
+  ProjectName: 'project-name',
+  StartToken: 'start-token',
   /** Set once the build no longer needs the post step: it ended, was stopped, or was started with wait: false. */
   Settled: 'settled'
 } as const
@@ -55,7 +60,11 @@ export const RESERVED_VARIABLES = [
   'GITHUB_REF',
   'GITHUB_RUN_ID',
   'GITHUB_RUN_ATTEMPT',
-  'GITHUB_ACTOR'
+  'GITHUB_ACTOR',
+  'TASK_RUN_TOKEN'
 ] as const
+
+/** The build carries its StartBuild idempotency token under this name, so the step can find its build by it. */
+export const TOKEN_VARIABLE = 'TASK_RUN_TOKEN'
 
 export const USER_AGENT = 'codebuild-vpc-task-action/1'

@@ -41,10 +41,14 @@ export interface Plan {
   variables: TaskVariable[]
   region: string
   timeoutMinutes?: number
+  /** How long the build may wait in CodeBuild's queue (sent as its queued timeout). */
+  queuedTimeoutMinutes?: number
   computeType?: ComputeType
   wait: boolean
   showLogs: boolean
   ifRunning: IfRunning
+  /** With if-running: wait, how long to wait for the other build before failing. */
+  ifRunningTimeoutMinutes: number
   stopOnCancel: boolean
   dryRun: boolean
 }
@@ -68,6 +72,20 @@ const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i
 const COMPUTE_TYPES = Object.values(ComputeType) as string[]
 export const MIN_TIMEOUT = 5
 export const MAX_TIMEOUT = 2160
+/** CodeBuild's range for a build's queued timeout. */
+export const MIN_QUEUED_TIMEOUT = 5
+export const MAX_QUEUED_TIMEOUT = 480
+export const DEFAULT_IF_RUNNING_TIMEOUT = 30
+const MAX_IF_RUNNING_TIMEOUT = 1440
+
+/** A whole number of minutes within [min, max], or undefined when the input is empty. */
+function parseMinutes(read: InputReader, name: string, min: number, max: number): number | undefined {
+  const raw = read(name)
+  if (raw === '') return undefined
+  const minutes = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (!(minutes >= min && minutes <= max)) throw new InputError(name, `must be a whole number of minutes from ${min} to ${max}, got '${raw}'`)
+  return minutes
+}
 
 export function parseBoolean(read: InputReader, name: string, fallback: boolean): boolean {
   const raw = read(name)
@@ -196,14 +214,8 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (region === '') throw new InputError(Inputs.Region, 'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: name the region of the project, e.g. us-east-1')
   if (!REGION.test(region)) throw new InputError(Inputs.Region, `must be an AWS region such as us-east-1, got '${region}'`)
 
-  let timeoutMinutes: number | undefined
-  const timeout = read(Inputs.TimeoutMinutes)
-  if (timeout !== '') {
-    timeoutMinutes = /^\d+$/.test(timeout) ? Number(timeout) : NaN
-    if (!(timeoutMinutes >= MIN_TIMEOUT && timeoutMinutes <= MAX_TIMEOUT)) {
-      throw new InputError(Inputs.TimeoutMinutes, `must be a whole number of minutes from ${MIN_TIMEOUT} to ${MAX_TIMEOUT}, got '${timeout}'`)
-    }
-  }
+  const timeoutMinutes = parseMinutes(read, Inputs.TimeoutMinutes, MIN_TIMEOUT, MAX_TIMEOUT)
+  const queuedTimeoutMinutes = parseMinutes(read, Inputs.QueuedTimeoutMinutes, MIN_QUEUED_TIMEOUT, MAX_QUEUED_TIMEOUT)
 
   const computeInput = read(Inputs.ComputeType)
   let computeType: ComputeType | undefined
@@ -222,12 +234,14 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     wait: parseBoolean(read, Inputs.Wait, true),
     showLogs: parseBoolean(read, Inputs.ShowLogs, true),
     ifRunning: parseChoice(read, Inputs.IfRunning, IF_RUNNING, 'wait'),
+    ifRunningTimeoutMinutes: parseMinutes(read, Inputs.IfRunningTimeoutMinutes, 1, MAX_IF_RUNNING_TIMEOUT) ?? DEFAULT_IF_RUNNING_TIMEOUT,
     stopOnCancel: parseBoolean(read, Inputs.StopOnCancel, true),
     dryRun: parseBoolean(read, Inputs.DryRun, false)
   }
   if (image) plan.image = image
   if (command !== '') plan.command = command
   if (timeoutMinutes !== undefined) plan.timeoutMinutes = timeoutMinutes
+  if (queuedTimeoutMinutes !== undefined) plan.queuedTimeoutMinutes = queuedTimeoutMinutes
   if (computeType !== undefined) plan.computeType = computeType
   return plan
 }

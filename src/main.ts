@@ -1,17 +1,23 @@
-/** Orchestration: inputs → plan → preflight → start → watch → report. */
+/**
+ * Orchestration: inputs → plan → preflight → start → watch → one conclusion.
+ * `runTask` only finds out what happened (an Outcome); `conclude` alone writes outputs, state, annotations, the
+ * summary and the step's result, so every way a run can end is reported the same way.
+ */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
-import { StartBuildCommand, StatusType } from '@aws-sdk/client-codebuild'
-import type { Build } from '@aws-sdk/client-codebuild'
+import { StatusType } from '@aws-sdk/client-codebuild'
+import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import { errorText, isExpiredCredentials } from './aws-errors.js'
 import { cancelOnSignals } from './cancellation.js'
 import type { Cancellation } from './cancellation.js'
 import { createClients } from './clients.js'
 import type { AwsClients } from './clients.js'
 import { systemClock } from './clock.js'
 import type { Clock } from './clock.js'
-import { Outputs, State } from './constants.js'
+import { Outputs, State, TOKEN_VARIABLE } from './constants.js'
 import { FailureDiagnoser, formatDiagnosis } from './diagnosis.js'
+import type { Diagnosis } from './diagnosis.js'
 import { InputError, parsePlan } from './inputs.js'
 import type { InputReader, Plan } from './inputs.js'
 import { buildLinks } from './links.js'
@@ -19,14 +25,15 @@ import type { BuildLinks } from './links.js'
 import { BuildLogPrinter, writeVerbatim } from './output.js'
 import type { Write } from './output.js'
 import { PreflightError, preflight } from './preflight.js'
-import { LastOutput, addSummary, describeFailure } from './report.js'
+import { LastOutput, addSummary, describeFailure, formatDuration } from './report.js'
 import type { SummaryData } from './report.js'
 import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
+import type { StartRequest } from './request.js'
 import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
-import { errorText } from './retry.js'
+import { StartUnknownError, findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
-import { watchBuild } from './watch.js'
-import type { Timing } from './watch.js'
+import { inline } from './text.js'
+import { DEFAULT_TIMING, WatchError, watchBuild } from './watch.js'
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv
@@ -38,7 +45,6 @@ export interface RunDeps {
   /** Wired to SIGINT/SIGTERM by default. */
   cancellation: (onSignal: (name: string) => void) => Cancellation
   write: Write
-  timing?: Partial<Timing>
 }
 
 /** dist/index.js and src/main.ts both sit one level below the action's root. */
@@ -58,30 +64,72 @@ function defaultDeps(): RunDeps {
   }
 }
 
+/** Every way a run ends. */
+export type Outcome =
+  /** Nothing was started: bad input, preflight, busy project, unreachable endpoint, cancelled before the start. */
+  | { kind: 'not-started'; message: string }
+  | { kind: 'dry-run'; request: StartBuildCommandInput; notes: string[] }
+  /** wait: false: the build goes on without the step. */
+  | { kind: 'detached'; build: Build }
+  /** The build ended by itself: its status decides. */
+  | { kind: 'ended'; build: Build; lastLines: string[]; diagnosis?: Diagnosis }
+  /** The step was cancelled (or crashed) with a build running: stopped, or left running as asked. */
+  | { kind: 'abandoned'; build: Build; why: string; stop: 'stopped' | 'left' | { error: unknown }; stopped?: Build }
+  /** Watching stopped before the build's end: the build goes on. */
+  | { kind: 'watch-failed'; error: WatchError }
+  /** StartBuild's answer never came and no build was found: one may exist. */
+  | { kind: 'start-unknown'; error: StartUnknownError }
+
+/** What the conclusion needs to know about the run so far. */
+interface Context {
+  plan?: Plan
+  links?: BuildLinks
+}
+
+/** One line of the action's own, with any outside text in it flattened: never a workflow command. */
+function say(message: string): void {
+  core.info(inline(message, 4_000))
+}
+
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const deps: RunDeps = { ...defaultDeps(), ...overrides }
+  const ctx: Context = {}
   let started: { id: string; stopOnCancel: boolean } | undefined
   const cancellation = deps.cancellation(name => {
     const next = !started ? '' : started.stopOnCancel ? ` Stopping build ${started.id}…` : ` Leaving build ${started.id} running (stop-on-cancel: false).`
-    core.info(`Received ${name}: the workflow was cancelled or the step timed out.${next}`)
+    say(`Received ${name}: the workflow was cancelled or the step timed out.${next}`)
   })
   try {
-    await runTask(deps, cancellation.signal, (id, stopOnCancel) => (started = { id, stopOnCancel }))
+    let outcome: Outcome
+    try {
+      outcome = await runTask(deps, ctx, cancellation.signal, (id, stopOnCancel) => (started = { id, stopOnCancel }))
+    } catch (error) {
+      outcome = notStarted(error, cancellation.signal)
+    }
+    await conclude(ctx, outcome)
   } catch (error) {
-    if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError) core.setFailed(error.message)
-    else if (cancellation.signal.aborted) core.setFailed(`Cancelled before a build was started.`)
-    else core.setFailed(`Unexpected error: ${errorText(error)}`)
+    core.setFailed(`Unexpected error: ${errorText(error)}`)
   } finally {
     cancellation.dispose()
   }
 }
 
-async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: string, stopOnCancel: boolean) => void): Promise<void> {
+/** Errors before any build exists: the step fails with the error's own message. */
+function notStarted(error: unknown, signal: AbortSignal): Outcome {
+  if (error instanceof StartUnknownError) return { kind: 'start-unknown', error }
+  if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError) return { kind: 'not-started', message: error.message }
+  if (signal.aborted) return { kind: 'not-started', message: 'Cancelled before a build was started.' }
+  if (isExpiredCredentials(error)) return { kind: 'not-started', message: `The AWS credentials have expired (${errorText(error)}). Nothing was started.` }
+  return { kind: 'not-started', message: `Unexpected error: ${errorText(error)}` }
+}
+
+async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStarted: (id: string, stopOnCancel: boolean) => void): Promise<Outcome> {
   const plan = parsePlan(deps.read, {
     env: deps.env,
     actionRoot: deps.actionRoot,
     workspace: deps.env.GITHUB_WORKSPACE ?? process.cwd()
   })
+  ctx.plan = plan
   for (const v of plan.variables.filter(v => v.looksSecret)) {
     if (v.value !== '') core.setSecret(v.value)
     core.warning(
@@ -90,22 +138,21 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
   }
   const { codebuild, logs } = deps.clients(plan.region)
   // The project lookup and the first look for running builds go out together: one round trip, not two.
-  const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, signal)
+  const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
   firstLook?.catch(() => undefined)
-  const checked = await preflight(codebuild, plan, signal)
+  const checked = await preflight(codebuild, plan, deps.clock, signal)
   for (const w of checked.warnings) core.warning(w)
   const request = buildStartRequest(plan, runIdentityFromEnv(deps.env))
 
   if (plan.dryRun) {
     const shown = redactRequest(request, plan)
-    core.info(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
+    say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
     // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
     writeVerbatim(deps.write, JSON.stringify(shown, null, 2).split('\n'))
     core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
     writeVerbatim(deps.write, plan.buildspec.content.trimEnd().split(/\r?\n/))
     core.endGroup()
-    await writeSummary({ plan, request: shown, notes: checked.warnings })
-    return
+    return { kind: 'dry-run', request: shown, notes: checked.warnings }
   }
 
   await handleRunningBuilds({
@@ -114,39 +161,32 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
     projectName: plan.projectName,
     region: plan.region,
     mode: plan.ifRunning,
-    notice: message => core.info(message),
+    timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
+    notice: say,
     signal,
     first: firstLook
   })
   signal.throwIfAborted()
 
-  // Not abortable: once sent, the build may exist; a cancellation during the call stops it right after.
-  const started = (await codebuild.send(new StartBuildCommand(request))).build as Build
+  const started = await start(codebuild, deps.clock, plan, request, signal)
+  if (!started) return { kind: 'not-started', message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.` }
   const id = started.id as string
   onStarted(id, plan.stopOnCancel)
   const links = buildLinks(started, plan.region)
+  ctx.links = links
   core.saveState(State.BuildId, id)
-  core.saveState(State.Region, plan.region)
-  core.saveState(State.StopOnCancel, String(plan.stopOnCancel))
   core.setOutput(Outputs.BuildId, id)
   core.setOutput(Outputs.BuildNumber, String(started.buildNumber ?? ''))
   core.setOutput(Outputs.LogsUrl, links.logs)
-  core.info(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
-  core.info(`Build: ${links.build}`)
-  core.info(`Log:   ${links.logs}`)
-
-  if (!plan.wait) {
-    core.setOutput(Outputs.BuildStatus, started.buildStatus ?? StatusType.IN_PROGRESS)
-    core.saveState(State.Settled, 'true')
-    core.info('wait is false: the build goes on without this step.')
-    await writeSummary({ plan, build: started, links })
-    return
-  }
+  say(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
+  say(`Build: ${links.build}`)
+  say(`Log:   ${links.logs}`)
+  if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
+  if (!plan.wait) return { kind: 'detached', build: started }
 
   const diagnoser = new FailureDiagnoser()
   const lastOutput = new LastOutput()
   const printer = new BuildLogPrinter(deps.write, { groups: true })
-  let build: Build = started
   try {
     const watched = await watchBuild(
       { codebuild, logs, clock: deps.clock },
@@ -159,59 +199,138 @@ async function runTask(deps: RunDeps, signal: AbortSignal, onStarted: (id: strin
           }
           printer.print(events)
         },
-        onNotice: message => deps.write(`${message}\n`),
+        onNotice: say,
         onWarning: message => core.warning(message)
       },
-      { showLogs: plan.showLogs, signal, timing: deps.timing }
+      { showLogs: plan.showLogs, signal }
     )
-    build = watched.build
+    printer.end()
+    const build = watched.build
+    if (build.buildStatus === StatusType.SUCCEEDED) return { kind: 'ended', build, lastLines: [] }
+    const diagnosis = diagnoser.diagnose(build)
+    return { kind: 'ended', build, lastLines: lastOutput.lines(), ...(diagnosis ? { diagnosis } : {}) }
   } catch (error) {
     printer.end()
-    await abandon(plan, codebuild, started, links, signal.aborted ? 'the workflow was cancelled' : `watching it failed: ${errorText(error)}`)
-    if (signal.aborted) return
-    throw error
+    if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
+    if (error instanceof WatchError) return { kind: 'watch-failed', error }
+    // A fault of the action itself: the build must not outlive the step.
+    return abandon(plan, codebuild, started, `the action failed: ${errorText(error)}`)
   }
-  printer.end()
-  core.saveState(State.Settled, 'true')
-  core.setOutput(Outputs.BuildStatus, build.buildStatus ?? '')
-
-  const status = build.buildStatus
-  if (status === StatusType.SUCCEEDED) {
-    core.info(`✅ ${plan.task} succeeded: build #${build.buildNumber ?? '?'} ${id}`)
-    await writeSummary({ plan, build, links })
-    return
-  }
-  const lastLines = lastOutput.lines()
-  const failure = describeFailure(plan, build, lastLines)
-  core.error(failure.message, { title: failure.title })
-  const diagnosis = diagnoser.diagnose(build)
-  if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `${plan.task}: known failure (${diagnosis.id})` })
-  await writeSummary({ plan, build, links, diagnosis, lastLines })
-  core.setFailed(`${plan.task} ${status ?? 'ended'}: see the errors above and the build's log (${links.logs})`)
 }
 
-/** The build must not outlive the step: stop it (unless stop-on-cancel is false) and say so. */
-async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], started: Build, links: BuildLinks, why: string): Promise<void> {
-  const id = started.id as string
-  // A started build always gets its summary, with what became of it.
-  const fail = async (message: string, build: Build): Promise<void> => {
-    core.setFailed(message)
-    await writeSummary({ plan, build, links, notes: [message] })
+/**
+ * Starts the build, the start token saved first so the post step can find a build whose answer never came.
+ * Cancelled during the call: the build, if it started, is found by its token and returned (to be stopped).
+ */
+async function start(codebuild: AwsClients['codebuild'], clock: Clock, plan: Plan, request: StartRequest, signal: AbortSignal): Promise<Build | undefined> {
+  core.saveState(State.Region, plan.region)
+  core.saveState(State.StopOnCancel, String(plan.stopOnCancel))
+  core.saveState(State.ProjectName, plan.projectName)
+  core.saveState(State.StartToken, request.idempotencyToken)
+  try {
+    return await startBuild({ codebuild, clock, signal, notice: say }, request)
+  } catch (error) {
+    if (!signal.aborted) throw error
+    return findStartedBuild(codebuild, plan.projectName, request.idempotencyToken, clock, 4_000)
   }
-  if (!plan.stopOnCancel) {
+}
+
+/** The build must not outlive the step: stop it (unless stop-on-cancel is false). */
+async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], build: Build, why: string): Promise<Outcome> {
+  if (!plan.stopOnCancel) return { kind: 'abandoned', build, why, stop: 'left' }
+  try {
+    const stopped = await stopBuild(codebuild, build.id as string)
+    return { kind: 'abandoned', build, why, stop: 'stopped', ...(stopped ? { stopped } : {}) }
+  } catch (error) {
+    return { kind: 'abandoned', build, why, stop: { error } }
+  }
+}
+
+/** The one place that reports how the run ended. */
+async function conclude(ctx: Context, outcome: Outcome): Promise<void> {
+  const { plan, links } = ctx
+  const settle = (status: string): void => {
     core.saveState(State.Settled, 'true')
-    core.setOutput(Outputs.BuildStatus, StatusType.IN_PROGRESS)
-    await fail(`Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links.build}`, started)
+    core.setOutput(Outputs.BuildStatus, status)
+  }
+  const summary = async (data: Omit<SummaryData, 'plan'>): Promise<void> => {
+    if (plan) await writeSummary({ plan, ...(links ? { links } : {}), ...data })
+  }
+
+  const fail = async (message: string, build?: Build): Promise<void> => {
+    core.setFailed(message)
+    await summary({ ...(build ? { build } : {}), notes: [message] })
+  }
+  if (outcome.kind === 'not-started' || !plan) {
+    core.setFailed(outcome.kind === 'not-started' ? outcome.message : `Unexpected error: no plan for outcome ${outcome.kind}`)
     return
   }
-  try {
-    const stopped = await stopBuild(codebuild, id)
-    core.saveState(State.Settled, 'true')
-    const status = stopped?.buildStatus && stopped.buildStatus !== StatusType.IN_PROGRESS ? stopped.buildStatus : StatusType.STOPPED
-    core.setOutput(Outputs.BuildStatus, status)
-    await fail(`Stopped build ${id} because ${why}.`, { ...(stopped ?? started), buildStatus: status })
-  } catch (error) {
-    await fail(`Could not stop build ${id} after ${why}: ${errorText(error)}. Stop it in the console: ${links.build}`, started)
+  switch (outcome.kind) {
+    case 'start-unknown':
+      core.setFailed(outcome.error.message)
+      await summary({ notes: [outcome.error.message] })
+      return
+    case 'dry-run':
+      await summary({ request: outcome.request, notes: outcome.notes })
+      return
+    case 'detached':
+      settle(outcome.build.buildStatus ?? StatusType.IN_PROGRESS)
+      say('wait is false: the build goes on without this step.')
+      await summary({ build: outcome.build })
+      return
+    case 'ended': {
+      const { build } = outcome
+      const task = plan.task
+      settle(build.buildStatus ?? '')
+      if (build.buildStatus === StatusType.SUCCEEDED) {
+        say(`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`)
+        await summary({ build })
+        return
+      }
+      const failure = describeFailure(plan, build, outcome.lastLines)
+      core.error(failure.message, { title: failure.title })
+      const { diagnosis } = outcome
+      if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `${task}: known failure (${diagnosis.id})` })
+      await summary({ build, lastLines: outcome.lastLines, ...(diagnosis ? { diagnosis } : {}) })
+      core.setFailed(`${task} ${build.buildStatus ?? 'ended'}: see the errors above and the build's log (${links?.logs ?? ''})`)
+      return
+    }
+    case 'abandoned': {
+      const { build, why, stop } = outcome
+      const id = build.id ?? ''
+      if (stop === 'left') {
+        settle(StatusType.IN_PROGRESS)
+        await fail(`Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links?.build ?? ''}`, build)
+      } else if (stop === 'stopped') {
+        const after = outcome.stopped?.buildStatus
+        const status = after && after !== StatusType.IN_PROGRESS ? after : StatusType.STOPPED
+        settle(status)
+        await fail(`Stopped build ${id} because ${why}.`, { ...(outcome.stopped ?? build), buildStatus: status })
+      } else {
+        // Not settled: the post step tries once more.
+        const expired = isExpiredCredentials(stop.error) ? ' (the AWS credentials have expired)' : ''
+        await fail(`Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`, build)
+      }
+      return
+    }
+    case 'watch-failed': {
+      const { error } = outcome
+      const id = error.build.id ?? ''
+      const goesOn = `The build goes on (it is not stopped): ${links?.build ?? ''}`
+      settle(error.build.buildStatus ?? StatusType.IN_PROGRESS)
+      const minutes = formatDuration(error.watchedMs)
+      const message =
+        error.reason === 'credentials-expired'
+          ? `The AWS credentials expired after ${minutes} of watching build ${id} (${errorText(error.cause)}). ${goesOn}. ` +
+            `For tasks longer than the session, ask configure-aws-credentials for a longer one (role-duration-seconds), ` +
+            `within the role's maximum session duration (up to 12 hours, set on the IAM role).`
+          : error.reason === 'refused'
+            ? `CodeBuild refused to describe build ${id} (${errorText(error.cause)}), so it cannot be watched; allow codebuild:BatchGetBuilds. ${goesOn}.`
+            : `Gave up watching build ${id}: CodeBuild could not be asked for its status for ${formatDuration(DEFAULT_TIMING.giveUpMs)} ` +
+              `(last error: ${errorText(error.cause)}). ${goesOn}. build-status is the last status known.`
+      await fail(message, error.build)
+      return
+    }
   }
 }
 

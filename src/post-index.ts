@@ -1,4 +1,4 @@
 /** Entry point of the post step. */
-import { runPost } from './post.js'
+import { run } from './post.js'
 
-void runPost()
+void run()

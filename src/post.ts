@@ -1,27 +1,60 @@
 /**
- * The post step: when the main step was killed before it could stop its build (cancellation past the
- * runner's grace period, a crash), stop the build if it is still running. Uses the state main saved.
+ * The post step: when the main step was killed before it could stop its build (cancellation past the runner's
+ * grace period, a crash), stop the build if it is still running. Uses the state main saved: the build's id, or,
+ * when StartBuild's answer never came, the start token the build carries.
  */
 import * as core from '@actions/core'
+import { errorText, isExpiredCredentials } from './aws-errors.js'
 import { createClients } from './clients.js'
 import type { AwsClients } from './clients.js'
+import { systemClock } from './clock.js'
+import type { Clock } from './clock.js'
 import { State } from './constants.js'
-import { errorText } from './retry.js'
+import { findStartedBuild } from './start.js'
 import { stopIfRunning } from './stop.js'
+import { inline } from './text.js'
 
-export async function runPost(clients: (region: string) => AwsClients = createClients): Promise<void> {
-  const id = core.getState(State.BuildId)
-  if (!id || core.getState(State.Settled) === 'true') return
+export interface PostDeps {
+  clients: (region: string) => AwsClients
+  clock: Clock
+  /** Signals the post step outlives while its StopBuild attempt finishes (bounded by the calls' own limits). */
+  signals: NodeJS.Signals[]
+}
+
+const defaults: PostDeps = { clients: createClients, clock: systemClock, signals: ['SIGINT', 'SIGTERM'] }
+
+export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
+  const deps = { ...defaults, ...overrides }
+  const region = core.getState(State.Region)
+  let id = core.getState(State.BuildId)
+  const token = core.getState(State.StartToken)
+  if ((!id && !token) || core.getState(State.Settled) === 'true') return
   if (core.getState(State.StopOnCancel) === 'false') {
-    core.info(`Build ${id} may still be running; leaving it (stop-on-cancel: false).`)
+    core.info(inline(`Build ${id || '(start not confirmed)'} may still be running; leaving it (stop-on-cancel: false).`))
     return
   }
+  // A cancellation of the post step itself must not cut the stop short: it is bounded anyway.
+  const onSignal = (name: NodeJS.Signals): void => core.info(`Received ${name}: finishing the attempt to stop the build first (a few seconds at most).`)
+  for (const s of deps.signals) process.on(s, onSignal)
   try {
-    const { codebuild } = clients(core.getState(State.Region))
+    const { codebuild } = deps.clients(region)
+    if (!id) {
+      const found = await findStartedBuild(codebuild, core.getState(State.ProjectName), token, deps.clock)
+      if (!found?.id) {
+        core.info(`No build carrying this step's start token was found: nothing to stop.`)
+        return
+      }
+      id = found.id
+    }
     const result = await stopIfRunning(codebuild, id)
-    if (result.stopped) core.warning(`Stopped build ${id}: it was still running after the main step ended (cancelled or killed).`)
-    else core.info(`Build ${id} is no longer running (${result.build?.buildStatus ?? 'unknown'}).`)
+    if (result.stopped) core.warning(inline(`Stopped build ${id}: it was still running after the main step ended (cancelled or killed).`))
+    else core.info(inline(`Build ${id} is no longer running (${result.build?.buildStatus ?? 'unknown'}).`))
   } catch (error) {
-    core.setFailed(`Could not stop build ${id}: ${errorText(error)}`)
+    if (isExpiredCredentials(error)) {
+      // Nothing more can be done with these credentials; the main step has said what happened.
+      core.warning(inline(`Could not check build ${id}: the AWS credentials have expired. If it is still running, stop it in the CodeBuild console.`))
+    } else core.setFailed(inline(`Could not stop build ${id}: ${errorText(error)}`))
+  } finally {
+    for (const s of deps.signals) process.off(s, onSignal)
   }
 }

@@ -1,10 +1,15 @@
 /** Looking the project up before starting: an unknown project fails; a misconfigured one is warned about. */
 import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
+import { errorText, isExpiredCredentials, isUnreachable, unreachableTarget } from './aws-errors.js'
+import type { Clock } from './clock.js'
 import { Inputs } from './constants.js'
 import { InputError } from './inputs.js'
 import type { Plan } from './inputs.js'
-import { errorText } from './retry.js'
+import { withTimeLimit } from './retry.js'
+
+/** The lookup, the SDK's retries included, gets this long: an endpoint that cannot be reached fails within it. */
+const LOOKUP_LIMIT_MS = 45_000
 
 export class PreflightError extends Error {
   override name = 'PreflightError'
@@ -15,10 +20,12 @@ export interface PreflightResult {
   warnings: string[]
 }
 
-export async function preflight(codebuild: CodeBuildClient, plan: Plan, signal?: AbortSignal): Promise<PreflightResult> {
+export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: Clock, signal?: AbortSignal): Promise<PreflightResult> {
   let project: Project | undefined
   try {
-    const response = await codebuild.send(new BatchGetProjectsCommand({ names: [plan.projectName] }), { abortSignal: signal })
+    const response = await withTimeLimit(clock, LOOKUP_LIMIT_MS, signal, s =>
+      codebuild.send(new BatchGetProjectsCommand({ names: [plan.projectName] }), { abortSignal: s })
+    )
     project = response.projects?.find(p => p.name === plan.projectName) ?? response.projects?.[0]
     if (!project) {
       throw new PreflightError(
@@ -27,6 +34,16 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, signal?:
     }
   } catch (error) {
     if (error instanceof PreflightError || signal?.aborted) throw error
+    if (isUnreachable(error)) {
+      const target = unreachableTarget(error)
+      throw new PreflightError(
+        `Could not reach CodeBuild in region ${plan.region}${target ? ` at ${target}` : ''}: ${errorText(error)}. ` +
+          `Check the region (input region, AWS_REGION), any AWS_ENDPOINT_URL setting, and that the runner can reach AWS. Nothing was started.`
+      )
+    }
+    if (isExpiredCredentials(error)) {
+      throw new PreflightError(`The AWS credentials have expired (${errorText(error)}): get fresh ones before this step (configure-aws-credentials). Nothing was started.`)
+    }
     return {
       warnings: [`Could not look up project '${plan.projectName}' (${errorText(error)}); starting without the preflight checks. Allow codebuild:BatchGetProjects to get them.`]
     }

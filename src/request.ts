@@ -1,8 +1,9 @@
 /** The StartBuild request, built from the plan: only what the plan says, plus the run's identity. */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { quoteArgv } from './command.js'
+import { TOKEN_VARIABLE } from './constants.js'
 import type { Plan } from './inputs.js'
 
 /** Who is running: the GitHub run, for the audit trail in CodeBuild and the idempotency token. */
@@ -33,17 +34,18 @@ export function runIdentityFromEnv(env: NodeJS.ProcessEnv): RunIdentity {
 
 /**
  * Same run, attempt, job and step → same token, so a StartBuild retried after a lost response
- * returns the build already started instead of starting a second one. A re-run (new attempt) gets a new one.
+ * returns the build already started instead of starting a second one. A re-run (new attempt) gets a new one;
+ * outside a workflow run, each start gets a random one.
  */
-export function idempotencyToken(plan: Plan, run: RunIdentity): string | undefined {
-  if (!run.runId) return undefined
+export function idempotencyToken(plan: Plan, run: RunIdentity): string {
+  if (!run.runId) return createHash('sha256').update(randomUUID()).digest('hex').slice(0, 40)
   const key = [run.repository, run.runId, run.runAttempt ?? '1', run.job, run.step, plan.projectName, plan.task].join('\n')
   return createHash('sha256').update(key).digest('hex').slice(0, 40)
 }
 
 const plain = (name: string, value: string): EnvironmentVariable => ({ name, value, type: EnvironmentVariableType.PLAINTEXT })
 
-export function environmentOverrides(plan: Plan, run: RunIdentity): EnvironmentVariable[] {
+export function environmentOverrides(plan: Plan, run: RunIdentity, token: string): EnvironmentVariable[] {
   const vars: EnvironmentVariable[] = [
     plain('TASK', plan.task),
     plain('RUN_MIGRATIONS', String(plan.task === 'migrate')),
@@ -63,19 +65,23 @@ export function environmentOverrides(plan: Plan, run: RunIdentity): EnvironmentV
     ['GITHUB_ACTOR', run.actor]
   ]
   for (const [name, value] of identity) if (value) vars.push(plain(name, value))
+  vars.push(plain(TOKEN_VARIABLE, token))
   return vars
 }
 
-export function buildStartRequest(plan: Plan, run: RunIdentity): StartBuildCommandInput {
-  const request: StartBuildCommandInput = {
+export type StartRequest = StartBuildCommandInput & { idempotencyToken: string }
+
+export function buildStartRequest(plan: Plan, run: RunIdentity): StartRequest {
+  const token = idempotencyToken(plan, run)
+  const request: StartRequest = {
     projectName: plan.projectName,
     buildspecOverride: plan.buildspec.content,
-    environmentVariablesOverride: environmentOverrides(plan, run)
+    environmentVariablesOverride: environmentOverrides(plan, run, token),
+    idempotencyToken: token
   }
   if (plan.timeoutMinutes !== undefined) request.timeoutInMinutesOverride = plan.timeoutMinutes
+  if (plan.queuedTimeoutMinutes !== undefined) request.queuedTimeoutInMinutesOverride = plan.queuedTimeoutMinutes
   if (plan.computeType !== undefined) request.computeTypeOverride = plan.computeType
-  const token = idempotencyToken(plan, run)
-  if (token) request.idempotencyToken = token
   return request
 }
 

@@ -1,20 +1,5 @@
-/** The one place that decides what is transient, and how the action's own loops back off. */
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
-
-type SdkErrorLike = Parameters<typeof isTransientError>[0]
-
-/** Throttling, 5xx, timeouts and dropped connections: worth trying again later, never a reason to fail. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const e = error as unknown as SdkErrorLike
-  if (isThrottlingError(e) || isTransientError(e) || isServerError(e)) return true
-  const code = (error as { code?: string }).code
-  return code !== undefined && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET'].includes(code)
-}
-
-export function isThrottling(error: unknown): boolean {
-  return error instanceof Error && isThrottlingError(error as unknown as SdkErrorLike)
-}
+/** How the action's own loops wait between tries, and how long one call may take. */
+import type { Clock } from './clock.js'
 
 /** Exponential back-off with full jitter; `reset()` after a success recovers the normal pace at once. */
 export class Backoff {
@@ -24,9 +9,6 @@ export class Backoff {
     private readonly capMs: number,
     private readonly random: () => number = Math.random
   ) {}
-  get attempts(): number {
-    return this.failures
-  }
   /** The delay before the next try after one more failure. */
   next(): number {
     const ceiling = Math.min(this.capMs, this.baseMs * 2 ** this.failures)
@@ -38,7 +20,38 @@ export class Backoff {
   }
 }
 
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.name && !error.message.startsWith(error.name) ? `${error.name}: ${error.message}` : error.message
-  return String(error)
+/** A call abandoned by the action because it took longer than its time limit (not a cancellation). */
+export class CallTimeoutError extends Error {
+  override name = 'CallTimeoutError'
+  constructor(readonly ms: number) {
+    super(`no answer within ${Math.round(ms / 1000)} s`)
+  }
+}
+
+/**
+ * Runs `call` with a signal that aborts when `parent` aborts (cancellation: its reason is kept) or when `ms` have
+ * passed on `clock` (a CallTimeoutError). Written by hand rather than with AbortSignal.timeout so the limit runs
+ * on the injected clock in tests.
+ */
+export async function withTimeLimit<T>(clock: Clock, ms: number, parent: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  parent?.throwIfAborted()
+  const controller = new AbortController()
+  const timer = new AbortController()
+  const onParentAbort = (): void => controller.abort(parent?.reason)
+  parent?.addEventListener('abort', onParentAbort, { once: true })
+  clock.sleep(ms, timer.signal).then(
+    () => controller.abort(new CallTimeoutError(ms)),
+    () => undefined
+  )
+  const abandoned = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })
+  })
+  abandoned.catch(() => undefined)
+  try {
+    // The race also covers a call that ignores its signal: the action moves on either way.
+    return await Promise.race([call(controller.signal), abandoned])
+  } finally {
+    timer.abort()
+    parent?.removeEventListener('abort', onParentAbort)
+  }
 }

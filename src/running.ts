@@ -3,21 +3,24 @@ import { BatchGetBuildsCommand, ListBuildsForProjectCommand, SortOrderType, Stat
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { Clock } from './clock.js'
 import { buildLinks } from './links.js'
+import { errorText, isTransient } from './aws-errors.js'
 import { formatDuration } from './report.js'
-import { Backoff, isTransient } from './retry.js'
+import { Backoff, withTimeLimit } from './retry.js'
 
 /** In-progress builds are the newest: looking at this many recent builds finds them. */
 const RECENT_BUILDS = 20
 
-export async function runningBuilds(codebuild: CodeBuildClient, projectName: string, signal?: AbortSignal): Promise<Build[]> {
-  const list = await codebuild.send(
-    new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }),
-    { abortSignal: signal }
-  )
-  const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
-  if (ids.length === 0) return []
-  const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: signal })
-  return (got.builds ?? []).filter(b => b.buildStatus === StatusType.IN_PROGRESS)
+/** No look at the running builds is awaited longer than this. */
+const LOOK_LIMIT_MS = 30_000
+
+export async function runningBuilds(codebuild: CodeBuildClient, projectName: string, clock: Clock, signal?: AbortSignal): Promise<Build[]> {
+  return withTimeLimit(clock, LOOK_LIMIT_MS, signal, async s => {
+    const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }), { abortSignal: s })
+    const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
+    if (ids.length === 0) return []
+    const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: s })
+    return (got.builds ?? []).filter(b => b.buildStatus === StatusType.IN_PROGRESS)
+  })
 }
 
 export class ProjectBusyError extends Error {
@@ -30,6 +33,8 @@ export interface WaitOptions {
   projectName: string
   region: string
   mode: 'wait' | 'fail' | 'start'
+  /** With `wait`: how long to wait before failing (ProjectBusyError). */
+  timeoutMs: number
   notice: (message: string) => void
   signal?: AbortSignal
   pollMs?: number
@@ -43,16 +48,23 @@ function describe(build: Build, region: string, now: number): string {
   return `build #${build.buildNumber ?? '?'} ${build.id} (in progress${since}, ${buildLinks(build, region).build})`
 }
 
-/** Returns when the project has no build in progress, or at once for `start`; throws for `fail`. */
+/**
+ * Returns when the project has no build in progress, or at once for `start`; throws for `fail`, and for `wait` once
+ * `timeoutMs` have passed (a look that keeps failing counts as waiting too).
+ */
 export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
   const pollMs = o.pollMs ?? 10_000
   const noticeEveryMs = o.noticeEveryMs ?? 30_000
   const backoff = new Backoff(pollMs, 60_000)
+  const since = o.clock.now()
   let lastNotice = -Infinity
   let first = o.first
+  let waitedFor: Build[] = []
+  let lastError: unknown
   for (;;) {
+    if (o.clock.now() - since >= o.timeoutMs) throw timedOut(o, waitedFor, lastError)
     // The caller's first look serves once; every later look is a fresh call.
-    const look = first ?? runningBuilds(o.codebuild, o.projectName, o.signal)
+    const look = first ?? runningBuilds(o.codebuild, o.projectName, o.clock, o.signal)
     first = undefined
     let running: Build[]
     try {
@@ -60,10 +72,12 @@ export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
       backoff.reset()
     } catch (error) {
       if (o.signal?.aborted || !isTransient(error)) throw error
+      lastError = error
       await o.clock.sleep(backoff.next(), o.signal)
       continue
     }
     if (running.length === 0) return
+    waitedFor = running
     const now = o.clock.now()
     const what = running.map(b => describe(b, o.region, now)).join('; ')
     if (o.mode === 'start') {
@@ -77,6 +91,19 @@ export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
       o.notice(`Waiting for another build of ${o.projectName} to finish: ${what}.`)
       lastNotice = now
     }
-    await o.clock.sleep(pollMs, o.signal)
+    await o.clock.sleep(Math.min(pollMs, Math.max(0, since + o.timeoutMs - now)), o.signal)
   }
+}
+
+function timedOut(o: WaitOptions, running: Build[], lastError: unknown): ProjectBusyError {
+  const waited = formatDuration(o.timeoutMs)
+  if (running.length === 0) {
+    return new ProjectBusyError(
+      `Could not find out within ${waited} whether another build of ${o.projectName} is in progress (${errorText(lastError)}). Nothing was started.`
+    )
+  }
+  const what = running.map(b => describe(b, o.region, o.clock.now())).join('; ')
+  return new ProjectBusyError(
+    `Waited ${waited} for another build of ${o.projectName} to finish: ${what}. Nothing was started (if-running-timeout-minutes).`
+  )
 }

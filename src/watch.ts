@@ -1,17 +1,23 @@
 /**
- * Watching a build to its end: status polls (BatchGetBuilds) and log polls (GetLogEvents) on their own
- * adaptive schedules, so log lines arrive within about a second while the API budget stays small, and
- * the step ends as soon as the build has ended and its log is complete.
+ * Watching a build to its end: status polls (BatchGetBuilds) and log polls (GetLogEvents) on their own schedules,
+ * so log lines arrive within about a second while the API budget stays small, and the step ends as soon as the
+ * build has ended and its log is complete.
+ *
+ * A fault in watching never decides the build's fate: every call is bounded in time, and timeouts, resets, 5xx,
+ * throttling and garbled answers are retried. Watching gives up only after `giveUpMs` of failed status polls in a
+ * row, when CodeBuild refuses to describe the build, or when the credentials expire; the build goes on either way.
  */
 import { BatchGetBuildsCommand, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
+import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isTransient } from './aws-errors.js'
 import type { Clock } from './clock.js'
 import { LogTail } from './logs.js'
-import type { DrainResult } from './logs.js'
-import { Backoff, errorText, isTransient } from './retry.js'
+import type { Caller } from './logs.js'
+import { Backoff, withTimeLimit } from './retry.js'
 
+/** Every number of the watch loop, in one table. */
 export interface Timing {
   /** Status polls before the log stream exists (queued, provisioning): 2 s, 4 s, then this. */
   statusQueuedMs: number
@@ -21,7 +27,7 @@ export interface Timing {
   statusEndingMs: number
   /** Status polls when logs are not shown. */
   statusNoLogsMs: number
-  /** Log polls while lines flow, and for the first few empty polls. */
+  /** Log polls while lines flow, and for the first `fastEmptyPolls` empty polls; then slow, then idle. */
   logFastMs: number
   logSlowMs: number
   logIdleMs: number
@@ -39,8 +45,20 @@ export interface Timing {
   drainGraceMaxMs: number
   /** How long the "about to end" pace lasts after it was triggered. */
   endingWindowMs: number
-  errorBaseMs: number
-  errorCapMs: number
+  /** Back-off after a failed status poll (exponential, full jitter). */
+  statusRetryBaseMs: number
+  statusRetryCapMs: number
+  /** Back-off after a failed log poll: short at first, since scattered throttles are not a quota. */
+  logRetryBaseMs: number
+  logRetryCapMs: number
+  /**
+   * No call, its SDK retries included, is awaited longer than this (the SDK abandons a silent request after 10 s,
+   * see clients.ts; this bounds its retries too). The loop makes one call at a time, so this is also the longest
+   * the other schedule can be held up.
+   */
+  callLimitMs: number
+  /** Status polls failing for this long in a row: watching gives up (the build goes on). */
+  giveUpMs: number
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -57,8 +75,12 @@ export const DEFAULT_TIMING: Timing = {
   drainGraceMinMs: 1_500,
   drainGraceMaxMs: 15_000,
   endingWindowMs: 30_000,
-  errorBaseMs: 1_000,
-  errorCapMs: 15_000
+  statusRetryBaseMs: 1_000,
+  statusRetryCapMs: 15_000,
+  logRetryBaseMs: 400,
+  logRetryCapMs: 5_000,
+  callLimitMs: 15_000,
+  giveUpMs: 5 * 60_000
 }
 
 export interface WatchDeps {
@@ -71,9 +93,7 @@ export interface WatchDeps {
 export interface WatchHooks {
   /** A page of log events, in order. */
   onEvents?(events: OutputLogEvent[]): void
-  /** Every build object read. */
-  onStatus?(build: Build): void
-  /** One line for the workflow log (plain text). */
+  /** One line for the workflow log (plain text, the action's own words with outside text flattened). */
   onNotice?(message: string): void
   onWarning?(message: string): void
 }
@@ -93,6 +113,23 @@ export interface WatchResult {
   logComplete: boolean
 }
 
+/** Why watching stopped before the build's end. The build goes on: nothing here is a reason to stop it. */
+export type WatchFailure = 'gave-up' | 'refused' | 'credentials-expired'
+
+export class WatchError extends Error {
+  override name = 'WatchError'
+  constructor(
+    readonly reason: WatchFailure,
+    /** The build as last seen. */
+    readonly build: Build,
+    /** How long the build had been watched. */
+    readonly watchedMs: number,
+    override readonly cause: unknown
+  ) {
+    super(`watching build ${build.id ?? ''} stopped (${reason}): ${errorText(cause)}`)
+  }
+}
+
 export function isTerminal(build: Build | undefined): boolean {
   return build?.buildStatus !== undefined && build.buildStatus !== StatusType.IN_PROGRESS
 }
@@ -106,19 +143,68 @@ export function lastLoggedPhase(build: Build): string | undefined {
   return last
 }
 
+/** What the status schedule looks at. */
+export interface StatusView {
+  /** Logs are to be shown and readable (not disabled, not denied). */
+  logsShown: boolean
+  /** The log stream is known (the build has started logging). */
+  streamOpen: boolean
+  /** Status polls made while waiting for the stream. */
+  queuedPolls: number
+  /** The build is in, or the log shows, its last phases. */
+  ending: boolean
+}
+
+/** The status schedule: the pause before the next BatchGetBuilds of a build in progress. */
+export function statusDelay(t: Timing, v: StatusView): number {
+  if (v.logsShown && !v.streamOpen) return Math.min(t.statusQueuedMs, 2_000 * 2 ** v.queuedPolls)
+  if (v.ending) return t.statusEndingMs
+  if (!v.logsShown) return t.statusNoLogsMs
+  return t.statusRunningMs
+}
+
+/** What the log schedule looks at. */
+export interface LogView {
+  ended: boolean
+  ending: boolean
+  /** Polls in a row that brought no line. */
+  emptyPolls: number
+}
+
+/** The log schedule: the pause before the next GetLogEvents after a poll that worked. */
+export function logDelay(t: Timing, v: LogView): number {
+  if (v.ended) return t.drainPollMs
+  if (v.ending || v.emptyPolls <= t.fastEmptyPolls) return t.logFastMs
+  if (v.emptyPolls <= t.slowEmptyPolls) return t.logSlowMs
+  return t.logIdleMs
+}
+
+/**
+ * The drain: how long after seeing the build's end (at `seenAt`) the log's last lines are awaited, unless the log
+ * shows its own end first.
+ */
+export function drainWindow(t: Timing, build: Build, seenAt: number, ingestionLagMs: number): number {
+  const endLogged = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
+  if (endLogged && lastLoggedPhase(build) !== undefined) return t.drainGraceMaxMs
+  const endMs = build.endTime ? build.endTime.getTime() : seenAt
+  return Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + ingestionLagMs + 1_000 - seenAt))
+}
+
 export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHooks, options: WatchOptions): Promise<WatchResult> {
   const t: Timing = { ...DEFAULT_TIMING, ...options.timing }
   const { clock, codebuild } = deps
   const signal = options.signal
   const id = started.id as string
+  const watchStart = clock.now()
   const progress = new PhaseProgress()
-  const statusBackoff = new Backoff(t.errorBaseMs, t.errorCapMs, deps.random)
-  const logBackoff = new Backoff(t.errorBaseMs, t.errorCapMs, deps.random)
+  const statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
+  const logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
   const result: WatchResult = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
+  const limited: Caller = call => withTimeLimit(clock, t.callLimitMs, signal, call)
 
   let build = started
   let tail: LogTail | undefined
-  let logsUnavailable = !options.showLogs
+  let logsShown = options.showLogs
   let queuedPolls = 0
   let emptyPolls = 0
   let endingUntil = 0
@@ -126,8 +212,21 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
   let deadline = Infinity
   let nextStatus = clock.now() + Math.min(1_000, t.statusQueuedMs)
   let nextLog = Infinity
+  let statusTroubleSince: number | undefined
   let lastPhaseNotice: string | undefined
-  let throttleNoticeShown = false
+  let retryNoticeShown = false
+
+  /** Cancellation and expired credentials end watching at once; the rest is for the caller to judge. */
+  const stopIfFinal = (error: unknown): void => {
+    if (signal?.aborted) throw signal.reason
+    if (isExpiredCredentials(error)) throw new WatchError('credentials-expired', build, clock.now() - watchStart, error)
+  }
+
+  const retryNotice = (what: string, error: unknown, delay: number): void => {
+    if (retryNoticeShown) return
+    retryNoticeShown = true
+    hooks.onNotice?.(`${what} answered ${errorText(error)}; retrying in ${(delay / 1000).toFixed(1)} s (further retries are silent)`)
+  }
 
   const onEvents = (events: OutputLogEvent[]): void => {
     let ending = false
@@ -144,14 +243,8 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     }
   }
 
-  const transientNotice = (what: string, error: unknown, delay: number): void => {
-    if (throttleNoticeShown) return
-    throttleNoticeShown = true
-    hooks.onNotice?.(`${what} answered ${errorText(error)}; retrying in ${(delay / 1000).toFixed(1)} s (further retries are silent)`)
-  }
-
   const openTail = (): void => {
-    if (tail || logsUnavailable) return
+    if (tail || !logsShown) return
     const group = build.logs?.groupName
     const stream = build.logs?.streamName
     if (!group || !stream) return
@@ -163,22 +256,24 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     const now = clock.now()
     try {
       result.statusCalls++
-      const response = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: signal })
-      const found = response.builds?.[0]
-      if (!found) throw new Error(`CodeBuild no longer knows build ${id}`)
+      const response = await limited(s => codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: s }))
+      const found = response.builds?.find(b => b.id === id)
+      if (!found) throw new MalformedAnswerError('BatchGetBuilds', `no build ${id}`)
       build = found
       statusBackoff.reset()
+      statusTroubleSince = undefined
     } catch (error) {
-      if (signal?.aborted || !isTransient(error)) throw error
+      stopIfFinal(error)
+      if (!isTransient(error)) throw new WatchError('refused', build, now - watchStart, error)
+      statusTroubleSince ??= now
+      if (now - statusTroubleSince >= t.giveUpMs) throw new WatchError('gave-up', build, now - watchStart, error)
       const delay = statusBackoff.next()
-      transientNotice('CodeBuild', error, delay)
+      retryNotice('CodeBuild', error, delay)
       nextStatus = now + delay
       return
     }
-    hooks.onStatus?.(build)
-    const cwStatus = build.logs?.cloudWatchLogs?.status
-    if (!logsUnavailable && cwStatus === 'DISABLED') {
-      logsUnavailable = true
+    if (logsShown && build.logs?.cloudWatchLogs?.status === 'DISABLED') {
+      logsShown = false
       hooks.onWarning?.(`The project's CloudWatch Logs are disabled: the build's log cannot be shown. Enable them in the project's logs configuration.`)
     }
     openTail()
@@ -188,59 +283,44 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     }
     if (isTerminal(build)) {
       endedAt = clock.now()
-      const endMs = build.endTime ? build.endTime.getTime() : endedAt
-      const lag = tail?.maxIngestionLagMs ?? 0
-      const endLogged = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
-      deadline =
-        endedAt +
-        (endLogged && lastLoggedPhase(build) !== undefined
-          ? t.drainGraceMaxMs
-          : Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + lag + 1_000 - endedAt)))
+      deadline = endedAt + drainWindow(t, build, endedAt, tail?.maxIngestionLagMs ?? 0)
       nextLog = Math.min(nextLog, clock.now())
       return
     }
     const ending = (build.currentPhase !== undefined && ENDING_PHASES.has(build.currentPhase)) || clock.now() < endingUntil
-    if (!tail && !logsUnavailable) nextStatus = now + Math.min(t.statusQueuedMs, 2_000 * 2 ** queuedPolls++)
-    else if (ending) nextStatus = now + t.statusEndingMs
-    else if (logsUnavailable) nextStatus = now + t.statusNoLogsMs
-    else nextStatus = now + t.statusRunningMs
+    const view: StatusView = { logsShown, streamOpen: tail !== undefined, queuedPolls, ending }
+    if (logsShown && !tail) queuedPolls++
+    nextStatus = now + statusDelay(t, view)
   }
 
   const pollLogs = async (): Promise<void> => {
     const now = clock.now()
     const activeTail = tail as LogTail
-    let drained: DrainResult
     try {
-      drained = await activeTail.drain(signal)
+      const drained = await activeTail.drain(limited)
       result.logCalls += drained.calls
       result.logEvents += drained.events
       logBackoff.reset()
       emptyPolls = drained.events > 0 ? 0 : emptyPolls + 1
     } catch (error) {
-      if (signal?.aborted) throw error
-      if (isTransient(error)) {
-        const delay = logBackoff.next()
-        transientNotice('CloudWatch Logs', error, delay)
-        nextLog = now + delay
+      stopIfFinal(error)
+      if (isAccessDenied(error)) {
+        hooks.onWarning?.(
+          `Cannot read the build's log (${errorText(error)}); the build is still watched to its end. Grant logs:GetLogEvents on ${activeTail.group} to see it.`
+        )
+        tail = undefined
+        logsShown = false
+        nextLog = Infinity
         return
       }
-      hooks.onWarning?.(`Cannot read the build's log (${errorText(error)}); the build is still watched to its end. Grant logs:GetLogEvents on ${activeTail.group} to see it.`)
-      tail = undefined
-      logsUnavailable = true
-      nextLog = Infinity
+      // Anything else (timeouts, throttling, 5xx, a garbled page) is tried again: the log is never given up.
+      const delay = logBackoff.next()
+      retryNotice('CloudWatch Logs', error, delay)
+      nextLog = now + delay
       return
     }
-    let interval: number
-    if (endedAt !== undefined) interval = t.drainPollMs
-    else if (now < endingUntil || emptyPolls <= t.fastEmptyPolls) interval = t.logFastMs
-    else if (emptyPolls <= t.slowEmptyPolls) interval = t.logSlowMs
-    else interval = t.logIdleMs
-    // The SDK retried (throttled: the account's GetLogEvents quota is shared): stretch the pause in proportion, so
-    // the action's own rate of HTTP calls stays the same; the next clean poll restores the pace. Not while the
-    // build is about to end or has ended: then a prompt end matters more.
-    if (drained.attempts > drained.calls && endedAt === undefined && now >= endingUntil) interval = Math.min(t.logIdleMs, (interval * drained.attempts) / drained.calls)
-    nextLog = now + interval
-    if (endedAt === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
+    nextLog = now + logDelay(t, { ended: endedAt !== undefined, ending: now < endingUntil, emptyPolls })
+    if (endedAt === undefined && statusTroubleSince === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
   }
 
   for (;;) {

@@ -44,6 +44,9 @@ function expectStreamedPrefix(r: E2ERun, all: string[]): void {
 // 1. Cancellation
 // ---------------------------------------------------------------------------------------------------------------
 
+/** What main saves before StartBuild, so the post step can find a build whose start answer never came. */
+const START_STATE = { 'project-name': 'app-migrations', 'start-token': expect.stringMatching(/^[0-9a-f]{40}$/) as unknown as string }
+
 describe('cancellation by signal', () => {
   /**
    * Runs a long build and sends `signal` to the action when `trigger` matches a stdout line. Returns the run and
@@ -101,7 +104,7 @@ describe('cancellation by signal', () => {
         'logs-url': logsLink(id),
         'build-status': 'STOPPED'
       })
-      expect(r.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'true', settled: 'true' })
+      expect(r.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'true', ...START_STATE, settled: 'true' })
       // One StartBuild; the lines shown before the signal are the log's first lines, each once.
       expect(st.callsOf('StartBuild')).toHaveLength(1)
       expectStreamedPrefix(r, logLines(build))
@@ -126,7 +129,7 @@ describe('cancellation by signal', () => {
     ])
     expect(r.outputs['build-status']).toBe('IN_PROGRESS')
     expect(r.outputs['build-id']).toBe(id)
-    expect(r.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'false', settled: 'true' })
+    expect(r.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'false', ...START_STATE, settled: 'true' })
     expectStreamedPrefix(r, logLines(build))
     expect(r.streamed).toContain(taskLine(0))
   })
@@ -156,7 +159,7 @@ describe('the post step', () => {
     const st = s as StandIn
     const [build] = st.startedBuilds(PROJECT)
     const id = build?.id as string
-    expect(main.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'true' })
+    expect(main.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'true', ...START_STATE })
     expect(build?.status).toBe('IN_PROGRESS')
     const before = st.calls.length
     const post = await run(st, {}, { entry: POST, state: main.state, timeoutMs: 30_000 })
@@ -180,7 +183,7 @@ describe('the post step', () => {
     const main = await run(s)
     expect(main.code).toBe(0)
     const [build] = s.startedBuilds(PROJECT)
-    expect(main.state).toEqual({ 'build-id': build?.id, region: REGION, 'stop-on-cancel': 'true', settled: 'true' })
+    expect(main.state).toEqual({ 'build-id': build?.id, region: REGION, 'stop-on-cancel': 'true', ...START_STATE, settled: 'true' })
     const before = s.calls.length
     const post = await run(s, {}, { entry: POST, state: main.state })
     expect(post.code).toBe(0)
@@ -194,7 +197,7 @@ describe('the post step', () => {
     const st = s as StandIn
     const [build] = st.startedBuilds(PROJECT)
     const id = build?.id as string
-    expect(main.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'false' })
+    expect(main.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'false', ...START_STATE })
     const before = st.calls.length
     const post = await run(st, { 'stop-on-cancel': 'false' }, { entry: POST, state: main.state })
     expect(post.code).toBe(0)

@@ -1,0 +1,14 @@
+/** Text from outside (AWS answers, error messages, build ids) made safe to print as part of one of the action's lines. */
+
+/** Line breaks and other control characters, which could start a new line the runner would read as a command. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g
+
+/**
+ * One line, no control characters, at most `max` characters: embedded in a line that starts with the action's own
+ * words, such text can never begin a line, so the runner never takes it as a workflow command.
+ */
+export function inline(text: string, max = 1_000): string {
+  const flat = text.replace(CONTROL, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
