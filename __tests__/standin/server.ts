@@ -140,7 +140,11 @@ export class StandInServer {
       ['internal', merged.internal],
       ['unavailable', merged.unavailable],
       ['reset', merged.reset],
-      ['lost', merged.lost]
+      ['lost', merged.lost],
+      ['hang', merged.hang],
+      ['garbled', merged.garbled],
+      ['cut', merged.cut],
+      ['empty', merged.empty]
     ]
     for (const [kind, fraction] of kinds) {
       edge += fraction ?? 0
@@ -181,6 +185,8 @@ export class StandInServer {
     }
 
     const { kind, latencyMs } = this.decide(operation)
+    const expiredFrom = this.faults[operation]?.expiredFromMs ?? this.faults['*']?.expiredFromMs
+    const expired = expiredFrom !== undefined && at >= expiredFrom
     const answer = (): void => {
       if (this.closed) {
         req.socket.destroy()
@@ -195,10 +201,12 @@ export class StandInServer {
       let status = 200
       let payload: Record<string, unknown> | undefined
       let error: AwsError | undefined
-      if (kind === 'throttle') error = new AwsError('ThrottlingException', 'Rate exceeded', 400)
-      else if (kind === 'internal') error = new AwsError('InternalFailure', undefined, 500)
-      else if (kind === 'unavailable') error = new AwsError('ServiceUnavailableException', 'The service is unavailable. Please try again later.', 503)
-      if (error) call.injected = kind as Exclude<FaultKind, 'ok'>
+      const custom = this.faults[operation]?.message ?? this.faults['*']?.message
+      if (expired) error = new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400)
+      else if (kind === 'throttle') error = new AwsError('ThrottlingException', custom ?? 'Rate exceeded', 400)
+      else if (kind === 'internal') error = new AwsError('InternalFailure', custom, 500)
+      else if (kind === 'unavailable') error = new AwsError('ServiceUnavailableException', custom ?? 'The service is unavailable. Please try again later.', 503)
+      if (error && !expired) call.injected = kind as Exclude<FaultKind, 'ok'>
       if (!error && this.options.requireAuth && !auth) {
         error = new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
       }
@@ -226,6 +234,12 @@ export class StandInServer {
         if (error.message !== error.type) call.errorMessage = error.message
       }
       call.status = status
+      if (kind === 'hang' && !expired) {
+        // Processed, then never answered: the socket stays open until the client abandons it or the stand-in closes.
+        call.injected = 'hang'
+        this.record(call)
+        return
+      }
       if (kind === 'lost') {
         // Processed (state changed, answer computed), but the client never gets the answer.
         call.injected = 'lost'
@@ -233,9 +247,21 @@ export class StandInServer {
         this.record(call)
         return
       }
-      const out = JSON.stringify(payload ?? {})
+      let out = JSON.stringify(payload ?? {})
+      if (!error && (kind === 'garbled' || kind === 'empty' || kind === 'cut')) {
+        call.injected = kind
+        if (kind === 'garbled') out = `<html><body><h1>502 Bad Gateway</h1></body></html>${out.slice(0, 40)}`
+        if (kind === 'empty') out = '{}'
+      }
       headers['Content-Length'] = String(Buffer.byteLength(out, 'utf8'))
       res.writeHead(status, headers)
+      if (call.injected === 'cut') {
+        // Half the body, then the connection goes: the client sees a premature close.
+        res.write(out.slice(0, Math.floor(out.length / 2)))
+        setImmediate(() => res.socket?.destroy())
+        this.record(call)
+        return
+      }
       res.end(out)
       this.record(call)
     }

@@ -223,7 +223,7 @@ export interface ProjectConfig {
 // Faults
 // ---------------------------------------------------------------------------------------------------------------
 
-export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'reset' | 'lost' | 'ok'
+export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'reset' | 'lost' | 'hang' | 'garbled' | 'cut' | 'empty' | 'ok'
 
 export interface FaultConfig {
   /** Fraction of calls answered 400 ThrottlingException "Rate exceeded". */
@@ -239,6 +239,24 @@ export interface FaultConfig {
    * destroyed instead of sending it. Recorded with the status the answer would have had and `injected: 'lost'`.
    */
   lost?: number
+  /**
+   * Fraction processed as usual (a StartBuild starts its build), then never answered: the connection stays open,
+   * silent, until the client gives up (or the stand-in closes).
+   */
+  hang?: number
+  /** Fraction answered 200 with a body that is not JSON (a proxy's error page, a truncated answer). */
+  garbled?: number
+  /** Fraction whose 200 answer is cut: the headers and half the body are sent, then the connection is destroyed. */
+  cut?: number
+  /** Fraction answered 200 with `{}`: valid JSON without the fields the operation documents. */
+  empty?: number
+  /**
+   * From this moment (ms since the stand-in started) every call is answered 400 ExpiredTokenException, as AWS does
+   * once the session credentials in use have expired.
+   */
+  expiredFromMs?: number
+  /** The message of injected throttling, 500 and 503 errors, instead of AWS's usual one. */
+  message?: string
   /** Added latency before answering: fixed ms or [min, max] drawn per call. */
   latencyMs?: number | [number, number]
   /**
