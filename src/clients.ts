@@ -29,7 +29,7 @@ export const REQUEST_LIMITS = {
 export function createClients(region: string): AwsClients {
   const common = { region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } }
   return {
-    codebuild: new CodeBuildClient({ ...common, retryMode: 'adaptive', maxAttempts: 4 }),
+    codebuild: new CodeBuildClient({ ...common, retryMode: 'standard', maxAttempts: 4 }),
     logs: new CloudWatchLogsClient({ ...common, retryMode: 'standard', maxAttempts: 1 })
   }
 }

@@ -48,7 +48,11 @@ export interface Timing {
   /** Back-off after a failed status poll (exponential, full jitter). */
   statusRetryBaseMs: number
   statusRetryCapMs: number
-  /** Back-off after a failed log poll: short at first, since scattered throttles are not a quota. */
+  /**
+   * Back-off after a failed log poll: short, and never longer than the pace while lines flow. Scattered throttles are
+   * not a quota (waiting longer does not make them rarer), and retrying at most once a second never calls faster
+   * than the loop does anyway.
+   */
   logRetryBaseMs: number
   logRetryCapMs: number
   /**
@@ -78,7 +82,7 @@ export const DEFAULT_TIMING: Timing = {
   statusRetryBaseMs: 1_000,
   statusRetryCapMs: 15_000,
   logRetryBaseMs: 400,
-  logRetryCapMs: 5_000,
+  logRetryCapMs: 1_000,
   callLimitMs: 15_000,
   giveUpMs: 5 * 60_000
 }
@@ -200,7 +204,10 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
   const statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
   const logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
   const result: WatchResult = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
-  const limited: Caller = call => withTimeLimit(clock, t.callLimitMs, signal, call)
+  /** Aborted when watching ends, whatever the reason: no call outlives it. */
+  const stopCalls = new AbortController()
+  const callSignal = signal ? AbortSignal.any([signal, stopCalls.signal]) : stopCalls.signal
+  const limited: Caller = call => withTimeLimit(clock, t.callLimitMs, callSignal, call)
 
   let build = started
   let tail: LogTail | undefined
@@ -323,28 +330,53 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     if (endedAt === undefined && statusTroubleSince === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
   }
 
-  for (;;) {
-    signal?.throwIfAborted()
-    if (endedAt !== undefined) {
-      if (!tail) break
-      if (progress.hasShownEndOf(lastLoggedPhase(build))) {
-        result.logComplete = true
-        break
+  // The two schedules run side by side: a slow or hung call of one never holds the other up.
+  let statusCall: Promise<void> | undefined
+  let logCall: Promise<void> | undefined
+  let failure: { error: unknown } | undefined
+  const track = (call: Promise<void>, done: () => void): Promise<void> =>
+    call.then(
+      () => done(),
+      (error: unknown) => {
+        done()
+        failure ??= { error }
       }
-      if (clock.now() >= deadline) break
+    )
+  const cancelled = new Promise<void>(resolve => callSignal.addEventListener('abort', () => resolve(), { once: true }))
+  try {
+    for (;;) {
+      signal?.throwIfAborted()
+      if (failure) throw failure.error
+      if (endedAt !== undefined && !logCall) {
+        if (!tail) break
+        if (progress.hasShownEndOf(lastLoggedPhase(build))) {
+          result.logComplete = true
+          break
+        }
+        if (clock.now() >= deadline) break
+      }
+      if (endedAt === undefined && !statusCall && clock.now() >= nextStatus) {
+        statusCall = track(pollStatus(), () => (statusCall = undefined))
+        continue
+      }
+      if (tail && !logCall && clock.now() >= nextLog) {
+        logCall = track(pollLogs(), () => (logCall = undefined))
+        continue
+      }
+      const due = [endedAt === undefined && !statusCall ? nextStatus : Infinity, tail && !logCall ? nextLog : Infinity, endedAt !== undefined ? deadline : Infinity]
+      const pause = new AbortController()
+      const sleeping = Math.min(...due) === Infinity ? new Promise<void>(() => undefined) : clock.sleep(Math.max(0, Math.min(...due) - clock.now()), pause.signal)
+      try {
+        await Promise.race([sleeping, cancelled, ...[statusCall, logCall].filter(c => c !== undefined)])
+      } finally {
+        pause.abort()
+        sleeping.catch(() => undefined)
+      }
     }
-    if (endedAt === undefined && clock.now() >= nextStatus) {
-      await pollStatus()
-      // Re-check at the top: a build that just ended with no log to read ends the watch at once.
-      continue
-    }
-    if (tail && clock.now() >= nextLog) {
-      await pollLogs()
-      continue
-    }
-    const wake = Math.min(endedAt === undefined ? nextStatus : deadline, tail ? nextLog : Infinity)
-    const delay = wake - clock.now()
-    if (delay > 0) await clock.sleep(delay, signal)
+  } finally {
+    // Calls still out (cancellation, a failure of the other schedule) are abandoned, not left to print later.
+    stopCalls.abort()
+    await Promise.allSettled([statusCall, logCall])
   }
   result.build = build
   return result
