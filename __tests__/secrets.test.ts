@@ -77,7 +77,7 @@ describe('registrable', () => {
   it.each(['true', 'FALSE', '5432', '3.14', 'us-east-1', 'eu-central-2', 'abc', ''])('%j is not registered with the runner', value => {
     expect(registrable(value)).toBe(false)
   })
-  it.each(['hunter2', 'pw-999', GH, 'correct horse battery'])('%j is', value => {
+  it.each(['hunter2', 'pw-999', 'pg-pass-22', GH, 'correct horse battery'])('%j is', value => {
     expect(registrable(value)).toBe(true)
   })
   it('registers a URL and its password, and each line of a multi-line secret', () => {

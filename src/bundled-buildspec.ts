@@ -28,9 +28,9 @@ export function bundledBuildspecText(task: Task): string {
     `else echo "Not an Amazon ECR registry, pulling without logging in: $registry"; fi`
   ].join('; ')
   const run = [
-    'args=(run --rm -e DATABASE_URL)',
+    'args=(--rm -e DATABASE_URL)',
     `for name in \${TASK_ENV_NAMES:-}; do [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { echo "TASK_ENV_NAMES holds '$name', not a variable name" >&2; exit 1; }; carried="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!carried}"); done`,
-    `eval "set -- \${TASK_ARGV:-${task}}" && docker "\${args[@]}" "$IMAGE_URI" "$@"`
+    `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
   ].join('; ')
   return `version: 0.2
 
