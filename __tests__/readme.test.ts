@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { ECR_HOST_ERE } from '../src/image.js'
 import {
   ACTION_PLACEHOLDER,
   actionReferences,
@@ -185,5 +186,7 @@ describe('AWS setup in the README matches infra/codebuild-vpc-task.yml', () => {
     expect(text.match(/CidrIp: 0\.0\.0\.0\/0/g)).toHaveLength(1)
     for (const workflow of ['deploy.yml', 'migration-gate.yml']) expect(read(`examples/workflows/${workflow}`)).toMatch(/environment: production/)
     expect(readme).toContain('GitHubSubjects=environment:production')
+    // The project's own buildspec (builds started by hand) logs in by the same ECR rule as the action.
+    expect(text).toContain(`ecr='${ECR_HOST_ERE}'`)
   })
 })

@@ -29,7 +29,8 @@ export function bundledBuildspecText(task: Task): string {
   ].join('; ')
   const run = [
     'args=(--rm -e DATABASE_URL)',
-    `for name in \${TASK_ENV_NAMES:-}; do [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { echo "TASK_ENV_NAMES holds '$name', not a variable name" >&2; exit 1; }; carried="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!carried}"); done`,
+    // The names are checked by the action; bash itself fails the command on one that is not a name (`\${!v}`).
+    `for name in \${TASK_ENV_NAMES:-}; do v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
     `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
   ].join('; ')
   return `version: 0.2
