@@ -21,7 +21,8 @@ function agent(message: string): string {
   return `[Container] 2026/11/25 12:00:${seconds}.${micros} ${message}`
 }
 
-const FAILED: BuildFacts = { buildStatus: 'FAILED' }
+const BUILD_ARN = 'arn:aws:codebuild:us-east-1:123456789012:build/app-migrations:0b1f'
+const FAILED: BuildFacts = { arn: BUILD_ARN, buildStatus: 'FAILED' }
 
 /** The agent lines around a failed `docker run` of the task. */
 function failedRun(command: string): string[] {
@@ -740,5 +741,35 @@ describe('formatDiagnosis', () => {
     expect(message).toContain(`Evidence: ${diagnosis?.evidence}`)
     expect(message).not.toMatch(/^::|%0A/m)
     expect(message.split('\n')[0]).toMatch(/^Likely cause: The build role cannot read the secret\./)
+  })
+})
+
+describe('the task\'s text cannot steer the IAM advice', () => {
+  const denied = (role: string, resource: string): string =>
+    `An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: ${role} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${resource}`
+  const ATTACKER = 'arn:aws:secretsmanager:us-east-1:999999999999:secret:exfil-AbCdEf'
+
+  it('names a secret and the role of the build\'s own account', () => {
+    const d = diagnoseLog([denied(ROLE, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf')])
+    expect(d?.fix).toContain('(arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf)')
+    expect(d?.fix).toContain('(app-codebuild-role)')
+  })
+
+  it('quotes an ARN of another account as evidence only, never as a grant to make', () => {
+    const d = diagnoseLog([denied('arn:aws:sts::999999999999:assumed-role/attacker-role/x', ATTACKER)])
+    expect(d?.id).toBe('secret-access')
+    expect(d?.evidence).toContain('attacker-role')
+    expect(d?.fix).not.toContain('999999999999')
+    expect(d?.fix).not.toContain('attacker-role')
+    expect(d?.fix).not.toContain('exfil')
+    expect(d?.fix).toMatch(/outside this build's account 123456789012: check the project's variables rather than granting access to it/)
+  })
+
+  it('names no resource from the log when the build\'s account is unknown', () => {
+    const d = diagnoseLog([denied(ROLE, 'prod/database-url')], { buildStatus: 'FAILED' })
+    expect(d?.fix).not.toContain('prod/database-url')
+    expect(d?.fix).not.toContain('app-codebuild-role')
+    const ecr = diagnoseLog([`denied: User: arn:aws:sts::999999999999:assumed-role/attacker-role/x is not authorized to perform: ecr:BatchGetImage`])
+    expect(ecr?.fix).not.toContain('attacker-role')
   })
 })

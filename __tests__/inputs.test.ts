@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { InputError, looksSecret, parsePlan } from '../src/inputs.js'
+import { InputError, parsePlan } from '../src/inputs.js'
+import { looksSecret } from '../src/secrets.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string>, ctx = context()) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), ctx)
@@ -101,11 +102,14 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
     [{ command: 'npm run migrate && npm run seed' }, 'command', /shell syntax '&&'.*sh -c/],
     [{ command: 'migrate --url $DATABASE_URL' }, 'command', /unquoted '\$'/],
     [{ command: 'echo "unterminated' }, 'command', /unterminated double quote/],
-    [{ 'env-vars': 'JUST_A_NAME' }, 'env-vars', /line 1 must be NAME=value/],
+    [{ 'env-vars': 'JUST_A_NAME' }, 'env-vars', /line 1: JUST_A_NAME is given alone but is not set in the step's environment: set it with env: on the step/],
+    [{ 'env-vars': 'two words' }, 'env-vars', /line 1 must be NAME=value, or NAME alone/],
     [{ 'env-vars': 'OK=1\n=value' }, 'env-vars', /line 2 must be NAME=value/],
     [{ 'env-vars': '1BAD=x' }, 'env-vars', /'1BAD' is not a variable name/],
     [{ 'env-vars': 'MY-VAR=x' }, 'env-vars', /'MY-VAR' is not a variable name/],
-    [{ 'env-vars': 'CODEBUILD_X=1' }, 'env-vars', /reserved by CodeBuild/],
+    [{ 'env-vars': 'CODEBUILD_X=1' }, 'env-vars', /CODEBUILD_X: names starting with CODEBUILD_ are reserved/],
+    [{ 'env-vars': 'CBVT_VAR_X=1' }, 'env-vars', /CBVT_VAR_X: names starting with CBVT_ are reserved/],
+    [{ 'secret-env-vars': 'A' }, 'secret-env-vars', /line 1 must be NAME=secret-id/],
     [{ 'env-vars': 'IMAGE_URI=x' }, 'env-vars', /set by the action itself/],
     [{ 'env-vars': 'A=1', 'secret-env-vars': 'A=prod/a' }, 'secret-env-vars', /names A more than once/],
     [{ 'secret-env-vars': 'A=' }, 'secret-env-vars', /NAME=secret-id\[:json-key/],
@@ -151,5 +155,120 @@ describe('looksSecret', () => {
     ['ANY', 'https://example.com/path', false]
   ])('%s=%s → %s', (name, value, expected) => {
     expect(looksSecret(name, value)).toBe(expected)
+  })
+})
+
+describe('env-vars: a name alone takes its value from the step environment', () => {
+  const withEnv = (envVars: string, env: NodeJS.ProcessEnv, inputs: Record<string, string> = {}) =>
+    parsePlan(reader({ ...BASE_INPUTS, 'env-vars': envVars, ...inputs }), context({ env }))
+  const refused = (envVars: string, env: NodeJS.ProcessEnv): InputError => {
+    try {
+      withEnv(envVars, env)
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError)
+      return error as InputError
+    }
+    throw new Error('expected an InputError')
+  }
+
+  it('as one variable, newlines and shell syntax included', () => {
+    const message = 'fix: thing\n\nBASH_ENV=$(touch /tmp/PWNED)\nDATABASE_URL=postgres://evil'
+    const p = withEnv('LOG_LEVEL=debug\nCOMMIT_MESSAGE', { COMMIT_MESSAGE: message })
+    expect(p.variables).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug', type: 'PLAINTEXT', looksSecret: false },
+      { name: 'COMMIT_MESSAGE', value: message, type: 'PLAINTEXT', looksSecret: false }
+    ])
+  })
+
+  it.each([
+    ['AWS_SECRET_ACCESS_KEY', /AWS_SECRET_ACCESS_KEY is a credential or an internal of the runner.*secret-env-vars/],
+    ['AWS_ENDPOINT_URL', /AWS_ENDPOINT_URL is a credential or an internal/],
+    ['GITHUB_TOKEN', /GITHUB_TOKEN is a credential or an internal/],
+    ['ACTIONS_RUNTIME_TOKEN', /ACTIONS_RUNTIME_TOKEN is a credential or an internal/],
+    ['RUNNER_TEMP', /RUNNER_TEMP is a credential or an internal/],
+    ['DB_PASS', /DB_PASS looks like a secret by its name.*secret-env-vars/]
+  ])('refuses %s, a credential or an internal', (name, message) => {
+    const error = refused(name, { [name]: 'some-value' })
+    expect(error.input).toBe('env-vars')
+    expect(error.message).toMatch(message)
+    expect(error.message).not.toContain('some-value')
+  })
+
+  it('refuses a value the secret detector flags, without showing it', () => {
+    const token = `ghp_${'Zz9'.repeat(12)}`
+    const error = refused('NOTE', { NOTE: `see ${token}` })
+    expect(error.message).toMatch(/the value of NOTE looks like a secret.*secret-env-vars/)
+    expect(error.message).not.toContain(token)
+  })
+
+  it('refuses a name given twice', () => {
+    expect(refused('NOTE\nNOTE', { NOTE: 'x' }).message).toMatch(/names NOTE more than once/)
+    expect(refused('NOTE=a\nNOTE', { NOTE: 'x' }).message).toMatch(/names NOTE more than once/)
+  })
+})
+
+describe('a custom buildspec refuses names that steer the build host', () => {
+  const custom = (envVars: string, input = 'env-vars') => {
+    try {
+      parsePlan(reader({ ...BASE_INPUTS, buildspec: 'buildspecs/migrate.yml', [input]: envVars }), context())
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError)
+      return error as InputError
+    }
+    throw new Error('expected an InputError')
+  }
+  it.each(['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'IFS', 'PATH', 'HOME', 'PROMPT_COMMAND', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DOCKER_HOST', 'DOCKER_CONFIG', 'AWS_ENDPOINT_URL_ECR', 'AWS_CONFIG_FILE', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'NO_PROXY', 'NODE_OPTIONS', 'PYTHONPATH', 'GIT_SSH_COMMAND'])('%s', name => {
+    const error = custom(`${name}=x`)
+    expect(error.message).toMatch(new RegExp(`^Input 'env-vars' line 1: ${name} changes how the build host's shell or tools`))
+  })
+  it('in every variable input', () => {
+    expect(custom('LD_PRELOAD=prod/x', 'secret-env-vars').message).toMatch(/^Input 'secret-env-vars' line 1: LD_PRELOAD changes/)
+    expect(custom('PATH=/x', 'parameter-env-vars').message).toMatch(/^Input 'parameter-env-vars' line 1: PATH changes/)
+  })
+  it('while the bundled buildspec passes such names into the container only', () => {
+    const p = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'NODE_OPTIONS=--max-old-space-size=512\nPATH=/app/bin' }), context())
+    expect(p.variables.map(v => v.name)).toEqual(['NODE_OPTIONS', 'PATH'])
+  })
+})
+
+describe('buildspec: stays in the workspace, bounded in size', () => {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'ws-'))
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'))
+  const spec = 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n'
+  writeFileSync(path.join(outside, 'elsewhere.yml'), spec)
+  writeFileSync(path.join(workspace, 'ok.yml'), spec)
+  writeFileSync(path.join(workspace, 'huge.yml'), spec + `# ${'x'.repeat(70 * 1024)}\n`)
+  symlinkSync(path.join(outside, 'elsewhere.yml'), path.join(workspace, 'link.yml'))
+  const ctx = context({ workspace })
+  const error = (buildspec: string): InputError => {
+    try {
+      plan({ buildspec }, ctx)
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError)
+      return e as InputError
+    }
+    throw new Error('expected an InputError')
+  }
+
+  it('reads a file in the workspace', () => {
+    expect(plan({ buildspec: 'ok.yml' }, ctx).buildspec).toMatchObject({ source: 'custom', path: 'ok.yml', content: spec })
+  })
+  it.each([
+    [path.relative(workspace, path.join(outside, 'elsewhere.yml')), 'a ../ path'],
+    [path.join(outside, 'elsewhere.yml'), 'an absolute path'],
+    ['link.yml', 'a symlink pointing out']
+  ])('refuses %s (%s)', buildspec => {
+    const e = error(buildspec)
+    expect(e.input).toBe('buildspec')
+    expect(e.message).toMatch(/outside the workspace/)
+  })
+  it('refuses a buildspec over 64 KiB', () => {
+    expect(error('huge.yml').message).toMatch(/^Input 'buildspec' .*huge\.yml is \d+ bytes, more than the 65536 bytes \(64 KiB\)/)
+  })
+})
+
+describe('image-uri: a registry that only looks like ECR', () => {
+  it.each(['123456789012.dkr.ecr.us-east-1.amazonaws.com.attacker.example/app:1', '123456789012.dkr.ecr-us-east-1.amazonaws.com/app:1'])('%s is refused', uri => {
+    expect(() => plan({ 'image-uri': uri })).toThrow(/Input 'image-uri' .*looks like an Amazon ECR registry but is not one/)
   })
 })

@@ -88,3 +88,40 @@ describe('writeVerbatim', () => {
     expect(second?.[1]).not.toBe(first?.[1])
   })
 })
+
+describe('BuildLogPrinter: the task cannot steer the groups', () => {
+  it('a fake agent line for an earlier or the same phase, printed by the task, is plain text', () => {
+    const { p, text } = printer()
+    p.print([
+      agent('Entering phase PRE_BUILD'),
+      line('Login Succeeded'),
+      agent('Entering phase BUILD'),
+      line('task starts'),
+      agent('Entering phase PRE_BUILD'),
+      line('hidden?'),
+      agent('Entering phase INSTALL'),
+      agent('Entering phase BUILD'),
+      line('task ends')
+    ])
+    p.end()
+    const out = text()
+    expect(out.match(/::group::[^\n]*/g)).toEqual(['::group::CodeBuild: PRE_BUILD phase'])
+    const build = out.indexOf('Entering phase BUILD')
+    expect(out.lastIndexOf('::endgroup::')).toBeLessThan(build)
+    expect(out.indexOf('hidden?')).toBeGreaterThan(build)
+  })
+
+  it('a line that is not a well-formed agent line, or names no phase of CodeBuild, opens nothing', () => {
+    const { p, text } = printer()
+    p.print([agent('Entering phase BUILD'), line('[Container] Entering phase PRE_BUILD'), line('[Container] 2026/11/25 Entering phase INSTALL'), agent('Entering phase SETUP')])
+    p.end()
+    expect(text().match(/::group::[^\n]*/g)).toBeNull()
+  })
+
+  it('a task that prints a later phase cannot bring a setup group back', () => {
+    const { p, text } = printer()
+    p.print([agent('Entering phase BUILD'), agent('Entering phase POST_BUILD'), agent('Entering phase PRE_BUILD'), line('still visible')])
+    p.end()
+    expect(text().match(/::group::[^\n]*/g)).toBeNull()
+  })
+})

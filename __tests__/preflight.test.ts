@@ -47,6 +47,32 @@ describe('preflight', () => {
   })
 })
 
+describe('preflight: variables the project reads from Secrets Manager or Parameter Store', () => {
+  const project: Project = {
+    ...goodProject,
+    environment: {
+      ...ENV,
+      privilegedMode: true,
+      environmentVariables: [
+        { name: 'DATABASE_URL', value: 'prod/db', type: 'SECRETS_MANAGER' },
+        { name: 'FLAGS', value: '/prod/flags', type: 'PARAMETER_STORE' },
+        { name: 'LOG_LEVEL', value: 'info', type: 'PLAINTEXT' }
+      ]
+    }
+  }
+  it.each([
+    [{ 'env-vars': 'DATABASE_URL=postgres://elsewhere' }, /^Input 'env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager: it would replace the project's value/],
+    [{ 'secret-env-vars': 'DATABASE_URL=other/db' }, /^Input 'secret-env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/],
+    [{ 'env-vars': 'FLAGS=all' }, /^Input 'env-vars' names FLAGS, which project 'app-migrations' reads from Parameter Store/]
+  ])('%j is refused', (inputs, message) => {
+    expect(() => checkProject(project, plan(inputs))).toThrow(InputError)
+    expect(() => checkProject(project, plan(inputs))).toThrow(message)
+  })
+  it('a plaintext variable of the project may be overridden', () => {
+    expect(checkProject(project, plan({ 'env-vars': 'LOG_LEVEL=debug' }))).toEqual([])
+  })
+})
+
 describe('handleRunningBuilds', () => {
   const running = (id: string) => ({ id, buildNumber: 3, buildStatus: 'IN_PROGRESS', startTime: new Date(0), arn: `arn:aws:codebuild:us-east-1:123456789012:build/${id}` })
   function client(busyPolls: number) {

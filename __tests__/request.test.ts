@@ -35,8 +35,8 @@ describe('buildStartRequest', () => {
       TASK_COMMAND: ['bun run "a b.ts"', 'PLAINTEXT'],
       TASK_ARGV: [`'bun' 'run' 'a b.ts'`, 'PLAINTEXT'],
       TASK_ENV_NAMES: ['LOG_LEVEL API_KEY', 'PLAINTEXT'],
-      LOG_LEVEL: ['debug', 'PLAINTEXT'],
-      API_KEY: ['prod/api:key', 'SECRETS_MANAGER'],
+      CBVT_VAR_LOG_LEVEL: ['debug', 'PLAINTEXT'],
+      CBVT_VAR_API_KEY: ['prod/api:key', 'SECRETS_MANAGER'],
       GITHUB_REPOSITORY: ['acme/app', 'PLAINTEXT'],
       GITHUB_SHA: ['abc123', 'PLAINTEXT'],
       GITHUB_REF: ['refs/heads/main', 'PLAINTEXT'],
@@ -102,5 +102,33 @@ describe('redactRequest', () => {
     expect(text).not.toContain('u:pw@')
     expect(text).toContain('debug')
     expect(shown.buildspecOverride).toMatch(/^<bundled buildspec buildspecs\/migrate.yml, \d+ lines>$/)
+  })
+})
+
+describe('variables in the request', () => {
+  it('sends each user variable as its own entry under its carried name with a bundled buildspec, a newline kept inside one value', () => {
+    const p = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'NOTE\nLOG_LEVEL=debug' }), context({ env: { NOTE: 'first\nBASH_ENV=$(touch /tmp/x)' } }))
+    const env = environmentOverrides(p, {}, 'token')
+    expect(env.filter(v => v.name?.startsWith('CBVT_VAR_'))).toEqual([
+      { name: 'CBVT_VAR_NOTE', value: 'first\nBASH_ENV=$(touch /tmp/x)', type: 'PLAINTEXT' },
+      { name: 'CBVT_VAR_LOG_LEVEL', value: 'debug', type: 'PLAINTEXT' }
+    ])
+    expect(env.map(v => v.name)).not.toContain('BASH_ENV')
+    expect(env.find(v => v.name === 'TASK_ENV_NAMES')?.value).toBe('NOTE LOG_LEVEL')
+  })
+
+  it('sends them under their own names with a custom buildspec', () => {
+    const p = parsePlan(reader({ ...BASE_INPUTS, buildspec: 'buildspecs/seed.yml', 'env-vars': 'LOG_LEVEL=debug' }), context())
+    expect(environmentOverrides(p, {}, 'token').find(v => v.value === 'debug')?.name).toBe('LOG_LEVEL')
+  })
+
+  it('masks a secret-looking literal in the command, and secret variables under their carried names', () => {
+    const token = `ghp_${'A1b2'.repeat(9)}`
+    const p = plan({ command: `deploy --token ${token} --url postgres://app:pa/ss@db/x`, 'env-vars': 'DB_PASS=correct-horse' })
+    const shown = JSON.stringify(redactRequest(buildStartRequest(p, run), p))
+    expect(shown).not.toContain(token)
+    expect(shown).not.toContain('pa/ss')
+    expect(shown).not.toContain('correct-horse')
+    expect(shown).toContain('"CBVT_VAR_DB_PASS","value":"***"')
   })
 })

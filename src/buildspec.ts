@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import type { Task } from './constants.js'
@@ -32,11 +32,35 @@ export function bundledBuildspecPath(actionRoot: string, task: Task): string {
   return path.join(actionRoot, 'buildspecs', `${task}.yml`)
 }
 
+/**
+ * Largest buildspec the action sends. CodeBuild documents no limit for buildspecOverride; real buildspecs are a few
+ * KiB, so 64 KiB is far above them and far below what makes the request fail with an unexplained network error.
+ */
+export const MAX_BUILDSPEC_BYTES = 64 * 1024
+
 /** Loads the bundled buildspec for a task, or a custom one; throws a message naming the problem. */
 export function loadBuildspec(file: string, source: Buildspec['source'], label = file): Buildspec {
   if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`no file at ${label}${label === file ? '' : ` (${file})`}`)
+  const size = statSync(file).size
+  if (size > MAX_BUILDSPEC_BYTES) throw new Error(`${label} is ${size} bytes, more than the ${MAX_BUILDSPEC_BYTES} bytes (64 KiB) a buildspec may have`)
   const content = readFileSync(file, 'utf8')
   const problem = buildspecProblem(content)
   if (problem) throw new Error(`${label} is not a buildspec: ${problem}`)
   return { source, path: label, content, usesDocker: /\bdocker\b/.test(content) }
+}
+
+/**
+ * Loads a custom buildspec: `input` is resolved in the workspace and, symlinks followed, must stay inside it
+ * (an absolute path or ../ leading out of it is refused, as is a link pointing out).
+ */
+export function loadCustomBuildspec(workspace: string, input: string): Buildspec {
+  const root = realpathSync(workspace)
+  const file = path.resolve(root, input)
+  if (!existsSync(file)) throw new Error(`no file at ${input} (${file})`)
+  const real = realpathSync(file)
+  const relative = path.relative(root, real)
+  if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new Error(`${input} resolves to ${real}, outside the workspace ${root}: the buildspec must be a file in the workspace`)
+  }
+  return loadBuildspec(real, 'custom', input)
 }

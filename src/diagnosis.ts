@@ -38,6 +38,8 @@ export interface BuildPhaseFacts {
 
 /** The parts of a build the diagnosis reads; `Build` from @aws-sdk/client-codebuild fits. */
 export interface BuildFacts {
+  /** arn:aws:codebuild:<region>:<account>:build/…: the account IAM suggestions are limited to. */
+  readonly arn?: string | undefined
   readonly buildStatus?: string | undefined
   readonly phases?: readonly BuildPhaseFacts[] | undefined
 }
@@ -49,8 +51,12 @@ export interface KnownFailure {
   readonly title: string
   /** Why it happens. */
   readonly cause: string
-  /** What to do: fixed text, or text tailored from the full line or phase context that matched. */
-  readonly fix: string | ((matched: string) => string)
+  /**
+   * What to do: fixed text, or text tailored from the full line or phase context that matched. That text may come
+   * from the task's own output: it is quoted as evidence, and a fix names an IAM resource or role from it only when
+   * it lies in the build's own account (`scope.account`).
+   */
+  readonly fix: string | ((matched: string, scope: DiagnosisScope) => string)
   /**
    * Signatures tested against each log line and phase context message. Flags must be exactly `i`
    * (they are also combined into one pre-check regex; no `g`/`y` state).
@@ -67,6 +73,17 @@ export interface Diagnosis {
   readonly fix: string
   /** The line or phase context that matched, whitespace collapsed, at most MAX_EVIDENCE characters. */
   readonly evidence: string
+}
+
+/** What the diagnosis knows of the build itself, from CodeBuild rather than from the log. */
+export interface DiagnosisScope {
+  /** The build's account, from its ARN; undefined when unknown (then no fix names a resource from the log). */
+  readonly account?: string | undefined
+}
+
+/** The account of a build, from its ARN. */
+export function buildAccount(arn: string | undefined): string | undefined {
+  return /^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:(\d{12}):build\//.exec(arn ?? '')?.[1]
 }
 
 export const MAX_EVIDENCE = 200
@@ -225,7 +242,8 @@ const REASON = '. Reason: '
 
 interface Finding {
   readonly evidence: string
-  readonly fix: string
+  /** The full text that matched, for a tailored fix. */
+  readonly text: string
 }
 
 export class FailureDiagnoser {
@@ -268,9 +286,12 @@ export class FailureDiagnoser {
         if (evidence) found.set(failure.id, finding(failure, evidence, evidence))
       }
     }
+    const scope: DiagnosisScope = { account: buildAccount(build?.arn) }
     for (const failure of KNOWN_FAILURES) {
       const hit = found.get(failure.id)
-      if (hit) return { id: failure.id, title: failure.title, cause: failure.cause, fix: hit.fix, evidence: hit.evidence }
+      if (!hit) continue
+      const fix = typeof failure.fix === 'string' ? failure.fix : failure.fix(hit.text, scope)
+      return { id: failure.id, title: failure.title, cause: failure.cause, fix, evidence: hit.evidence }
     }
     return undefined
   }
@@ -349,11 +370,8 @@ function record(found: Map<string, Finding>, text: string, evidence: string): vo
   }
 }
 
-function finding(failure: KnownFailure, evidence: string, matched: string): Finding {
-  return {
-    evidence: excerpt(evidence, matched),
-    fix: typeof failure.fix === 'string' ? failure.fix : failure.fix(evidence)
-  }
+function finding(_failure: KnownFailure, evidence: string, matched: string): Finding {
+  return { evidence: excerpt(evidence, matched), text: evidence }
 }
 
 /**
@@ -408,28 +426,39 @@ function vpcEndpointFix(text: string): string {
   return `The build cannot reach ${SERVICE_LABELS[found.service] ?? found.service}: create the interface VPC endpoint com.amazonaws.${region}.${found.service} in the build's subnets (private DNS on), or route them through a NAT gateway; ${securityGroup}.${ecr}`
 }
 
-function buildRole(text: string): string {
-  const role = /assumed-role\/([^/\s]+)/.exec(text)?.[1]
-  return role ? `the CodeBuild service role (${role})` : 'the CodeBuild service role'
+/** The account of an ARN (its fifth field), if it is one. */
+function arnAccount(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1]
 }
 
-function secretAccessFix(text: string): string {
-  const role = buildRole(text)
+/** The service role, named only when the log's assumed-role ARN is in the build's own account. */
+function buildRole(text: string, scope: DiagnosisScope): string {
+  const m = /arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/\s]+)/.exec(text)
+  return m && scope.account !== undefined && m[1] === scope.account ? `the CodeBuild service role (${m[2]})` : 'the CodeBuild service role'
+}
+
+function secretAccessFix(text: string, scope: DiagnosisScope): string {
+  const role = buildRole(text, scope)
   if (/access to kms is not allowed/i.test(text)) {
     return `The secret is encrypted with a customer managed KMS key: allow kms:Decrypt on that key to ${role}, in the key policy or the role's policy, besides secretsmanager:GetSecretValue on the secret's ARN.`
   }
   const resource = /on resource:\s*([^\s,;]+)/i.exec(text)?.[1]
-  const arn = !resource
-    ? 'the secret\'s ARN'
-    : resource.startsWith('arn:')
-      ? `the secret's ARN (${resource})`
-      : `the secret's ARN (arn:aws:secretsmanager:<region>:<account>:secret:${resource}-??????)`
-  return `Add secretsmanager:GetSecretValue on ${arn} to ${role}; if the secret uses a customer managed KMS key, allow kms:Decrypt on the key as well.`
+  let arn = "the secret's ARN (the one the project's DATABASE_URL or secret-env-vars name)"
+  let note = ''
+  if (resource && scope.account !== undefined) {
+    const account = resource.startsWith('arn:') ? arnAccount(resource) : scope.account
+    if (account === scope.account) {
+      arn = resource.startsWith('arn:') ? `the secret's ARN (${resource})` : `the secret's ARN (arn:aws:secretsmanager:<region>:${scope.account}:secret:${resource}-??????)`
+    } else {
+      note = ` The log names a resource outside this build's account ${scope.account}: check the project's variables rather than granting access to it.`
+    }
+  }
+  return `Add secretsmanager:GetSecretValue on ${arn} to ${role}; if the secret uses a customer managed KMS key, allow kms:Decrypt on the key as well.${note}`
 }
 
-function ecrPullFix(text: string): string {
+function ecrPullFix(text: string, scope: DiagnosisScope): string {
   const denied = /not authorized to perform:?\s*(ecr:[a-z]+)/i.exec(text)?.[1]
-  return `Attach ECR pull permissions to ${buildRole(text)}: ecr:GetAuthorizationToken (on *), ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability on the repository${denied ? ` (${denied} was denied)` : ''}. Check the registry (account and region) in the image URI is the one the build logs in to; a repository in another account also needs a repository policy for the role.`
+  return `Attach ECR pull permissions to ${buildRole(text, scope)}: ecr:GetAuthorizationToken (on *), ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability on the repository${denied ? ` (${denied} was denied)` : ''}. Check the registry (account and region) in the image URI is the one the build logs in to; a repository in another account also needs a repository policy for the role.`
 }
 
 function wrongArchitectureFix(text: string): string {

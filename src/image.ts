@@ -14,7 +14,15 @@ const REGISTRY = /^(?:localhost|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2,}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/
+/**
+ * An Amazon ECR private registry host, anchored at both ends: `<12 digits>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`.
+ * Written as a POSIX extended regular expression so that the bundled buildspecs use this same text with bash's
+ * `[[ =~ ]]` (group 1: account, 3: region) before they log in: the one rule for "this registry gets an ECR token".
+ */
+export const ECR_HOST_ERE = '^([0-9]{12})\\.dkr\\.ecr(-fips)?\\.([a-z]{2,}(-[a-z]+)+-[0-9]+)\\.amazonaws\\.com(\\.cn)?$'
+const ECR_HOST = new RegExp(ECR_HOST_ERE)
+/** A registry that looks like ECR without being one (e.g. an ECR host followed by another domain). */
+const ECR_LOOKALIKE = /\.dkr\.ecr[.-]|\.amazonaws\.com\./i
 
 export const IMAGE_FORM =
   '<registry>/<repository>[:tag][@sha256:<64 hex>], e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:…'
@@ -49,6 +57,9 @@ export function parseImageUri(uri: string): ImageRef | string {
   if (tag !== undefined) ref.tag = tag
   if (digest !== undefined) ref.digest = digest
   const ecr = ECR_HOST.exec(registry)
-  if (ecr) ref.ecr = { accountId: ecr[1] as string, region: ecr[2] as string }
+  if (ecr) ref.ecr = { accountId: ecr[1] as string, region: ecr[3] as string }
+  else if (ECR_LOOKALIKE.test(registry)) {
+    return `'${registry}' looks like an Amazon ECR registry but is not one (<12 digits>.dkr.ecr.<region>.amazonaws.com); the build would send its ECR login elsewhere`
+  }
   return ref
 }

@@ -2,33 +2,20 @@
  * Inputs → a typed, validated plan, before any AWS call. Every problem is one line that names the
  * input and says what was expected.
  */
-import path from 'node:path'
-import { ComputeType, EnvironmentVariableType } from '@aws-sdk/client-codebuild'
-import { IF_RUNNING, Inputs, RESERVED_VARIABLES, TASKS } from './constants.js'
+import { ComputeType } from '@aws-sdk/client-codebuild'
+import { IF_RUNNING, Inputs, TASKS } from './constants.js'
 import type { IfRunning, Task } from './constants.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
-import { bundledBuildspecPath, loadBuildspec } from './buildspec.js'
+import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
+import { InputError } from './input-error.js'
+import { parseVariables } from './variables.js'
+import type { TaskVariable } from './variables.js'
 
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    detail: string
-  ) {
-    super(`Input '${input}' ${detail}`)
-    this.name = 'InputError'
-  }
-}
-
-export interface TaskVariable {
-  name: string
-  value: string
-  type: EnvironmentVariableType
-  /** PLAINTEXT whose name or value looks like a secret: masked, and the user is warned. */
-  looksSecret: boolean
-}
+export { InputError } from './input-error.js'
+export type { TaskVariable } from './variables.js'
 
 export interface Plan {
   projectName: string
@@ -65,10 +52,7 @@ export interface PlanContext {
 }
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d+$/
-const SECRET_NAME = /PASSW(?:OR)?D|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|DATABASE_URL|DB_URL|DSN|CONNECTION_STRING|COOKIE|SESSION/i
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i
 const COMPUTE_TYPES = Object.values(ComputeType) as string[]
 export const MIN_TIMEOUT = 5
 export const MAX_TIMEOUT = 2160
@@ -100,55 +84,6 @@ function parseChoice<T extends string>(read: InputReader, name: string, choices:
   if (raw === '' && fallback !== undefined) return fallback
   if ((choices as readonly string[]).includes(raw)) return raw as T
   throw new InputError(name, `must be one of ${choices.join(', ')}, got '${raw}'`)
-}
-
-/** True when a plaintext variable should be masked: its name or its value looks like a secret. */
-export function looksSecret(name: string, value: string): boolean {
-  return SECRET_NAME.test(name) || URL_WITH_PASSWORD.test(value)
-}
-
-interface Line {
-  name: string
-  value: string
-  number: number
-}
-
-function parseLines(read: InputReader, input: string, what: string): Line[] {
-  const lines: Line[] = []
-  read(input)
-    .split(/\r?\n/)
-    .forEach((raw, index) => {
-      const text = raw.trim()
-      if (text === '' || text.startsWith('#')) return
-      const eq = text.indexOf('=')
-      const number = index + 1
-      if (eq <= 0) throw new InputError(input, `line ${number} must be ${what}, got '${eq === 0 ? '=…' : text.slice(0, 40)}'`)
-      const name = text.slice(0, eq).trim()
-      if (!VARIABLE_NAME.test(name)) {
-        throw new InputError(input, `line ${number}: '${name}' is not a variable name (letters, digits and _, not starting with a digit)`)
-      }
-      if (name.startsWith('CODEBUILD_')) throw new InputError(input, `line ${number}: names starting with CODEBUILD_ are reserved by CodeBuild`)
-      if ((RESERVED_VARIABLES as readonly string[]).includes(name)) {
-        throw new InputError(input, `line ${number}: ${name} is set by the action itself; use the matching input instead`)
-      }
-      lines.push({ name, value: text.slice(eq + 1).trim(), number })
-    })
-  return lines
-}
-
-const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
-
-function checkSecretRef(line: Line): void {
-  const parts = line.value.split(':')
-  const idParts = line.value.startsWith('arn:') ? 7 : 1
-  const ok = line.value !== '' && parts.length >= idParts && parts.length <= idParts + 3 && parts.slice(0, idParts).every(p => p !== '')
-  if (!ok) throw new InputError(Inputs.SecretEnvVars, `line ${line.number} must be ${SECRET_REF}, got '${line.name}=${line.value}'`)
-}
-
-function checkParameterRef(line: Line): void {
-  if (!/^(?:arn:[^\s]+|\/?[A-Za-z0-9_.\-/]+)$/.test(line.value)) {
-    throw new InputError(Inputs.ParameterEnvVars, `line ${line.number} must be NAME=parameter-name, got '${line.name}=${line.value}'`)
-  }
 }
 
 export function parsePlan(read: InputReader, context: PlanContext): Plan {
@@ -183,32 +118,15 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     buildspec =
       buildspecInput === ''
         ? loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
-        : loadBuildspec(path.resolve(context.workspace, buildspecInput), 'custom', buildspecInput)
+        : loadCustomBuildspec(context.workspace, buildspecInput)
   } catch (error) {
     throw new InputError(Inputs.Buildspec, `must be a buildspec file relative to the workspace (YAML with version and phases): ${(error as Error).message}`)
   }
 
-  const variables: TaskVariable[] = [
-    ...parseLines(read, Inputs.EnvVars, 'NAME=value').map(l => ({
-      name: l.name,
-      value: l.value,
-      type: EnvironmentVariableType.PLAINTEXT,
-      looksSecret: looksSecret(l.name, l.value)
-    })),
-    ...parseLines(read, Inputs.SecretEnvVars, SECRET_REF).map(l => {
-      checkSecretRef(l)
-      return { name: l.name, value: l.value, type: EnvironmentVariableType.SECRETS_MANAGER, looksSecret: false }
-    }),
-    ...parseLines(read, Inputs.ParameterEnvVars, 'NAME=parameter-name').map(l => {
-      checkParameterRef(l)
-      return { name: l.name, value: l.value, type: EnvironmentVariableType.PARAMETER_STORE, looksSecret: false }
-    })
-  ]
-  const seen = new Set<string>()
-  for (const v of variables) {
-    if (seen.has(v.name)) throw new InputError(inputOf(v.type), `names ${v.name} more than once (across env-vars, secret-env-vars and parameter-env-vars)`)
-    seen.add(v.name)
-  }
+  const variables: TaskVariable[] = parseVariables(
+    { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
+    { env: context.env, buildspec: buildspec.source }
+  )
 
   const region = read(Inputs.Region) || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || ''
   if (region === '') throw new InputError(Inputs.Region, 'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: name the region of the project, e.g. us-east-1')
@@ -244,10 +162,4 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (queuedTimeoutMinutes !== undefined) plan.queuedTimeoutMinutes = queuedTimeoutMinutes
   if (computeType !== undefined) plan.computeType = computeType
   return plan
-}
-
-function inputOf(type: EnvironmentVariableType): string {
-  if (type === EnvironmentVariableType.SECRETS_MANAGER) return Inputs.SecretEnvVars
-  if (type === EnvironmentVariableType.PARAMETER_STORE) return Inputs.ParameterEnvVars
-  return Inputs.EnvVars
 }

@@ -30,6 +30,7 @@ import type { SummaryData } from './report.js'
 import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
 import type { StartRequest } from './request.js'
 import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
+import { redactText, secretsOf } from './secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
 import { inline } from './text.js'
@@ -130,12 +131,10 @@ async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStart
     workspace: deps.env.GITHUB_WORKSPACE ?? process.cwd()
   })
   ctx.plan = plan
-  for (const v of plan.variables.filter(v => v.looksSecret)) {
-    if (v.value !== '') core.setSecret(v.value)
-    core.warning(
-      `env-vars: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to secret-env-vars (Secrets Manager) or parameter-env-vars.`
-    )
-  }
+  // Masked first thing, before anything else is printed.
+  const secrets = secretsOf(plan)
+  for (const value of secrets.register) core.setSecret(value)
+  for (const warning of secrets.warnings) core.warning(warning)
   const { codebuild, logs } = deps.clients(plan.region)
   // The project lookup and the first look for running builds go out together: one round trip, not two.
   const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
@@ -150,7 +149,7 @@ async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStart
     // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
     writeVerbatim(deps.write, JSON.stringify(shown, null, 2).split('\n'))
     core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
-    writeVerbatim(deps.write, plan.buildspec.content.trimEnd().split(/\r?\n/))
+    writeVerbatim(deps.write, redactText(plan.buildspec.content).trimEnd().split(/\r?\n/))
     core.endGroup()
     return { kind: 'dry-run', request: shown, notes: checked.warnings }
   }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { parseAgentLine } from './agent-log.js'
+import { PHASE_ORDER, parseAgentLine } from './agent-log.js'
 
 export type Write = (text: string) => void
 
@@ -41,9 +41,17 @@ export function logLine(message: string | undefined): string {
   return text
 }
 
+/**
+ * Groups follow the phases of the build, which only move forward: an agent line entering a phase the build has
+ * already reached or passed (or a phase CodeBuild does not have) is text, not a phase change. So once the task runs
+ * (BUILD), nothing it prints, however much it looks like the agent's `[Container] … Entering phase PRE_BUILD`, can
+ * open a group and fold the rest of its output away.
+ */
 export class BuildLogPrinter {
   private group: string | undefined
   private started = false
+  /** Index in PHASE_ORDER of the furthest phase the log has entered. */
+  private reached = -1
   lines = 0
 
   constructor(
@@ -79,14 +87,25 @@ export class BuildLogPrinter {
   }
 
   private groupFor(line: string): string | undefined {
+    const event = parseAgentLine(line)
     if (!this.started) {
       this.started = true
-      const first = parseAgentLine(line)
-      return first?.kind === 'enter' ? GROUPED[first.phase] : GROUPED.SUBMITTED
+      if (event?.kind !== 'enter' || !this.enter(event.phase)) {
+        this.reached = 0
+        return GROUPED.SUBMITTED
+      }
+      return GROUPED[event.phase]
     }
-    const event = parseAgentLine(line)
-    if (event?.kind !== 'enter') return this.group
+    if (event?.kind !== 'enter' || !this.enter(event.phase)) return this.group
     return GROUPED[event.phase]
+  }
+
+  /** Moves to `phase` when it lies ahead of the furthest phase reached; false for a phase already reached or unknown. */
+  private enter(phase: string): boolean {
+    const index = (PHASE_ORDER as readonly string[]).indexOf(phase)
+    if (index <= this.reached) return false
+    this.reached = index
+    return true
   }
 
   private setGroup(title: string | undefined): void {

@@ -1,5 +1,5 @@
 /** Looking the project up before starting: an unknown project fails; a misconfigured one is warned about. */
-import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild'
+import { BatchGetProjectsCommand, EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials, isUnreachable, unreachableTarget } from './aws-errors.js'
 import type { Clock } from './clock.js'
@@ -7,6 +7,7 @@ import { Inputs } from './constants.js'
 import { InputError } from './inputs.js'
 import type { Plan } from './inputs.js'
 import { withTimeLimit } from './retry.js'
+import { inputOf } from './variables.js'
 
 /** The lookup, the SDK's retries included, gets this long: an endpoint that cannot be reached fails within it. */
 const LOOKUP_LIMIT_MS = 45_000
@@ -64,6 +65,18 @@ export function checkProject(project: Project, plan: Plan): string[] {
     warnings.push(
       `Project '${name}' is not privileged but the buildspec runs Docker: the build will fail with "Cannot connect to the Docker daemon". Set privilegedMode to true in the project's environment.`
     )
+  }
+  // A variable of the action would replace one the project reads from Secrets Manager or Parameter Store (such as
+  // DATABASE_URL): the task would silently talk to another database.
+  const stored: Record<string, string> = { [EnvironmentVariableType.SECRETS_MANAGER]: 'Secrets Manager', [EnvironmentVariableType.PARAMETER_STORE]: 'Parameter Store' }
+  for (const v of plan.variables) {
+    const own = project.environment?.environmentVariables?.find(p => p.name === v.name && p.type !== undefined && p.type in stored)
+    if (own) {
+      throw new InputError(
+        inputOf(v.type),
+        `names ${v.name}, which project '${name}' reads from ${stored[own.type as string]}: it would replace the project's value. Remove ${v.name} from ${inputOf(v.type)}, or give it another name`
+      )
+    }
   }
   const projectHasImage = project.environment?.environmentVariables?.some(v => v.name === 'IMAGE_URI')
   if (!plan.image && plan.buildspec.source === 'bundled' && !projectHasImage) {

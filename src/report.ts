@@ -5,6 +5,7 @@ import { isAgentLine } from './agent-log.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import { logLine } from './output.js'
+import { redactText } from './secrets.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -153,7 +154,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     ['Region', escapeHtml(plan.region)],
     ['Image', plan.image ? `<code>${escapeHtml(plan.image.uri)}</code>` : "the project's IMAGE_URI"]
   ]
-  if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(plan.command)}</code>`])
+  if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(redactText(plan.command))}</code>`])
   if (build?.id) rows.push(['Build', `#${build.buildNumber ?? '?'} <code>${escapeHtml(build.id)}</code>`])
   if (links) rows.push(['Links', `${link('build', links.build)} · ${link('log', links.logs)}`])
   if (build) {
@@ -188,7 +189,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
     summary.addCodeBlock(escapeCode(JSON.stringify(data.request, null, 2)), 'json')
     summary.addRaw(`<p>Buildspec (${escapeHtml(plan.buildspec.source)}): <code>${escapeHtml(plan.buildspec.path)}</code></p>`, true)
-    summary.addCodeBlock(escapeCode(plan.buildspec.content), 'yaml')
+    summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
   }
   return summary
 }

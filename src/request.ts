@@ -5,6 +5,8 @@ import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/clien
 import { quoteArgv } from './command.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import type { Plan } from './inputs.js'
+import { MASK, redactText } from './secrets.js'
+import { buildName } from './variables.js'
 
 /** Who is running: the GitHub run, for the audit trail in CodeBuild and the idempotency token. */
 export interface RunIdentity {
@@ -55,7 +57,8 @@ export function environmentOverrides(plan: Plan, run: RunIdentity, token: string
   if (plan.command !== undefined) vars.push(plain('TASK_COMMAND', plan.command))
   vars.push(plain('TASK_ARGV', quoteArgv(plan.argv)))
   if (plan.variables.length > 0) vars.push(plain('TASK_ENV_NAMES', plan.variables.map(v => v.name).join(' ')))
-  for (const v of plan.variables) vars.push({ name: v.name, value: v.value, type: v.type })
+  // Each variable is its own entry (a value cannot add another), under the name it travels with (src/variables.ts).
+  for (const v of plan.variables) vars.push({ name: buildName(v.name, plan.buildspec.source), value: v.value, type: v.type })
   const identity: Array<[string, string | undefined]> = [
     ['GITHUB_REPOSITORY', run.repository],
     ['GITHUB_SHA', run.sha],
@@ -86,16 +89,17 @@ export function buildStartRequest(plan: Plan, run: RunIdentity): StartRequest {
 }
 
 /**
- * The request as it may be shown: values of secret-looking plaintext variables replaced by ***, and the
- * buildspec named rather than inlined (it is shown on its own).
+ * The request as it may be shown: values of secret-looking plaintext variables replaced by ***, secret-looking
+ * parts of the command replaced by ***, and the buildspec named rather than inlined (it is shown on its own).
  */
 export function redactRequest(request: StartBuildCommandInput, plan: Plan): StartBuildCommandInput {
-  const secret = new Set(plan.variables.filter(v => v.looksSecret).map(v => v.name))
+  const secret = new Set(plan.variables.filter(v => v.looksSecret).map(v => buildName(v.name, plan.buildspec.source)))
+  const free = new Set(['TASK_COMMAND', 'TASK_ARGV'])
   return {
     ...request,
     buildspecOverride: `<${plan.buildspec.source} buildspec ${plan.buildspec.path}, ${plan.buildspec.content.split('\n').length} lines>`,
     environmentVariablesOverride: request.environmentVariablesOverride?.map(v =>
-      v.name && secret.has(v.name) ? { ...v, value: '***' } : v
+      v.name && secret.has(v.name) ? { ...v, value: MASK } : v.name && free.has(v.name) && v.value ? { ...v, value: redactText(v.value) } : v
     )
   }
 }

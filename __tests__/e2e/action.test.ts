@@ -30,9 +30,9 @@ describe('the bundled action on Node 24', () => {
     const [start] = s.callsOf('StartBuild')
     expect(s.callsOf('StartBuild')).toHaveLength(1)
     const env = Object.fromEntries(((start?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', RUN_SEED: 'false', IMAGE_URI: IMAGE, TASK_ARGV: `'bun' 'run' 'migrate all.ts' '--tag' 'v 2'`, TASK_ENV_NAMES: 'LOG_LEVEL', LOG_LEVEL: 'debug', GITHUB_REPOSITORY: 'acme/app' })
+    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', RUN_SEED: 'false', IMAGE_URI: IMAGE, TASK_ARGV: `'bun' 'run' 'migrate all.ts' '--tag' 'v 2'`, TASK_ENV_NAMES: 'LOG_LEVEL', CBVT_VAR_LOG_LEVEL: 'debug', GITHUB_REPOSITORY: 'acme/app' })
     expect(env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY')
-    expect(start?.request.buildspecOverride).toContain('docker run --rm')
+    expect(start?.request.buildspecOverride).toContain('args=(--rm -e DATABASE_URL)')
     expect(s.callsOf('StopBuild')).toHaveLength(0)
     // The summary names the build.
     expect(r.summary).toContain(build?.id)

@@ -372,14 +372,16 @@ describe('secret-looking env-vars', () => {
   const SECRETS: Array<[string, string]> = [
     ['DB_PASSWORD', 'hunter2-secret'],
     ['API_TOKEN', 'tok-123'],
-    ['DATABASE_URL', 'postgres://admin:pw-999@db:5432/app']
+    ['REPLICA_URL', 'postgres://admin:pw-999@db:5432/app']
   ]
+  /** What is registered with the runner: each value, and the password of the URL on its own. */
+  const MASKS = [...SECRETS.map(([, v]) => v), 'pw-999']
   const ENV_VARS = [...SECRETS.map(([n, v]) => `${n}=${v}`), 'LOG_LEVEL=debug'].join('\n')
   const warning = (name: string): string =>
     `env-vars: ${name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to secret-env-vars (Secrets Manager) or parameter-env-vars.`
 
   function expectMaskedEverywhere(r: E2ERun): void {
-    expect(r.commands.filter(c => c.command === 'add-mask').map(c => c.message)).toEqual(SECRETS.map(([, v]) => v))
+    expect(r.commands.filter(c => c.command === 'add-mask').map(c => c.message)).toEqual(MASKS)
     expect(r.warnings).toEqual(SECRETS.map(([n]) => warning(n)))
     for (const [, value] of SECRETS) {
       expect(stdoutLines(r).filter(l => l.includes(value))).toEqual([`::add-mask::${value}`])
@@ -388,7 +390,7 @@ describe('secret-looking env-vars', () => {
       expect(JSON.stringify([r.outputs, r.state])).not.toContain(value)
     }
     // Nor a part of the URL's credentials.
-    expect(stdoutLines(r).filter(l => l.includes('pw-999'))).toEqual([`::add-mask::${SECRETS[2]?.[1]}`])
+    expect(stdoutLines(r).filter(l => l.includes('pw-999'))).toEqual([`::add-mask::${SECRETS[2]?.[1]}`, '::add-mask::pw-999'])
     expect(r.summary).not.toContain('pw-999')
     expect(r.summary).not.toContain('hunter2')
   }
@@ -400,15 +402,15 @@ describe('secret-looking env-vars', () => {
     expect(r.stderr).toBe('')
     expectMaskedEverywhere(r)
     // Each value is masked first thing, before anything else is printed.
-    expect(stdoutLines(r).slice(0, 2 * SECRETS.length)).toEqual(SECRETS.flatMap(([n, v]) => [`::add-mask::${v}`, `::warning::${warning(n)}`]))
-    // Sent as PLAINTEXT, as documented.
+    expect(stdoutLines(r).slice(0, MASKS.length + SECRETS.length)).toEqual([...MASKS.map(v => `::add-mask::${v}`), ...SECRETS.map(([n]) => `::warning::${warning(n)}`)])
+    // Sent as PLAINTEXT, as documented, under the names they travel with to the container.
     const [start] = s.callsOf('StartBuild')
     const env = envOf(start)
     for (const [name, value] of [...SECRETS, ['LOG_LEVEL', 'debug'] as [string, string]]) {
-      expect(env[name]).toBe(value)
-      expect(overrides(start).find(v => v.name === name)?.type).toBe('PLAINTEXT')
+      expect(env[`CBVT_VAR_${name}`]).toBe(value)
+      expect(overrides(start).find(v => v.name === `CBVT_VAR_${name}`)?.type).toBe('PLAINTEXT')
     }
-    expect(env.TASK_ENV_NAMES).toBe('DB_PASSWORD API_TOKEN DATABASE_URL LOG_LEVEL')
+    expect(env.TASK_ENV_NAMES).toBe('DB_PASSWORD API_TOKEN REPLICA_URL LOG_LEVEL')
     expect(r.outputs['build-status']).toBe('SUCCEEDED')
   })
 
@@ -420,7 +422,7 @@ describe('secret-looking env-vars', () => {
     expectMaskedEverywhere(r)
     const request = dryRunRequest(r)
     const env = Object.fromEntries(((request.environmentVariablesOverride ?? []) as EnvVar[]).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ DB_PASSWORD: '***', API_TOKEN: '***', DATABASE_URL: '***', LOG_LEVEL: 'debug' })
+    expect(env).toMatchObject({ CBVT_VAR_DB_PASSWORD: '***', CBVT_VAR_API_TOKEN: '***', CBVT_VAR_REPLICA_URL: '***', CBVT_VAR_LOG_LEVEL: 'debug' })
     expect(summaryRequest(r)).toEqual(request)
     expect(s.callsOf('StartBuild')).toHaveLength(0)
   })
@@ -617,7 +619,7 @@ describe('dry run', () => {
     expect(request.buildspecOverride).toMatch(/^<bundled buildspec buildspecs\/migrate\.yml, \d+ lines>$/)
     expect(request.idempotencyToken).toMatch(/^[0-9a-f]{40}$/)
     const env = Object.fromEntries(((request.environmentVariablesOverride ?? []) as EnvVar[]).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', TASK_ENV_NAMES: 'LOG_LEVEL SESSION_SECRET', LOG_LEVEL: 'debug', SESSION_SECRET: '***' })
+    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', TASK_ENV_NAMES: 'LOG_LEVEL SESSION_SECRET', CBVT_VAR_LOG_LEVEL: 'debug', CBVT_VAR_SESSION_SECRET: '***' })
     expect(stdoutLines(r).filter(l => l.includes('s3cr3t-value'))).toEqual(['::add-mask::s3cr3t-value'])
     // Preflight done, nothing started.
     expect(s.callsOf('BatchGetProjects').map(c => c.request.names)).toEqual([[PROJECT]])

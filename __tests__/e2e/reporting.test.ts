@@ -449,7 +449,7 @@ describe('the job summary', () => {
     const shown = JSON.parse(summary.code[0]?.text ?? '') as typeof printed
     expect(shown).toEqual(printed)
     const variables = Object.fromEntries(shown.environmentVariablesOverride.map(v => [v.name, v.value]))
-    expect(variables).toMatchObject({ TASK: 'migrate', IMAGE_URI: IMAGE, API_TOKEN: '***', LOG_LEVEL: 'debug' })
+    expect(variables).toMatchObject({ TASK: 'migrate', IMAGE_URI: IMAGE, CBVT_VAR_API_TOKEN: '***', CBVT_VAR_LOG_LEVEL: 'debug' })
     expect(summary.code[1]?.text).toBe(readFileSync(path.join(ROOT, 'buildspecs', 'migrate.yml'), 'utf8'))
     expectNoSecret(r)
   })
@@ -619,9 +619,9 @@ describe('the error annotation of a failed build', () => {
   it('FAILED in BUILD: CodeBuild’s own message names the command and its exit status', () => {
     const result = batch?.runs.get('FAILED in BUILD')
     const [failure] = errorAnnotations(result?.run as E2ERun)
-    expect(failure?.message.split('\n')[0]).toMatch(/COMMAND_EXECUTION_ERROR: Error while executing command: eval .* && docker run --rm .*"\$IMAGE_URI" "\$@"\. Reason: exit status 1$/)
-    // `%` in the command survives the escaping of workflow commands.
-    expect(failure?.message).toContain(`printf -- '-e %s '`)
+    expect(failure?.message.split('\n')[0]).toMatch(/COMMAND_EXECUTION_ERROR: Error while executing command: args=\(--rm -e DATABASE_URL\); .*eval .* && docker run "\$\{args\[@\]\}" "\$IMAGE_URI" "\$@"\. Reason: exit status 1$/)
+    // The whole command, not cut in the middle: short enough for the annotation.
+    expect(failure?.message).toContain('args+=(-e "$name=${!v}")')
   })
 })
 

@@ -1,0 +1,105 @@
+import { MASK, isSecretName, isSecretValue, looksSecret, redactText, registrable, secretParts, secretsOf, urlPasswords, valuesToRegister } from '../src/secrets.js'
+import { parsePlan } from '../src/inputs.js'
+import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+
+const GH = `ghp_${'Ab1'.repeat(12)}`
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
+const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----'
+
+describe('isSecretName', () => {
+  it.each(['DB_PASS', 'DB_PASSWORD', 'MYSQL_PWD', 'PGPASS', 'PASSPHRASE', 'API_KEY', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'AWS_CREDENTIALS', 'BASIC_AUTH', 'PRIVATE_PEM', 'TLS_CERT', 'SENTRY_DSN', 'PASSWORD_SALT', 'DATABASE_URL', 'session_cookie'])('%s is a secret name', name => {
+    expect(isSecretName(name)).toBe(true)
+  })
+  it.each(['LOG_LEVEL', 'DB_HOST', 'PORT', 'REGION', 'TENANT', 'NOTE', 'COMMIT_MESSAGE'])('%s is not', name => {
+    expect(isSecretName(name)).toBe(false)
+  })
+})
+
+describe('isSecretValue', () => {
+  it.each([
+    ['a GitHub classic token', GH],
+    ['a GitHub fine-grained token', `github_pat_${'11ABCDEFG0'.repeat(4)}`],
+    ['a GitHub OAuth / app / refresh token', `gho_${'x1Y2'.repeat(9)}`],
+    ['a GitHub server token', `ghs_${'x1Y2'.repeat(9)}`],
+    ['a Slack token', 'xoxb-1234567890-abcdefghij'],
+    ['a Stripe live key', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+    ['a Stripe restricted key', 'rk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
+    ['an AWS temporary key id', 'ASIAIOSFODNN7EXAMPLE'],
+    ['a JWT', JWT],
+    ['a PEM block', PEM],
+    ['a URL with a password', 'postgres://admin:s3cret@db.internal:5432/app'],
+    ['a URL with a password only', 'redis://:pw@cache:6379'],
+    ['a password holding /', 'postgres://app:pa/ss@db/x'],
+    ['a password holding @ and :', 'mysql://app:p@ss:w@db:3306/x'],
+    ['any scheme', 'amqps://guest:guest-pw@rabbit/vhost'],
+    ['a token inside a sentence', `use ${GH} for the API`]
+  ])('%s', (_what, value) => {
+    expect(isSecretValue(value)).toBe(true)
+  })
+
+  it.each(['5432', 'true', 'us-east-1', 'debug', 'https://example.com/path', 'https://user@example.com/x', 'postgres://db.internal:5432/app', 'skip_live_tests', 'AKIA-not-a-key', 'Fix eyJ typo'])('%s is not', value => {
+    expect(isSecretValue(value)).toBe(false)
+  })
+})
+
+describe('urlPasswords and redactText', () => {
+  it('takes the whole password, whatever characters it holds', () => {
+    expect(urlPasswords('redis://:pw@host')).toEqual(['pw'])
+    expect(urlPasswords('postgres://app:pa/ss:w#rd@db:5432/x and https://u:v@h')).toEqual(['pa/ss:w#rd', 'v'])
+  })
+  it('replaces every secret-looking part of a text by ***', () => {
+    expect(redactText(`psql postgres://app:pa/ss@db/x --token ${GH}`)).toBe(`psql postgres://app:${MASK}@db/x --token ${MASK}`)
+    expect(redactText(`key:\n${PEM}\nend`)).toBe(`key:\n${MASK}\nend`)
+    expect(redactText('nothing to hide on port 5432')).toBe('nothing to hide on port 5432')
+  })
+})
+
+describe('looksSecret', () => {
+  it.each([
+    ['DB_PASSWORD', 'x', true],
+    ['DATABASE_URL', 'x', true],
+    ['STRIPE_API_KEY', 'x', true],
+    ['BYPASS_CACHE', 'true', true],
+    ['ANY', 'postgres://admin:s3cret@db.internal:5432/app', true],
+    ['ANY', JWT, true],
+    ['LOG_LEVEL', 'debug', false],
+    ['DB_HOST', 'db.internal', false],
+    ['DB_PORT', '5432', false],
+    ['AWS_REGION_NAME', 'us-east-1', false],
+    ['ANY', 'https://example.com/path', false]
+  ])('%s=%s → %s', (name, value, expected) => {
+    expect(looksSecret(name, value)).toBe(expected)
+  })
+})
+
+describe('registrable', () => {
+  it.each(['true', 'FALSE', '5432', '3.14', 'us-east-1', 'eu-central-2', 'abc', ''])('%j is not registered with the runner', value => {
+    expect(registrable(value)).toBe(false)
+  })
+  it.each(['hunter2', 'pw-999', 'pg-pass-22', GH, 'correct horse battery'])('%j is', value => {
+    expect(registrable(value)).toBe(true)
+  })
+  it('registers a URL and its password, and each line of a multi-line secret', () => {
+    expect(valuesToRegister('postgres://app:s3cr3t-pw@db/x')).toEqual(['postgres://app:s3cr3t-pw@db/x', 's3cr3t-pw'])
+    expect(valuesToRegister('true')).toEqual([])
+    expect(valuesToRegister('first-line\nsecond-line')).toEqual(['first-line\nsecond-line', 'first-line', 'second-line'])
+    expect(secretParts('redis://:pw@h')).toEqual(['pw'])
+  })
+})
+
+describe('secretsOf', () => {
+  const plan = (inputs: Record<string, string>) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+
+  it('registers secret values, never trivial ones, and warns once per variable', () => {
+    const found = secretsOf(plan({ 'env-vars': 'BYPASS_CACHE=true\nDB_PASS=hunter2-x\nDB_PORT=5432\nLOG_LEVEL=debug' }))
+    expect(found.register).toEqual(['hunter2-x'])
+    expect(found.warnings.map(w => w.split('.')[0])).toEqual(['env-vars: BYPASS_CACHE looks like a secret', 'env-vars: DB_PASS looks like a secret'])
+  })
+
+  it('registers a secret-looking literal of the command and warns about it', () => {
+    const found = secretsOf(plan({ command: `deploy --token ${GH}` }))
+    expect(found.register).toEqual([GH])
+    expect(found.warnings).toEqual([expect.stringMatching(/^command: holds a secret-looking value/)])
+  })
+})
