@@ -92,7 +92,11 @@ describe('node scripts/changelog-section.mjs', () => {
 
   const run = (...args: string[]): { status: number; stdout: string; stderr: string } => {
     try {
-      return { status: 0, stdout: execFileSync(process.execPath, [script, ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' }), stderr: '' }
+      return {
+        status: 0,
+        stdout: execFileSync(process.execPath, [script, ...args], { cwd: dir, encoding: 'utf8', stdio: 'pipe' }),
+        stderr: ''
+      }
     } catch (error) {
       const e = error as { status: number; stdout: string; stderr: string }
       return { status: e.status, stdout: e.stdout, stderr: e.stderr }
