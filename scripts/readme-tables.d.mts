@@ -12,4 +12,4 @@ export declare function embeddedExamples(readmeText: string): string[]
 export declare function renderReadme(readmeText: string, actionYamlText: string, examples?: Record<string, string>): string
 export declare function lineDiff(actual: string, expected: string, label?: string): string
 export declare function actionReferences(text: string): string[]
-export declare function actionStepProblems(workflowText: string, actionYamlText: string, file?: string): string[]
+export declare function actionStepProblems(workflowText: string, actionYamlText: string, file?: string, allowed?: string[]): string[]

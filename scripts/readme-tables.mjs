@@ -123,9 +123,10 @@ export function actionReferences(text) {
 
 /**
  * Problems with the steps of a workflow that use this action: a `uses:` other than the placeholder, a
- * `with:` key that is not an input of action.yml, a required input that is missing.
+ * `with:` key that is not an input of action.yml, a required input that is missing. `allowed`: the
+ * references accepted (the repository's own workflows also run the action as `./`).
  */
-export function actionStepProblems(workflowText, actionYamlText, file = 'workflow') {
+export function actionStepProblems(workflowText, actionYamlText, file = 'workflow', allowed = [ACTION_PLACEHOLDER]) {
   const { inputs } = parseAction(actionYamlText)
   const required = Object.entries(inputs)
     .filter(([, input]) => input.required === true)
@@ -137,7 +138,7 @@ export function actionStepProblems(workflowText, actionYamlText, file = 'workflo
       const uses = typeof step?.uses === 'string' ? step.uses : ''
       if (!actionReferences(`uses: ${uses}`).length) continue
       const where = `${file}: jobs.${jobId}.steps[${index}]`
-      if (uses !== ACTION_PLACEHOLDER) problems.push(`${where}: uses ${uses}, expected ${ACTION_PLACEHOLDER}`)
+      if (!allowed.includes(uses)) problems.push(`${where}: uses ${uses}, expected ${allowed.join(' or ')}`)
       const given = Object.keys(step.with ?? {})
       for (const key of given) if (!(key in inputs)) problems.push(`${where}: input '${key}' is not in action.yml`)
       for (const key of required) if (!given.includes(key)) problems.push(`${where}: required input '${key}' is missing`)
