@@ -44,9 +44,30 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
     )
     expect(run.calls.slice(2).map(c => c.args)).toEqual([
       ['pull', IMAGE],
-      ['run', '--rm', '-e', 'DATABASE_URL', '-e', 'ORG=acme', '-e', 'NOTE=line one\nline two $(touch PWNED) `id` "quoted"', IMAGE, 'sh', '-c', 'echo "$ORG" && exit 0', '--label', 'two words', '', "it's"]
+      [
+        'run',
+        '--rm',
+        '-e',
+        'DATABASE_URL',
+        '-e',
+        'ORG=acme',
+        '-e',
+        'NOTE=line one\nline two $(touch PWNED) `id` "quoted"',
+        IMAGE,
+        'sh',
+        '-c',
+        'echo "$ORG" && exit 0',
+        '--label',
+        'two words',
+        '',
+        "it's"
+      ]
     ])
-    expect(containerOf(run)?.env).toEqual({ DATABASE_URL: 'postgres://x', ORG: 'acme', NOTE: 'line one\nline two $(touch PWNED) `id` "quoted"' })
+    expect(containerOf(run)?.env).toEqual({
+      DATABASE_URL: 'postgres://x',
+      ORG: 'acme',
+      NOTE: 'line one\nline two $(touch PWNED) `id` "quoted"'
+    })
     // The host's tools never see a user's variable under its own name.
     for (const call of run.calls) expect(Object.keys(call.env)).not.toEqual(expect.arrayContaining(['ORG']))
     expect(markerExists(run, 'PWNED')).toBe(false)
@@ -73,10 +94,13 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
     expect(run.calls.map(c => c.args[0])).toEqual(['pull', 'run'])
   })
 
-  it.each(['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn'])('logs in to %s', registry => {
-    const run = runOnBuildHost(text(task), { TASK: task, IMAGE_URI: `${registry}/app:1`, TASK_ARGV: quoteArgv([task]) })
-    expect(run.calls.find(c => c.args[0] === 'login')?.args).toEqual(['login', '--username', 'AWS', '--password-stdin', registry])
-  })
+  it.each(['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn'])(
+    'logs in to %s',
+    registry => {
+      const run = runOnBuildHost(text(task), { TASK: task, IMAGE_URI: `${registry}/app:1`, TASK_ARGV: quoteArgv([task]) })
+      expect(run.calls.find(c => c.args[0] === 'login')?.args).toEqual(['login', '--username', 'AWS', '--password-stdin', registry])
+    }
+  )
 
   it('fails the phase when there is no image at all', () => {
     const run = runOnBuildHost(text(task), { TASK: task })

@@ -1,12 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import {
-  FailureDiagnoser,
-  KNOWN_FAILURES,
-  MAX_EVIDENCE,
-  formatDiagnosis,
-  type BuildFacts,
-  type Diagnosis
-} from '../src/diagnosis.js'
+import { FailureDiagnoser, KNOWN_FAILURES, MAX_EVIDENCE, formatDiagnosis, type BuildFacts, type Diagnosis } from '../src/diagnosis.js'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/app'
 const ROLE = 'arn:aws:sts::123456789012:assumed-role/app-codebuild-role/AWSCodeBuild-1234'
@@ -97,9 +90,13 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
   'docker-daemon': {
     log: [
       ...START,
-      agent('Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'),
+      agent(
+        'Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'
+      ),
       'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
-      agent('Command did not exit successfully aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" exit status 1'),
+      agent(
+        'Command did not exit successfully aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" exit status 1'
+      ),
       agent('Phase complete: PRE_BUILD State: FAILED')
     ],
     fix: ['privilegedMode', 'true'],
@@ -121,10 +118,14 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
   'secret-access': {
     log: [
       ...START,
-      agent('Running command export DATABASE_URL="$(aws secretsmanager get-secret-value --secret-id "$DATABASE_SECRET_ID" --query SecretString --output text)"'),
+      agent(
+        'Running command export DATABASE_URL="$(aws secretsmanager get-secret-value --secret-id "$DATABASE_SECRET_ID" --query SecretString --output text)"'
+      ),
       '',
       `An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: ${ROLE} is not authorized to perform: secretsmanager:GetSecretValue on resource: prod/database-url because no identity-based policy allows the secretsmanager:GetSecretValue action`,
-      agent('Command did not exit successfully export DATABASE_URL="$(aws secretsmanager get-secret-value --secret-id "$DATABASE_SECRET_ID" --query SecretString --output text)" exit status 254'),
+      agent(
+        'Command did not exit successfully export DATABASE_URL="$(aws secretsmanager get-secret-value --secret-id "$DATABASE_SECRET_ID" --query SecretString --output text)" exit status 254'
+      ),
       agent('Phase complete: PRE_BUILD State: FAILED')
     ],
     fix: ['secretsmanager:GetSecretValue', 'prod/database-url', 'app-codebuild-role'],
@@ -138,7 +139,9 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
       `Error response from daemon: pull access denied for ${IMAGE}, repository does not exist or may require 'docker login': denied: User: ${ROLE} is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app because no identity-based policy allows the ecr:BatchGetImage action`,
       agent('Command did not exit successfully docker pull "$IMAGE_URI" exit status 1'),
       agent('Phase complete: PRE_BUILD State: FAILED'),
-      agent('Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: docker pull "$IMAGE_URI". Reason: exit status 1')
+      agent(
+        'Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: docker pull "$IMAGE_URI". Reason: exit status 1'
+      )
     ],
     fix: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:GetAuthorizationToken', 'image URI'],
     evidence: 'pull access denied for'
@@ -238,120 +241,230 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
 
 /** More signatures, each with the id it must give and what the fix must name. */
 const VARIANTS: readonly (readonly [string, string, readonly string[], readonly (string | RegExp)[]])[] = [
-  ['wrong-architecture: no matching manifest', 'wrong-architecture', [
-    agent('Running command docker pull "$IMAGE_URI"'),
-    'latest: Pulling from app',
-    'no matching manifest for linux/amd64 in the manifest list entries'
-  ], ['--platform linux/amd64']],
-  ['wrong-architecture: arm64 build host', 'wrong-architecture', [
-    'docker: no matching manifest for linux/arm64/v8 in the manifest list entries.'
-  ], ['--platform linux/arm64']],
-  ['wrong-architecture: platform warning', 'wrong-architecture', [
-    "WARNING: The requested image's platform (linux/arm64/v8) does not match the detected host platform (linux/amd64/v3) and no specific platform was requested",
-    'exec /app/node_modules/.bin/drizzle-kit: exec format error'
-  ], ['--platform linux/amd64']],
-  ['docker-daemon: docker 28 wording', 'docker-daemon', [
-    'failed to connect to the docker API at unix:///var/run/docker.sock; check if the path is correct and if the daemon is running: dial unix /var/run/docker.sock: connect: no such file or directory'
-  ], ['privilegedMode']],
-  ['vpc-endpoint: AWS CLI connect timeout to ECR', 'vpc-endpoint', [
-    agent('Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'),
-    '',
-    'Connect timeout on endpoint URL: "https://api.ecr.us-east-1.amazonaws.com/"',
-    'Error: Cannot perform an interactive login from a non TTY device'
-  ], ['com.amazonaws.us-east-1.ecr.api', 'ecr.dkr']],
-  ['vpc-endpoint: AWS CLI secret fetch', 'vpc-endpoint', [
-    'Connect timeout on endpoint URL: "https://secretsmanager.eu-west-1.amazonaws.com/"'
-  ], ['com.amazonaws.eu-west-1.secretsmanager']],
-  ['vpc-endpoint: could not connect to logs', 'vpc-endpoint', [
-    'Could not connect to the endpoint URL: "https://logs.us-east-1.amazonaws.com/"'
-  ], ['com.amazonaws.us-east-1.logs']],
-  ['vpc-endpoint: docker pull from the registry times out', 'vpc-endpoint', [
-    `Error response from daemon: Get "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)`
-  ], ['com.amazonaws.us-east-1.ecr.dkr']],
-  ['vpc-endpoint: ECR layers on S3', 'vpc-endpoint', [
-    'a2318d6c47ec: Retrying in 5 seconds',
-    'error pulling image configuration: download failed after attempts=6: dial tcp 52.217.96.164:443: i/o timeout'
-  ], ['secretsmanager, ecr.api, ecr.dkr and logs', 'S3 gateway endpoint', 'NAT gateway']],
-  ['vpc-endpoint: S3 host named', 'vpc-endpoint', [
-    'Get "https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a2318d6c47ec/sha256?X-Amz-Algorithm=AWS4-HMAC-SHA256": dial tcp 52.217.96.164:443: i/o timeout'
-  ], ['com.amazonaws.us-east-1.s3', 'gateway endpoint']],
-  ['secret-access: KMS key', 'secret-access', [
-    'An error occurred (AccessDeniedException) when calling the GetSecretValue operation: Access to KMS is not allowed'
-  ], ['kms:Decrypt']],
-  ['secret-access: phase context', 'secret-access', [
-    agent(`Phase context status code: Secrets Manager Error Message: AccessDeniedException: User: ${ROLE} is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database-url-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action`)
-  ], ['arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database-url-AbCdEf']],
-  ['ecr-pull: no basic auth credentials', 'ecr-pull', [
-    `Unable to find image '${IMAGE}:latest' locally`,
-    `docker: Error response from daemon: Head "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/latest": no basic auth credentials.`,
-    "See 'docker run --help'."
-  ], ['ecr:BatchGetImage', 'image URI']],
-  ['ecr-pull: login denied', 'ecr-pull', [
-    `An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: User: ${ROLE} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
-    'Error: Cannot perform an interactive login from a non TTY device'
-  ], ['ecr:GetAuthorizationToken was denied']],
-  ['database-unreachable: prisma P1001', 'database-unreachable', [
-    'Prisma schema loaded from prisma/schema.prisma',
-    `Datasource "db": PostgreSQL database "app", schema "public" at "${DB_HOST}:5432"`,
-    '',
-    `Error: P1001: Can't reach database server at \`${DB_HOST}\`:\`5432\``,
-    '',
-    `Please make sure your database server is running at \`${DB_HOST}\`:\`5432\`.`
-  ], ['port 5432']],
-  ['database-unreachable: drizzle-kit / node-postgres', 'database-unreachable', [
-    "[✓] Reading config file '/app/drizzle.config.ts'",
-    'Error: connect ETIMEDOUT 10.0.3.4:5432',
-    '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16) {',
-    '  errno: -110,',
-    "  code: 'ETIMEDOUT',",
-    "  syscall: 'connect',",
-    "  address: '10.0.3.4',",
-    '  port: 5432',
-    '}'
-  ], ['port 5432']],
-  ['database-unreachable: mysql', 'database-unreachable', [
-    `ERROR 2003 (HY000): Can't connect to MySQL server on '${DB_HOST}:3306' (110)`
-  ], ['port 3306']],
-  ['database-unreachable: flyway', 'database-unreachable', [
-    'Flyway Community Edition 10.21.0 by Redgate',
-    `ERROR: Unable to obtain connection from database (jdbc:postgresql://${DB_HOST}:5432/app) for user 'flyway': The connection attempt failed.`,
-    '-----------------------------------------------------------------------------------------------------------',
-    'SQL State  : 08001',
-    'Error Code : 0',
-    'Message    : The connection attempt failed.',
-    'Caused by: java.net.SocketTimeoutException: Connect timed out'
-  ], ['port 5432']],
-  ['database-unreachable: old libpq, port on another line', 'database-unreachable', [
-    'psql: could not connect to server: Connection timed out',
-    `\tIs the server running on host "${DB_HOST}" (10.0.3.4) and accepting`,
-    '\tTCP/IP connections on port 5432?'
-  ], ['5432 for PostgreSQL, 3306 for MySQL']],
-  ['database-unreachable: bun / go driver dial', 'database-unreachable', [
-    `failed to connect to \`user=app database=app\`: 10.0.3.4:5432 (${DB_HOST}): dial error: dial tcp 10.0.3.4:5432: i/o timeout`
-  ], ['port 5432']],
+  [
+    'wrong-architecture: no matching manifest',
+    'wrong-architecture',
+    [
+      agent('Running command docker pull "$IMAGE_URI"'),
+      'latest: Pulling from app',
+      'no matching manifest for linux/amd64 in the manifest list entries'
+    ],
+    ['--platform linux/amd64']
+  ],
+  [
+    'wrong-architecture: arm64 build host',
+    'wrong-architecture',
+    ['docker: no matching manifest for linux/arm64/v8 in the manifest list entries.'],
+    ['--platform linux/arm64']
+  ],
+  [
+    'wrong-architecture: platform warning',
+    'wrong-architecture',
+    [
+      "WARNING: The requested image's platform (linux/arm64/v8) does not match the detected host platform (linux/amd64/v3) and no specific platform was requested",
+      'exec /app/node_modules/.bin/drizzle-kit: exec format error'
+    ],
+    ['--platform linux/amd64']
+  ],
+  [
+    'docker-daemon: docker 28 wording',
+    'docker-daemon',
+    [
+      'failed to connect to the docker API at unix:///var/run/docker.sock; check if the path is correct and if the daemon is running: dial unix /var/run/docker.sock: connect: no such file or directory'
+    ],
+    ['privilegedMode']
+  ],
+  [
+    'vpc-endpoint: AWS CLI connect timeout to ECR',
+    'vpc-endpoint',
+    [
+      agent(
+        'Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'
+      ),
+      '',
+      'Connect timeout on endpoint URL: "https://api.ecr.us-east-1.amazonaws.com/"',
+      'Error: Cannot perform an interactive login from a non TTY device'
+    ],
+    ['com.amazonaws.us-east-1.ecr.api', 'ecr.dkr']
+  ],
+  [
+    'vpc-endpoint: AWS CLI secret fetch',
+    'vpc-endpoint',
+    ['Connect timeout on endpoint URL: "https://secretsmanager.eu-west-1.amazonaws.com/"'],
+    ['com.amazonaws.eu-west-1.secretsmanager']
+  ],
+  [
+    'vpc-endpoint: could not connect to logs',
+    'vpc-endpoint',
+    ['Could not connect to the endpoint URL: "https://logs.us-east-1.amazonaws.com/"'],
+    ['com.amazonaws.us-east-1.logs']
+  ],
+  [
+    'vpc-endpoint: docker pull from the registry times out',
+    'vpc-endpoint',
+    [
+      `Error response from daemon: Get "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)`
+    ],
+    ['com.amazonaws.us-east-1.ecr.dkr']
+  ],
+  [
+    'vpc-endpoint: ECR layers on S3',
+    'vpc-endpoint',
+    [
+      'a2318d6c47ec: Retrying in 5 seconds',
+      'error pulling image configuration: download failed after attempts=6: dial tcp 52.217.96.164:443: i/o timeout'
+    ],
+    ['secretsmanager, ecr.api, ecr.dkr and logs', 'S3 gateway endpoint', 'NAT gateway']
+  ],
+  [
+    'vpc-endpoint: S3 host named',
+    'vpc-endpoint',
+    [
+      'Get "https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/a2318d6c47ec/sha256?X-Amz-Algorithm=AWS4-HMAC-SHA256": dial tcp 52.217.96.164:443: i/o timeout'
+    ],
+    ['com.amazonaws.us-east-1.s3', 'gateway endpoint']
+  ],
+  [
+    'secret-access: KMS key',
+    'secret-access',
+    ['An error occurred (AccessDeniedException) when calling the GetSecretValue operation: Access to KMS is not allowed'],
+    ['kms:Decrypt']
+  ],
+  [
+    'secret-access: phase context',
+    'secret-access',
+    [
+      agent(
+        `Phase context status code: Secrets Manager Error Message: AccessDeniedException: User: ${ROLE} is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database-url-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action`
+      )
+    ],
+    ['arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database-url-AbCdEf']
+  ],
+  [
+    'ecr-pull: no basic auth credentials',
+    'ecr-pull',
+    [
+      `Unable to find image '${IMAGE}:latest' locally`,
+      `docker: Error response from daemon: Head "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/latest": no basic auth credentials.`,
+      "See 'docker run --help'."
+    ],
+    ['ecr:BatchGetImage', 'image URI']
+  ],
+  [
+    'ecr-pull: login denied',
+    'ecr-pull',
+    [
+      `An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: User: ${ROLE} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
+      'Error: Cannot perform an interactive login from a non TTY device'
+    ],
+    ['ecr:GetAuthorizationToken was denied']
+  ],
+  [
+    'database-unreachable: prisma P1001',
+    'database-unreachable',
+    [
+      'Prisma schema loaded from prisma/schema.prisma',
+      `Datasource "db": PostgreSQL database "app", schema "public" at "${DB_HOST}:5432"`,
+      '',
+      `Error: P1001: Can't reach database server at \`${DB_HOST}\`:\`5432\``,
+      '',
+      `Please make sure your database server is running at \`${DB_HOST}\`:\`5432\`.`
+    ],
+    ['port 5432']
+  ],
+  [
+    'database-unreachable: drizzle-kit / node-postgres',
+    'database-unreachable',
+    [
+      "[✓] Reading config file '/app/drizzle.config.ts'",
+      'Error: connect ETIMEDOUT 10.0.3.4:5432',
+      '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16) {',
+      '  errno: -110,',
+      "  code: 'ETIMEDOUT',",
+      "  syscall: 'connect',",
+      "  address: '10.0.3.4',",
+      '  port: 5432',
+      '}'
+    ],
+    ['port 5432']
+  ],
+  [
+    'database-unreachable: mysql',
+    'database-unreachable',
+    [`ERROR 2003 (HY000): Can't connect to MySQL server on '${DB_HOST}:3306' (110)`],
+    ['port 3306']
+  ],
+  [
+    'database-unreachable: flyway',
+    'database-unreachable',
+    [
+      'Flyway Community Edition 10.21.0 by Redgate',
+      `ERROR: Unable to obtain connection from database (jdbc:postgresql://${DB_HOST}:5432/app) for user 'flyway': The connection attempt failed.`,
+      '-----------------------------------------------------------------------------------------------------------',
+      'SQL State  : 08001',
+      'Error Code : 0',
+      'Message    : The connection attempt failed.',
+      'Caused by: java.net.SocketTimeoutException: Connect timed out'
+    ],
+    ['port 5432']
+  ],
+  [
+    'database-unreachable: old libpq, port on another line',
+    'database-unreachable',
+    [
+      'psql: could not connect to server: Connection timed out',
+      `\tIs the server running on host "${DB_HOST}" (10.0.3.4) and accepting`,
+      '\tTCP/IP connections on port 5432?'
+    ],
+    ['5432 for PostgreSQL, 3306 for MySQL']
+  ],
+  [
+    'database-unreachable: bun / go driver dial',
+    'database-unreachable',
+    [`failed to connect to \`user=app database=app\`: 10.0.3.4:5432 (${DB_HOST}): dial error: dial tcp 10.0.3.4:5432: i/o timeout`],
+    ['port 5432']
+  ],
   ['command-not-found: sh', 'command-not-found', ['/bin/sh: 1: drizzle-kit: not found'], ['`command`']],
   ['command-not-found: bash', 'command-not-found', ['bash: line 1: prisma: command not found'], ['`command`']],
-  ['command-not-found: docker exec', 'command-not-found', [
-    'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "migrate": executable file not found in $PATH: unknown.'
-  ], ['PATH']],
-  ['command-not-found: missing file', 'command-not-found', [
-    'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/bin/migrate.sh": stat /app/bin/migrate.sh: no such file or directory: unknown.'
-  ], ['`command`']],
+  [
+    'command-not-found: docker exec',
+    'command-not-found',
+    [
+      'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "migrate": executable file not found in $PATH: unknown.'
+    ],
+    ['PATH']
+  ],
+  [
+    'command-not-found: missing file',
+    'command-not-found',
+    [
+      'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/bin/migrate.sh": stat /app/bin/migrate.sh: no such file or directory: unknown.'
+    ],
+    ['`command`']
+  ],
   ['command-not-found: bun', 'command-not-found', ['error: Module not found "scripts/migrate.ts"'], ['`command`']],
-  ['command-not-found: node ESM package', 'command-not-found', [
-    "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'drizzle-orm' imported from /app/dist/migrate.js"
-  ], ['devDependencies']],
-  ['command-not-found: npm script', 'command-not-found', [
-    'npm error Missing script: "db:migrate"',
-    'npm error',
-    'npm error To see a list of scripts, run:',
-    'npm error   npm run'
-  ], ['`command`']],
-  ['command-not-found: python', 'command-not-found', [
-    'Traceback (most recent call last):',
-    '  File "/app/manage.py", line 3, in <module>',
-    "ModuleNotFoundError: No module named 'alembic'"
-  ], ['`command`']],
+  [
+    'command-not-found: node ESM package',
+    'command-not-found',
+    ["Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'drizzle-orm' imported from /app/dist/migrate.js"],
+    ['devDependencies']
+  ],
+  [
+    'command-not-found: npm script',
+    'command-not-found',
+    ['npm error Missing script: "db:migrate"', 'npm error', 'npm error To see a list of scripts, run:', 'npm error   npm run'],
+    ['`command`']
+  ],
+  [
+    'command-not-found: python',
+    'command-not-found',
+    [
+      'Traceback (most recent call last):',
+      '  File "/app/manage.py", line 3, in <module>',
+      "ModuleNotFoundError: No module named 'alembic'"
+    ],
+    ['`command`']
+  ],
   ['timeout: log line only', 'timeout', [agent('Build has timed out. ')], ['timeout-minutes']]
 ]
 
@@ -370,14 +483,14 @@ function expectMentions(text: string, parts: readonly (string | RegExp)[]): void
 
 describe('KNOWN_FAILURES', () => {
   it('has an excerpt in this file for every entry, and no excerpt without an entry', () => {
-    const ids = KNOWN_FAILURES.map((f) => f.id)
-    expect(ids.filter((id) => !(id in EXCERPTS))).toEqual([])
-    expect(Object.keys(EXCERPTS).filter((id) => !ids.includes(id))).toEqual([])
+    const ids = KNOWN_FAILURES.map(f => f.id)
+    expect(ids.filter(id => !(id in EXCERPTS))).toEqual([])
+    expect(Object.keys(EXCERPTS).filter(id => !ids.includes(id))).toEqual([])
     expect(ids.length).toBe(9)
   })
 
   it('is the table of the task, in order of precedence', () => {
-    expect(KNOWN_FAILURES.map((f) => f.id)).toEqual([
+    expect(KNOWN_FAILURES.map(f => f.id)).toEqual([
       'docker-daemon',
       'vpc-endpoint',
       'secret-access',
@@ -391,7 +504,7 @@ describe('KNOWN_FAILURES', () => {
   })
 
   it('has unique ids, texts, a way to match, and patterns with only the i flag', () => {
-    expect(new Set(KNOWN_FAILURES.map((f) => f.id)).size).toBe(KNOWN_FAILURES.length)
+    expect(new Set(KNOWN_FAILURES.map(f => f.id)).size).toBe(KNOWN_FAILURES.length)
     for (const failure of KNOWN_FAILURES) {
       expect(failure.title).not.toBe('')
       expect(failure.cause).not.toBe('')
@@ -410,7 +523,7 @@ describe('FailureDiagnoser: one excerpt per known failure', () => {
   it.each(Object.entries(EXCERPTS))('%s', (id, excerpt) => {
     const diagnosis = diagnoseLog(excerpt.log, excerpt.build ?? FAILED)
     expect(diagnosis?.id).toBe(id)
-    const failure = KNOWN_FAILURES.find((f) => f.id === id)
+    const failure = KNOWN_FAILURES.find(f => f.id === id)
     expect(diagnosis?.title).toBe(failure?.title)
     expect(diagnosis?.cause).toBe(failure?.cause)
     expectMentions(diagnosis?.fix ?? '', excerpt.fix)
@@ -462,7 +575,14 @@ describe('FailureDiagnoser: no diagnosis', () => {
   }
 
   it.each(Object.entries(successfulMigrations))('a successful %s migration', (_tool, lines) => {
-    const log = [...START, ...LOGIN, ...PULL, ...lines, agent('Phase complete: BUILD State: SUCCEEDED'), agent('Phase context status code:  Message: ')]
+    const log = [
+      ...START,
+      ...LOGIN,
+      ...PULL,
+      ...lines,
+      agent('Phase complete: BUILD State: SUCCEEDED'),
+      agent('Phase context status code:  Message: ')
+    ]
     expect(diagnoseLog(log)).toBeUndefined()
     expect(diagnoseLog(log, { buildStatus: 'SUCCEEDED' })).toBeUndefined()
     expect(diagnoseLog(log, undefined)).toBeUndefined()
@@ -474,14 +594,9 @@ describe('FailureDiagnoser: no diagnosis', () => {
 
   it('the agent echo of a command containing every signature', () => {
     const signatures =
-      "exec format error; Cannot connect to the Docker daemon; dial tcp 10.0.0.1:443: i/o timeout; is not authorized to perform: secretsmanager:GetSecretValue; pull access denied; no basic auth credentials; connect ETIMEDOUT 10.0.3.4:5432; Connection timed out; Cannot find module; command not found; Build has timed out"
+      'exec format error; Cannot connect to the Docker daemon; dial tcp 10.0.0.1:443: i/o timeout; is not authorized to perform: secretsmanager:GetSecretValue; pull access denied; no basic auth credentials; connect ETIMEDOUT 10.0.3.4:5432; Connection timed out; Cannot find module; command not found; Build has timed out'
     const command = `sh -c 'npx prisma migrate deploy 2>&1 | grep -v -e "${signatures}"'`
-    const log = [
-      run(command),
-      'All migrations have been successfully applied.',
-      ...failedRun(command),
-      `+ grep -v -e "${signatures}"`
-    ]
+    const log = [run(command), 'All migrations have been successfully applied.', ...failedRun(command), `+ grep -v -e "${signatures}"`]
     expect(diagnoseLog(log)).toBeUndefined()
   })
 
@@ -515,7 +630,9 @@ describe('FailureDiagnoser: no diagnosis', () => {
 
   it('a generic failure', () => {
     const log = [
-      ...START, ...LOGIN, ...PULL,
+      ...START,
+      ...LOGIN,
+      ...PULL,
       run('npx prisma migrate deploy'),
       'Error: P3009',
       'migrate found failed migrations in the target database, new migrations will not be applied.',
@@ -528,7 +645,9 @@ describe('FailureDiagnoser: no diagnosis', () => {
 describe('FailureDiagnoser: precedence', () => {
   it('a missing ECR endpoint beats the "no basic auth credentials" it causes', () => {
     const diagnosis = diagnoseLog([
-      agent('Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'),
+      agent(
+        'Running command aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY"'
+      ),
       'Connect timeout on endpoint URL: "https://api.ecr.us-east-1.amazonaws.com/"',
       'Error: Cannot perform an interactive login from a non TTY device',
       agent('Running command docker pull "$IMAGE_URI"'),
@@ -540,7 +659,7 @@ describe('FailureDiagnoser: precedence', () => {
   it('an ECR denial beats a later "not found" and a timeout', () => {
     const diagnosis = diagnoseLog(
       [
-        'docker: Error response from daemon: pull access denied for app, repository does not exist or may require \'docker login\': denied: Your authorization token has expired. Reauthenticate and try again.',
+        "docker: Error response from daemon: pull access denied for app, repository does not exist or may require 'docker login': denied: Your authorization token has expired. Reauthenticate and try again.",
         '/bin/sh: 1: migrate: not found',
         agent('Build has timed out. ')
       ],
@@ -556,10 +675,7 @@ describe('FailureDiagnoser: precedence', () => {
   })
 
   it('an unreachable database beats the timeout it leads to', () => {
-    const diagnosis = diagnoseLog(
-      ['Error: connect ETIMEDOUT 10.0.3.4:5432', agent('Build has timed out. ')],
-      { buildStatus: 'TIMED_OUT' }
-    )
+    const diagnosis = diagnoseLog(['Error: connect ETIMEDOUT 10.0.3.4:5432', agent('Build has timed out. ')], { buildStatus: 'TIMED_OUT' })
     expect(diagnosis?.id).toBe('database-unreachable')
   })
 
@@ -578,7 +694,8 @@ describe('FailureDiagnoser: precedence', () => {
           contexts: [
             {
               statusCode: 'CLIENT_ERROR',
-              message: 'RequestError: send request failed caused by: Get "https://codebuild-bucket.s3.us-east-1.amazonaws.com/source.zip": dial tcp 52.217.96.164:443: i/o timeout'
+              message:
+                'RequestError: send request failed caused by: Get "https://codebuild-bucket.s3.us-east-1.amazonaws.com/source.zip": dial tcp 52.217.96.164:443: i/o timeout'
             }
           ]
         }
@@ -645,7 +762,8 @@ describe('FailureDiagnoser: evidence and build facts', () => {
           contexts: [
             {
               statusCode: 'COMMAND_EXECUTION_ERROR',
-              message: 'Error while executing command: docker run --rm "$IMAGE_URI" sh -c "migrate || echo command not found". Reason: exit status 1'
+              message:
+                'Error while executing command: docker run --rm "$IMAGE_URI" sh -c "migrate || echo command not found". Reason: exit status 1'
             }
           ]
         }
@@ -744,12 +862,12 @@ describe('formatDiagnosis', () => {
   })
 })
 
-describe('the task\'s text cannot steer the IAM advice', () => {
+describe("the task's text cannot steer the IAM advice", () => {
   const denied = (role: string, resource: string): string =>
     `An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: ${role} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${resource}`
   const ATTACKER = 'arn:aws:secretsmanager:us-east-1:999999999999:secret:exfil-AbCdEf'
 
-  it('names a secret and the role of the build\'s own account', () => {
+  it("names a secret and the role of the build's own account", () => {
     const d = diagnoseLog([denied(ROLE, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf')])
     expect(d?.fix).toContain('(arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf)')
     expect(d?.fix).toContain('(app-codebuild-role)')
@@ -765,11 +883,13 @@ describe('the task\'s text cannot steer the IAM advice', () => {
     expect(d?.fix).toMatch(/outside this build's account 123456789012: check the project's variables rather than granting access to it/)
   })
 
-  it('names no resource from the log when the build\'s account is unknown', () => {
+  it("names no resource from the log when the build's account is unknown", () => {
     const d = diagnoseLog([denied(ROLE, 'prod/database-url')], { buildStatus: 'FAILED' })
     expect(d?.fix).not.toContain('prod/database-url')
     expect(d?.fix).not.toContain('app-codebuild-role')
-    const ecr = diagnoseLog([`denied: User: arn:aws:sts::999999999999:assumed-role/attacker-role/x is not authorized to perform: ecr:BatchGetImage`])
+    const ecr = diagnoseLog([
+      `denied: User: arn:aws:sts::999999999999:assumed-role/attacker-role/x is not authorized to perform: ecr:BatchGetImage`
+    ])
     expect(ecr?.fix).not.toContain('attacker-role')
   })
 })

@@ -32,7 +32,12 @@ describe('parsePlan', () => {
       dryRun: false,
       variables: []
     })
-    expect(p.image).toMatchObject({ registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com', repository: 'app-backend', tag: '1.2.3', ecr: { region: 'us-east-1' } })
+    expect(p.image).toMatchObject({
+      registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+      repository: 'app-backend',
+      tag: '1.2.3',
+      ecr: { region: 'us-east-1' }
+    })
     expect(p.buildspec.source).toBe('bundled')
     expect(p.buildspec.path).toBe('buildspecs/migrate.yml')
     expect(p.buildspec.usesDocker).toBe(true)
@@ -54,7 +59,8 @@ describe('parsePlan', () => {
   it('parses the three kinds of variables, skipping blank lines and comments', () => {
     const p = plan({
       'env-vars': 'LOG_LEVEL=debug\n\n# comment\nORG_NAME=Acme = Corp\nDB_PASSWORD=hunter2',
-      'secret-env-vars': 'API_KEY=prod/api:key\nOTHER=arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:password:AWSCURRENT',
+      'secret-env-vars':
+        'API_KEY=prod/api:key\nOTHER=arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:password:AWSCURRENT',
       'parameter-env-vars': 'FEATURE=/prod/feature-flag'
     })
     expect(p.variables).toEqual([
@@ -62,7 +68,12 @@ describe('parsePlan', () => {
       { name: 'ORG_NAME', value: 'Acme = Corp', type: 'PLAINTEXT', looksSecret: false },
       { name: 'DB_PASSWORD', value: 'hunter2', type: 'PLAINTEXT', looksSecret: true },
       { name: 'API_KEY', value: 'prod/api:key', type: 'SECRETS_MANAGER', looksSecret: false },
-      { name: 'OTHER', value: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:password:AWSCURRENT', type: 'SECRETS_MANAGER', looksSecret: false },
+      {
+        name: 'OTHER',
+        value: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf:password:AWSCURRENT',
+        type: 'SECRETS_MANAGER',
+        looksSecret: false
+      },
       { name: 'FEATURE', value: '/prod/feature-flag', type: 'PARAMETER_STORE', looksSecret: false }
     ])
   })
@@ -80,8 +91,24 @@ describe('parsePlan', () => {
   })
 
   it('accepts timeout, compute type and booleans', () => {
-    const p = plan({ 'timeout-minutes': '30', 'compute-type': 'BUILD_GENERAL1_MEDIUM', wait: 'false', 'show-logs': 'FALSE', 'stop-on-cancel': 'False', 'dry-run': 'true', 'if-running': 'fail' })
-    expect(p).toMatchObject({ timeoutMinutes: 30, computeType: 'BUILD_GENERAL1_MEDIUM', wait: false, showLogs: false, stopOnCancel: false, dryRun: true, ifRunning: 'fail' })
+    const p = plan({
+      'timeout-minutes': '30',
+      'compute-type': 'BUILD_GENERAL1_MEDIUM',
+      wait: 'false',
+      'show-logs': 'FALSE',
+      'stop-on-cancel': 'False',
+      'dry-run': 'true',
+      'if-running': 'fail'
+    })
+    expect(p).toMatchObject({
+      timeoutMinutes: 30,
+      computeType: 'BUILD_GENERAL1_MEDIUM',
+      wait: false,
+      showLogs: false,
+      stopOnCancel: false,
+      dryRun: true,
+      ifRunning: 'fail'
+    })
   })
 })
 
@@ -102,7 +129,11 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
     [{ command: 'npm run migrate && npm run seed' }, 'command', /shell syntax '&&'.*sh -c/],
     [{ command: 'migrate --url $DATABASE_URL' }, 'command', /unquoted '\$'/],
     [{ command: 'echo "unterminated' }, 'command', /unterminated double quote/],
-    [{ 'env-vars': 'JUST_A_NAME' }, 'env-vars', /line 1: JUST_A_NAME is given alone but is not set in the step's environment: set it with env: on the step/],
+    [
+      { 'env-vars': 'JUST_A_NAME' },
+      'env-vars',
+      /line 1: JUST_A_NAME is given alone but is not set in the step's environment: set it with env: on the step/
+    ],
     [{ 'env-vars': 'two words' }, 'env-vars', /line 1 must be NAME=value, or NAME alone/],
     [{ 'env-vars': 'OK=1\n=value' }, 'env-vars', /line 2 must be NAME=value/],
     [{ 'env-vars': '1BAD=x' }, 'env-vars', /'1BAD' is not a variable name/],
@@ -217,7 +248,30 @@ describe('a custom buildspec refuses names that steer the build host', () => {
     }
     throw new Error('expected an InputError')
   }
-  it.each(['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'IFS', 'PATH', 'HOME', 'PROMPT_COMMAND', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DOCKER_HOST', 'DOCKER_CONFIG', 'AWS_ENDPOINT_URL_ECR', 'AWS_CONFIG_FILE', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'NO_PROXY', 'NODE_OPTIONS', 'PYTHONPATH', 'GIT_SSH_COMMAND'])('%s', name => {
+  it.each([
+    'BASH_ENV',
+    'ENV',
+    'SHELLOPTS',
+    'BASHOPTS',
+    'PS4',
+    'IFS',
+    'PATH',
+    'HOME',
+    'PROMPT_COMMAND',
+    'LD_PRELOAD',
+    'LD_LIBRARY_PATH',
+    'DOCKER_HOST',
+    'DOCKER_CONFIG',
+    'AWS_ENDPOINT_URL_ECR',
+    'AWS_CONFIG_FILE',
+    'HTTPS_PROXY',
+    'https_proxy',
+    'ALL_PROXY',
+    'NO_PROXY',
+    'NODE_OPTIONS',
+    'PYTHONPATH',
+    'GIT_SSH_COMMAND'
+  ])('%s', name => {
     const error = custom(`${name}=x`)
     expect(error.message).toMatch(new RegExp(`^Input 'env-vars' line 1: ${name} changes how the build host's shell or tools`))
   })
@@ -268,7 +322,10 @@ describe('buildspec: stays in the workspace, bounded in size', () => {
 })
 
 describe('image-uri: a registry that only looks like ECR', () => {
-  it.each(['123456789012.dkr.ecr.us-east-1.amazonaws.com.attacker.example/app:1', '123456789012.dkr.ecr-us-east-1.amazonaws.com/app:1'])('%s is refused', uri => {
-    expect(() => plan({ 'image-uri': uri })).toThrow(/Input 'image-uri' .*looks like an Amazon ECR registry but is not one/)
-  })
+  it.each(['123456789012.dkr.ecr.us-east-1.amazonaws.com.attacker.example/app:1', '123456789012.dkr.ecr-us-east-1.amazonaws.com/app:1'])(
+    '%s is refused',
+    uri => {
+      expect(() => plan({ 'image-uri': uri })).toThrow(/Input 'image-uri' .*looks like an Amazon ECR registry but is not one/)
+    }
+  )
 })

@@ -13,7 +13,13 @@ function printer() {
 describe('BuildLogPrinter', () => {
   it('writes build text only between stop-commands and its resume token', () => {
     const { p, text } = printer()
-    p.print([line('::error::pwned'), line('::add-mask::x'), line('##[error]legacy'), line('::stop-commands::guess'), line('::set-output name=a::b')])
+    p.print([
+      line('::error::pwned'),
+      line('::add-mask::x'),
+      line('##[error]legacy'),
+      line('::stop-commands::guess'),
+      line('::set-output name=a::b')
+    ])
     p.end()
     expect(text()).toBe(
       '::group::CodeBuild: provisioning\n' +
@@ -113,7 +119,12 @@ describe('BuildLogPrinter: the task cannot steer the groups', () => {
 
   it('a line that is not a well-formed agent line, or names no phase of CodeBuild, opens nothing', () => {
     const { p, text } = printer()
-    p.print([agent('Entering phase BUILD'), line('[Container] Entering phase PRE_BUILD'), line('[Container] 2026/11/25 Entering phase INSTALL'), agent('Entering phase SETUP')])
+    p.print([
+      agent('Entering phase BUILD'),
+      line('[Container] Entering phase PRE_BUILD'),
+      line('[Container] 2026/11/25 Entering phase INSTALL'),
+      agent('Entering phase SETUP')
+    ])
     p.end()
     expect(text().match(/::group::[^\n]*/g)).toBeNull()
   })

@@ -8,30 +8,53 @@ import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
 const ENV = { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' } as const
-const goodProject: Project = { name: 'app-migrations', vpcConfig: { vpcId: 'vpc-1', subnets: ['s'], securityGroupIds: ['sg'] }, environment: { ...ENV, privilegedMode: true, environmentVariables: [] } }
+const goodProject: Project = {
+  name: 'app-migrations',
+  vpcConfig: { vpcId: 'vpc-1', subnets: ['s'], securityGroupIds: ['sg'] },
+  environment: { ...ENV, privilegedMode: true, environmentVariables: [] }
+}
 
 describe('preflight', () => {
   it('fails for an unknown project, naming it and the region', async () => {
     const client = new FakeClient({ BatchGetProjects: () => ({ projects: [], projectsNotFound: ['app-migrations'] }) })
-    await expect(preflight(client.codebuild, plan(), new ManualClock())).rejects.toThrow(new PreflightError("CodeBuild project 'app-migrations' was not found in region us-east-1. Check project-name, region and the account of the credentials."))
+    await expect(preflight(client.codebuild, plan(), new ManualClock())).rejects.toThrow(
+      new PreflightError(
+        "CodeBuild project 'app-migrations' was not found in region us-east-1. Check project-name, region and the account of the credentials."
+      )
+    )
   })
   it('passes a well-configured project without warnings', async () => {
     const client = new FakeClient({ BatchGetProjects: () => ({ projects: [goodProject] }) })
     expect(await preflight(client.codebuild, plan(), new ManualClock())).toEqual({ project: goodProject, warnings: [] })
   })
   it('fails fast, naming the region and host, when the endpoint cannot be reached', async () => {
-    const unreachable = Object.assign(new Error('getaddrinfo ENOTFOUND codebuild.us-east-7.amazonaws.com'), { code: 'ENOTFOUND', hostname: 'codebuild.us-east-7.amazonaws.com' })
-    const client = new FakeClient({ BatchGetProjects: () => { throw unreachable } })
+    const unreachable = Object.assign(new Error('getaddrinfo ENOTFOUND codebuild.us-east-7.amazonaws.com'), {
+      code: 'ENOTFOUND',
+      hostname: 'codebuild.us-east-7.amazonaws.com'
+    })
+    const client = new FakeClient({
+      BatchGetProjects: () => {
+        throw unreachable
+      }
+    })
     await expect(preflight(client.codebuild, plan({ region: 'us-east-7' }), new ManualClock())).rejects.toThrow(
       /Could not reach CodeBuild in region us-east-7 at codebuild\.us-east-7\.amazonaws\.com: .*ENOTFOUND.*Nothing was started/
     )
   })
   it('names expired credentials before anything starts', async () => {
-    const client = new FakeClient({ BatchGetProjects: () => { throw awsError('ExpiredTokenException', 400, 'The security token included in the request is expired') } })
+    const client = new FakeClient({
+      BatchGetProjects: () => {
+        throw awsError('ExpiredTokenException', 400, 'The security token included in the request is expired')
+      }
+    })
     await expect(preflight(client.codebuild, plan(), new ManualClock())).rejects.toThrow(/credentials have expired/)
   })
   it('warns and goes on when the lookup is denied', async () => {
-    const client = new FakeClient({ BatchGetProjects: () => { throw awsError('AccessDeniedException', 400, 'not authorized') } })
+    const client = new FakeClient({
+      BatchGetProjects: () => {
+        throw awsError('AccessDeniedException', 400, 'not authorized')
+      }
+    })
     const result = await preflight(client.codebuild, plan(), new ManualClock())
     expect(result.warnings[0]).toMatch(/Could not look up project 'app-migrations'.*codebuild:BatchGetProjects/)
   })
@@ -43,7 +66,15 @@ describe('preflight', () => {
   })
   it('needs an image from the input or the project', () => {
     expect(() => checkProject(goodProject, plan({ 'image-uri': '' }))).toThrow(InputError)
-    expect(() => checkProject({ ...goodProject, environment: { ...ENV, privilegedMode: true, environmentVariables: [{ name: 'IMAGE_URI', value: 'r.example.com/a:1' }] } }, plan({ 'image-uri': '' }))).not.toThrow()
+    expect(() =>
+      checkProject(
+        {
+          ...goodProject,
+          environment: { ...ENV, privilegedMode: true, environmentVariables: [{ name: 'IMAGE_URI', value: 'r.example.com/a:1' }] }
+        },
+        plan({ 'image-uri': '' })
+      )
+    ).not.toThrow()
   })
 })
 
@@ -61,8 +92,14 @@ describe('preflight: variables the project reads from Secrets Manager or Paramet
     }
   }
   it.each([
-    [{ 'env-vars': 'DATABASE_URL=postgres://elsewhere' }, /^Input 'env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager: it would replace the project's value/],
-    [{ 'secret-env-vars': 'DATABASE_URL=other/db' }, /^Input 'secret-env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/],
+    [
+      { 'env-vars': 'DATABASE_URL=postgres://elsewhere' },
+      /^Input 'env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager: it would replace the project's value/
+    ],
+    [
+      { 'secret-env-vars': 'DATABASE_URL=other/db' },
+      /^Input 'secret-env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/
+    ],
     [{ 'env-vars': 'FLAGS=all' }, /^Input 'env-vars' names FLAGS, which project 'app-migrations' reads from Parameter Store/]
   ])('%j is refused', (inputs, message) => {
     expect(() => checkProject(project, plan(inputs))).toThrow(InputError)
@@ -74,15 +111,34 @@ describe('preflight: variables the project reads from Secrets Manager or Paramet
 })
 
 describe('handleRunningBuilds', () => {
-  const running = (id: string) => ({ id, buildNumber: 3, buildStatus: 'IN_PROGRESS', startTime: new Date(0), arn: `arn:aws:codebuild:us-east-1:123456789012:build/${id}` })
+  const running = (id: string) => ({
+    id,
+    buildNumber: 3,
+    buildStatus: 'IN_PROGRESS',
+    startTime: new Date(0),
+    arn: `arn:aws:codebuild:us-east-1:123456789012:build/${id}`
+  })
   function client(busyPolls: number) {
     let polls = 0
     return new FakeClient({
       ListBuildsForProject: () => ({ ids: ['app-migrations:other', 'app-migrations:old'] }),
-      BatchGetBuilds: () => ({ builds: [polls++ < busyPolls ? running('app-migrations:other') : { id: 'app-migrations:other', buildStatus: 'SUCCEEDED' }, { id: 'app-migrations:old', buildStatus: 'FAILED' }] })
+      BatchGetBuilds: () => ({
+        builds: [
+          polls++ < busyPolls ? running('app-migrations:other') : { id: 'app-migrations:other', buildStatus: 'SUCCEEDED' },
+          { id: 'app-migrations:old', buildStatus: 'FAILED' }
+        ]
+      })
     })
   }
-  const options = (c: FakeClient, mode: 'wait' | 'fail' | 'start', notices: string[], clock = new ManualClock(0)) => ({ codebuild: c.codebuild, clock, projectName: 'app-migrations', region: 'us-east-1', mode, timeoutMs: 30 * 60_000, notice: (m: string) => notices.push(m) })
+  const options = (c: FakeClient, mode: 'wait' | 'fail' | 'start', notices: string[], clock = new ManualClock(0)) => ({
+    codebuild: c.codebuild,
+    clock,
+    projectName: 'app-migrations',
+    region: 'us-east-1',
+    mode,
+    timeoutMs: 30 * 60_000,
+    notice: (m: string) => notices.push(m)
+  })
 
   it('returns at once when nothing runs', async () => {
     const c = client(0)
@@ -96,10 +152,14 @@ describe('handleRunningBuilds', () => {
     // Seven pauses of 10 s (each look is also given a time limit, which never fires here).
     expect(clock.now() - 120_000).toBe(70_000)
     expect(notices.length).toBe(3)
-    expect(notices[0]).toMatch(/Waiting for another build of app-migrations to finish: build #3 app-migrations:other \(in progress for 2m 0s, https:\/\/us-east-1\.console/)
+    expect(notices[0]).toMatch(
+      /Waiting for another build of app-migrations to finish: build #3 app-migrations:other \(in progress for 2m 0s, https:\/\/us-east-1\.console/
+    )
   })
   it('fails with the running build’s id and link', async () => {
-    await expect(handleRunningBuilds(options(client(1), 'fail', []))).rejects.toThrow(/Another build of app-migrations is in progress: build #3 app-migrations:other .*codebuild\/123456789012\/projects\/app-migrations\/build\/app-migrations%3Aother.*Not starting \(if-running: fail\)/)
+    await expect(handleRunningBuilds(options(client(1), 'fail', []))).rejects.toThrow(
+      /Another build of app-migrations is in progress: build #3 app-migrations:other .*codebuild\/123456789012\/projects\/app-migrations\/build\/app-migrations%3Aother.*Not starting \(if-running: fail\)/
+    )
   })
   it('starts anyway with a notice', async () => {
     const notices: string[] = []

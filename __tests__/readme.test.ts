@@ -90,7 +90,18 @@ describe('README covers the contract', () => {
   })
 
   test('has the sections the docs promise', () => {
-    for (const heading of ['## Getting started', '## Demo', '## Quick start', '## Inputs', '## Outputs', '## AWS setup', '## Troubleshooting', '## Performance', '## Development', '## Versioning']) {
+    for (const heading of [
+      '## Getting started',
+      '## Demo',
+      '## Quick start',
+      '## Inputs',
+      '## Outputs',
+      '## AWS setup',
+      '## Troubleshooting',
+      '## Performance',
+      '## Development',
+      '## Versioning'
+    ]) {
       expect(readme).toContain(`\n${heading}\n`)
     }
     expect(readme).toContain('npm ci\nnpm run demo\n')
@@ -158,7 +169,14 @@ describe('AWS setup in the README matches infra/codebuild-vpc-task.yml', () => {
     const startOf = (statements: Statement[]) => statements.find(st => [st.Action].flat().includes('codebuild:StartBuild'))?.Condition?.Null
     const templateNull = startOf(role.Policies.flatMap(p => p.PolicyDocument.Statement as Statement[]))
     expect(startOf((JSON.parse(json) as { Statement: Statement[] }).Statement)).toEqual(templateNull)
-    expect(Object.keys(templateNull ?? {})).toEqual(expect.arrayContaining(['codebuild:serviceRole', 'codebuild:environment.privilegedMode', 'codebuild:environment.image', 'codebuild:logsConfig']))
+    expect(Object.keys(templateNull ?? {})).toEqual(
+      expect.arrayContaining([
+        'codebuild:serviceRole',
+        'codebuild:environment.privilegedMode',
+        'codebuild:environment.image',
+        'codebuild:logsConfig'
+      ])
+    )
     expect(Object.keys(templateNull ?? {})).not.toContain('codebuild:source.buildspec')
     expect(templateActions).toEqual(
       [
@@ -177,14 +195,21 @@ describe('AWS setup in the README matches infra/codebuild-vpc-task.yml', () => {
     expect(subjects.Default).toBeUndefined()
     expect(subjects.Type).toBe('CommaDelimitedList')
     expect(subjects.AllowedPattern).not.toMatch(/\*/)
-    for (const sample of ['environment:production', 'ref:refs/heads/main', 'pull_request']) expect(sample).toMatch(new RegExp(`^(?:${subjects.AllowedPattern})$`))
-    for (const sample of ['*', 'environment:*', 'ref:refs/heads/*', 'repo:other/repo:*']) expect(sample).not.toMatch(new RegExp(`^(?:${subjects.AllowedPattern})$`))
+    for (const sample of ['environment:production', 'ref:refs/heads/main', 'pull_request'])
+      expect(sample).toMatch(new RegExp(`^(?:${subjects.AllowedPattern})$`))
+    for (const sample of ['*', 'environment:*', 'ref:refs/heads/*', 'repo:other/repo:*'])
+      expect(sample).not.toMatch(new RegExp(`^(?:${subjects.AllowedPattern})$`))
     const text = read('infra/codebuild-vpc-task.yml')
-    expect(text).toMatch(/BuildLogGroup:\n\s+Type: AWS::Logs::LogGroup\n(?:\s+#.*\n)?\s+DeletionPolicy: Retain\n\s+UpdateReplacePolicy: Retain/)
+    expect(text).toMatch(
+      /BuildLogGroup:\n\s+Type: AWS::Logs::LogGroup\n(?:\s+#.*\n)?\s+DeletionPolicy: Retain\n\s+UpdateReplacePolicy: Retain/
+    )
     // 0.0.0.0/0 only on the branch without endpoints.
-    expect(text).toMatch(/- CreateEndpoints\n\s+- Description: HTTPS to the VPC interface endpoints[\s\S]*?DestinationSecurityGroupId: !Ref EndpointSecurityGroup\n\s+- Description: HTTPS to AWS through NAT[\s\S]*?CidrIp: 0\.0\.0\.0\/0/)
+    expect(text).toMatch(
+      /- CreateEndpoints\n\s+- Description: HTTPS to the VPC interface endpoints[\s\S]*?DestinationSecurityGroupId: !Ref EndpointSecurityGroup\n\s+- Description: HTTPS to AWS through NAT[\s\S]*?CidrIp: 0\.0\.0\.0\/0/
+    )
     expect(text.match(/CidrIp: 0\.0\.0\.0\/0/g)).toHaveLength(1)
-    for (const workflow of ['deploy.yml', 'migration-gate.yml']) expect(read(`examples/workflows/${workflow}`)).toMatch(/environment: production/)
+    for (const workflow of ['deploy.yml', 'migration-gate.yml'])
+      expect(read(`examples/workflows/${workflow}`)).toMatch(/environment: production/)
     expect(readme).toContain('GitHubSubjects=environment:production')
     // The project's own buildspec (builds started by hand) logs in by the same ECR rule as the action.
     expect(text).toContain(`ecr='${ECR_HOST_ERE}'`)

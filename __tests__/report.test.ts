@@ -18,7 +18,9 @@ const failed: Build = {
       phaseType: 'BUILD',
       phaseStatus: 'FAILED',
       durationInSeconds: 70,
-      contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: docker run <image>. Reason: exit status 1' }]
+      contexts: [
+        { statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: docker run <image>. Reason: exit status 1' }
+      ]
     },
     { phaseType: 'COMPLETED' }
   ]
@@ -51,7 +53,8 @@ describe('describeFailure', () => {
   it('names the task, status, failed phase and CodeBuild’s message', () => {
     expect(describeFailure(plan, failed)).toEqual({
       title: 'migrate FAILED in phase BUILD',
-      message: 'Build app-migrations:1234 of app-migrations ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker run <image>. Reason: exit status 1'
+      message:
+        'Build app-migrations:1234 of app-migrations ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker run <image>. Reason: exit status 1'
     })
   })
   it.each([
@@ -90,7 +93,9 @@ describe('addSummary', () => {
     expect(text).toContain('#7 <code>app-migrations:1234</code>')
     expect(text).toContain('<a href="https://console/b?x=1&#38;y=2">build</a>')
     expect(text).toContain('1m 35s')
-    expect(text).toContain('BUILD | ❌ FAILED | 1m 10s | COMMAND_EXECUTION_ERROR: Error while executing command: docker run &#60;image&#62;.')
+    expect(text).toContain(
+      'BUILD | ❌ FAILED | 1m 10s | COMMAND_EXECUTION_ERROR: Error while executing command: docker run &#60;image&#62;.'
+    )
     expect(text).not.toContain('hunter2')
     expect(text).not.toContain('COMPLETED')
   })
@@ -114,13 +119,24 @@ describe('addSummary', () => {
 describe('LastOutput', () => {
   it('keeps the last few lines of the task, not the agent’s, without colour codes, each bounded', () => {
     const last = new LastOutput(3, 20)
-    for (const m of ['first\n', '[Container] 2026/11/25 12:00:00.1 Running command x\n', '\u001b[31mred\u001b[0m\n', '   \n', 'third\n', 'x'.repeat(50) + '\n', 'last\r\n', '[Container] 2026/11/25 12:00:01.1 Phase complete: BUILD State: FAILED\n'])
+    for (const m of [
+      'first\n',
+      '[Container] 2026/11/25 12:00:00.1 Running command x\n',
+      '\u001b[31mred\u001b[0m\n',
+      '   \n',
+      'third\n',
+      'x'.repeat(50) + '\n',
+      'last\r\n',
+      '[Container] 2026/11/25 12:00:01.1 Phase complete: BUILD State: FAILED\n'
+    ])
       last.observe(m)
     expect(last.lines()).toEqual(['third', `${'x'.repeat(20)}…`, 'last'])
   })
 })
 
 it('formats durations and escapes HTML', () => {
-  expect([formatDuration(0), formatDuration(59_400), formatDuration(61_000), formatDuration(3_720_000), formatDuration(undefined)]).toEqual(['0s', '59s', '1m 1s', '1h 2m', '–'])
+  expect([formatDuration(0), formatDuration(59_400), formatDuration(61_000), formatDuration(3_720_000), formatDuration(undefined)]).toEqual(
+    ['0s', '59s', '1m 1s', '1h 2m', '–']
+  )
   expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;')
 })

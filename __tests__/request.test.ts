@@ -18,7 +18,13 @@ const run = runIdentityFromEnv({
 
 describe('buildStartRequest', () => {
   it('sends the buildspec, the plan’s variables and the run’s identity, nothing else from the environment', () => {
-    const p = plan({ command: `bun run "a b.ts"`, 'env-vars': 'LOG_LEVEL=debug', 'secret-env-vars': 'API_KEY=prod/api:key', 'timeout-minutes': '20', 'compute-type': 'BUILD_GENERAL1_MEDIUM' })
+    const p = plan({
+      command: `bun run "a b.ts"`,
+      'env-vars': 'LOG_LEVEL=debug',
+      'secret-env-vars': 'API_KEY=prod/api:key',
+      'timeout-minutes': '20',
+      'compute-type': 'BUILD_GENERAL1_MEDIUM'
+    })
     const request = buildStartRequest(p, run)
     expect(request.projectName).toBe('app-migrations')
     expect(request.buildspecOverride).toBe(p.buildspec.content)
@@ -107,7 +113,10 @@ describe('redactRequest', () => {
 
 describe('variables in the request', () => {
   it('sends each user variable as its own entry under its carried name with a bundled buildspec, a newline kept inside one value', () => {
-    const p = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'NOTE\nLOG_LEVEL=debug' }), context({ env: { NOTE: 'first\nBASH_ENV=$(touch /tmp/x)' } }))
+    const p = parsePlan(
+      reader({ ...BASE_INPUTS, 'env-vars': 'NOTE\nLOG_LEVEL=debug' }),
+      context({ env: { NOTE: 'first\nBASH_ENV=$(touch /tmp/x)' } })
+    )
     const env = environmentOverrides(p, {}, 'token')
     expect(env.filter(v => v.name?.startsWith('CBVT_VAR_'))).toEqual([
       { name: 'CBVT_VAR_NOTE', value: 'first\nBASH_ENV=$(touch /tmp/x)', type: 'PLAINTEXT' },

@@ -1,4 +1,15 @@
-import { MASK, isSecretName, isSecretValue, looksSecret, redactText, registrable, secretParts, secretsOf, urlPasswords, valuesToRegister } from '../src/secrets.js'
+import {
+  MASK,
+  isSecretName,
+  isSecretValue,
+  looksSecret,
+  redactText,
+  registrable,
+  secretParts,
+  secretsOf,
+  urlPasswords,
+  valuesToRegister
+} from '../src/secrets.js'
 import { parsePlan } from '../src/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
@@ -7,7 +18,24 @@ const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----'
 
 describe('isSecretName', () => {
-  it.each(['DB_PASS', 'DB_PASSWORD', 'MYSQL_PWD', 'PGPASS', 'PASSPHRASE', 'API_KEY', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'AWS_CREDENTIALS', 'BASIC_AUTH', 'PRIVATE_PEM', 'TLS_CERT', 'SENTRY_DSN', 'PASSWORD_SALT', 'DATABASE_URL', 'session_cookie'])('%s is a secret name', name => {
+  it.each([
+    'DB_PASS',
+    'DB_PASSWORD',
+    'MYSQL_PWD',
+    'PGPASS',
+    'PASSPHRASE',
+    'API_KEY',
+    'GITHUB_TOKEN',
+    'CLIENT_SECRET',
+    'AWS_CREDENTIALS',
+    'BASIC_AUTH',
+    'PRIVATE_PEM',
+    'TLS_CERT',
+    'SENTRY_DSN',
+    'PASSWORD_SALT',
+    'DATABASE_URL',
+    'session_cookie'
+  ])('%s is a secret name', name => {
     expect(isSecretName(name)).toBe(true)
   })
   it.each(['LOG_LEVEL', 'DB_HOST', 'PORT', 'REGION', 'TENANT', 'NOTE', 'COMMIT_MESSAGE'])('%s is not', name => {
@@ -38,7 +66,18 @@ describe('isSecretValue', () => {
     expect(isSecretValue(value)).toBe(true)
   })
 
-  it.each(['5432', 'true', 'us-east-1', 'debug', 'https://example.com/path', 'https://user@example.com/x', 'postgres://db.internal:5432/app', 'skip_live_tests', 'AKIA-not-a-key', 'Fix eyJ typo'])('%s is not', value => {
+  it.each([
+    '5432',
+    'true',
+    'us-east-1',
+    'debug',
+    'https://example.com/path',
+    'https://user@example.com/x',
+    'postgres://db.internal:5432/app',
+    'skip_live_tests',
+    'AKIA-not-a-key',
+    'Fix eyJ typo'
+  ])('%s is not', value => {
     expect(isSecretValue(value)).toBe(false)
   })
 })
@@ -94,7 +133,10 @@ describe('secretsOf', () => {
   it('registers secret values, never trivial ones, and warns once per variable', () => {
     const found = secretsOf(plan({ 'env-vars': 'BYPASS_CACHE=true\nDB_PASS=hunter2-x\nDB_PORT=5432\nLOG_LEVEL=debug' }))
     expect(found.register).toEqual(['hunter2-x'])
-    expect(found.warnings.map(w => w.split('.')[0])).toEqual(['env-vars: BYPASS_CACHE looks like a secret', 'env-vars: DB_PASS looks like a secret'])
+    expect(found.warnings.map(w => w.split('.')[0])).toEqual([
+      'env-vars: BYPASS_CACHE looks like a secret',
+      'env-vars: DB_PASS looks like a secret'
+    ])
   })
 
   it('registers a secret-looking literal of the command and warns about it', () => {

@@ -76,7 +76,7 @@ async function pollUntil<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000
     const v = await fn()
     if (v !== undefined) return v
     if (Date.now() > deadline) throw new Error('pollUntil: timed out')
-    await new Promise((r) => setTimeout(r, 10))
+    await new Promise(r => setTimeout(r, 10))
   }
 }
 
@@ -103,7 +103,7 @@ async function readAll(
     const done = (page.events ?? []).length === 0 && page.nextForwardToken === token
     token = page.nextForwardToken
     if (done && build.endedAt !== null && env.s.now() > (build.allEvents().at(-1)?.readableAt ?? 0)) break
-    if ((page.events ?? []).length === 0) await new Promise((r) => setTimeout(r, 10))
+    if ((page.events ?? []).length === 0) await new Promise(r => setTimeout(r, 10))
   }
   return out
 }
@@ -189,7 +189,7 @@ describe('CodeBuild build lifecycle', () => {
     expect(done.endTime).toBeInstanceOf(Date)
     expect((done.endTime as Date).getTime()).toBeGreaterThan((done.startTime as Date).getTime())
     const phases = done.phases ?? []
-    expect(phases.map((p) => p.phaseType)).toEqual([
+    expect(phases.map(p => p.phaseType)).toEqual([
       'SUBMITTED',
       'QUEUED',
       'PROVISIONING',
@@ -227,7 +227,7 @@ describe('CodeBuild build lifecycle', () => {
     expect(last?.phaseType).toBe('BUILD')
     expect(last?.phaseStatus).toBeUndefined()
     expect(last?.endTime).toBeUndefined()
-    expect(b.phases?.find((p) => p.phaseType === 'PROVISIONING')?.phaseStatus).toBe('SUCCEEDED')
+    expect(b.phases?.find(p => p.phaseType === 'PROVISIONING')?.phaseStatus).toBe('SUCCEEDED')
     expect(b.networkInterface?.networkInterfaceId).toMatch(/^eni-/)
   })
 
@@ -250,7 +250,7 @@ describe('CodeBuild build lifecycle', () => {
     await env.s.waitForEnd(view)
     const b = await getBuild(env.cb, id)
     expect(b.buildStatus).toBe('FAILED')
-    const build = b.phases?.find((p) => p.phaseType === 'BUILD')
+    const build = b.phases?.find(p => p.phaseType === 'BUILD')
     expect(build?.phaseStatus).toBe('FAILED')
     expect(build?.contexts).toEqual([
       {
@@ -258,13 +258,13 @@ describe('CodeBuild build lifecycle', () => {
         message: 'Error while executing command: docker run --rm "$IMAGE_URI" migrate. Reason: exit status 1'
       }
     ])
-    expect(b.phases?.find((p) => p.phaseType === 'POST_BUILD')?.phaseStatus).toBe('SUCCEEDED')
-    expect(b.phases?.find((p) => p.phaseType === 'UPLOAD_ARTIFACTS')?.phaseStatus).toBe('SUCCEEDED')
+    expect(b.phases?.find(p => p.phaseType === 'POST_BUILD')?.phaseStatus).toBe('SUCCEEDED')
+    expect(b.phases?.find(p => p.phaseType === 'UPLOAD_ARTIFACTS')?.phaseStatus).toBe('SUCCEEDED')
     expect(view.failureContext()?.statusCode).toBe('COMMAND_EXECUTION_ERROR')
 
     const lines = await readAll(env, view)
     for (const l of lines) expect(l.endsWith('\n')).toBe(true)
-    const text = lines.map((l) => l.replace(/^\[Container\] \S+ \S+ /, '[C] '))
+    const text = lines.map(l => l.replace(/^\[Container\] \S+ \S+ /, '[C] '))
     const expectInOrder = [
       '[C] Running on CodeBuild On-demand\n',
       '[C] Waiting for agent ping\n',
@@ -298,9 +298,9 @@ describe('CodeBuild build lifecycle', () => {
       expect({ want, found: at >= 0 }).toEqual({ want, found: true })
       from = at + 1
     }
-    for (const l of lines.filter((x) => x.startsWith('[Container]'))) expect(l).toMatch(AGENT_LINE)
+    for (const l of lines.filter(x => x.startsWith('[Container]'))) expect(l).toMatch(AGENT_LINE)
     // the ECR login command is not in the buildspec, so it is not run: the buildspec decides the commands
-    expect(lines.some((l) => l.includes('get-login-password') || l.includes('Login Succeeded'))).toBe(false)
+    expect(lines.some(l => l.includes('get-login-password') || l.includes('Login Succeeded'))).toBe(false)
   })
 
   test('PROVISIONING failure: no stream ever, build FAILED', async () => {
@@ -311,22 +311,23 @@ describe('CodeBuild build lifecycle', () => {
     const b = await getBuild(env.cb, id)
     expect(b.buildStatus).toBe('FAILED')
     expect(b.logs?.groupName).toBeUndefined()
-    expect(b.phases?.map((p) => p.phaseType)).toEqual(['SUBMITTED', 'QUEUED', 'PROVISIONING', 'FINALIZING', 'COMPLETED'])
+    expect(b.phases?.map(p => p.phaseType)).toEqual(['SUBMITTED', 'QUEUED', 'PROVISIONING', 'FINALIZING', 'COMPLETED'])
     expect(b.phases?.[2]?.contexts?.[0]?.statusCode).toBe('CLIENT_ERROR')
     expect(view.streamAt).toBeNull()
   })
 
   test('an invalid buildspecOverride fails DOWNLOAD_SOURCE with YAML_FILE_ERROR', async () => {
     const env = await setup({ projects: [project('p')] })
-    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p', buildspecOverride: 'version: 0.2\nphases: [' })))
-      .build as { id: string }
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p', buildspecOverride: 'version: 0.2\nphases: [' }))).build as {
+      id: string
+    }
     const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
     const b = await getBuild(env.cb, id)
     expect(b.buildStatus).toBe('FAILED')
-    const ds = b.phases?.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')
+    const ds = b.phases?.find(p => p.phaseType === 'DOWNLOAD_SOURCE')
     expect(ds?.phaseStatus).toBe('FAILED')
     expect(ds?.contexts?.[0]?.statusCode).toBe('YAML_FILE_ERROR')
-    expect(view.lines().some((l) => l.includes('Phase complete: DOWNLOAD_SOURCE State: FAILED'))).toBe(true)
+    expect(view.lines().some(l => l.includes('Phase complete: DOWNLOAD_SOURCE State: FAILED'))).toBe(true)
   })
 
   test('timed out build', async () => {
@@ -335,7 +336,7 @@ describe('CodeBuild build lifecycle', () => {
     await env.s.waitForEnd(env.s.build(id) as BuildView)
     const b = await getBuild(env.cb, id)
     expect(b.buildStatus).toBe('TIMED_OUT')
-    expect(b.phases?.find((p) => p.phaseStatus === 'TIMED_OUT')?.contexts?.[0]?.statusCode).toBe('BUILD_TIMED_OUT')
+    expect(b.phases?.find(p => p.phaseStatus === 'TIMED_OUT')?.contexts?.[0]?.statusCode).toBe('BUILD_TIMED_OUT')
   })
 })
 
@@ -371,7 +372,7 @@ describe('StartBuild requests', () => {
       "1 validation error detected: Value '3000' at 'timeoutInMinutesOverride' failed to satisfy constraint: Member must have value less than or equal to 2160"
     )
     expect(env.s.startedBuilds()).toHaveLength(0)
-    expect(env.s.callsOf('StartBuild').map((c) => c.errorType)).toEqual([
+    expect(env.s.callsOf('StartBuild').map(c => c.errorType)).toEqual([
       'ResourceNotFoundException',
       'InvalidInputException',
       'InvalidInputException',
@@ -397,7 +398,7 @@ describe('StartBuild requests', () => {
   test('idempotency tokens expire after the window', async () => {
     const env = await setup({ projects: [project('p')], idempotencyWindowMs: 50 })
     const a = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 't' }))
-    await new Promise((r) => setTimeout(r, 80))
+    await new Promise(r => setTimeout(r, 80))
     const b = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 't' }))
     expect(b.build?.id).not.toBe(a.build?.id)
   })
@@ -415,7 +416,7 @@ describe('StartBuild requests', () => {
     env.s.addProject(project('q', { running: [{ finishAtMs: 100 }] }))
     await env.cb.send(new StartBuildCommand({ projectName: 'p' }))
     await env.cb.send(new StartBuildCommand({ projectName: 'q' }))
-    expect(env.s.startedBuilds().map((b) => `${b.projectName}:${b.label}`)).toEqual(['p:queued', 'q:success'])
+    expect(env.s.startedBuilds().map(b => `${b.projectName}:${b.label}`)).toEqual(['p:queued', 'q:success'])
     expect(env.s.buildsOf('q')).toHaveLength(2)
   })
 
@@ -426,7 +427,7 @@ describe('StartBuild requests', () => {
         project('p', {
           builds: [
             presets.success({ label: 'first' }),
-            (ctx) => {
+            ctx => {
               seen.push(`${ctx.buildNumber}:${ctx.env['IMAGE_URI']}:${ctx.request.projectName}`)
               return presets.failure({ label: 'second' })
             }
@@ -435,7 +436,7 @@ describe('StartBuild requests', () => {
       ]
     })
     for (let i = 0; i < 3; i++) await env.cb.send(new StartBuildCommand({ projectName: 'p' }))
-    expect(env.s.startedBuilds('p').map((b) => b.label)).toEqual(['first', 'second', 'success'])
+    expect(env.s.startedBuilds('p').map(b => b.label)).toEqual(['first', 'second', 'success'])
     expect(seen).toEqual(['2:123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1:p'])
   })
 })
@@ -448,7 +449,7 @@ describe('StopBuild', () => {
     })
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     const view = env.s.build(id) as BuildView
-    await env.s.waitFor(() => view.events().some((e) => e.text === taskLine(3)))
+    await env.s.waitFor(() => view.events().some(e => e.text === taskLine(3)))
     const stopped = await env.cb.send(new StopBuildCommand({ id }))
     expect(stopped.build?.buildStatus).toBe('IN_PROGRESS')
     const stopAt = env.s.now()
@@ -456,11 +457,11 @@ describe('StopBuild', () => {
     expect((view.endedAt as number) - stopAt).toBeLessThan(400)
     const b = await getBuild(env.cb, id)
     expect(b.buildStatus).toBe('STOPPED')
-    expect(b.phases?.find((p) => p.phaseType === 'BUILD')?.phaseStatus).toBe('STOPPED')
+    expect(b.phases?.find(p => p.phaseType === 'BUILD')?.phaseStatus).toBe('STOPPED')
     expect(b.phases?.at(-1)?.phaseType).toBe('COMPLETED')
     const lines = view.lines()
     expect(lines.at(-2)).toMatch(/^\[Container\] .* Phase complete: BUILD State: STOPPED$/)
-    expect(lines.filter((l) => l.startsWith('task line')).length).toBeLessThan(100)
+    expect(lines.filter(l => l.startsWith('task line')).length).toBeLessThan(100)
     expect(env.s.callsOf('StopBuild')).toHaveLength(1)
     expect(view.stopRequestedAt).not.toBeNull()
 
@@ -477,12 +478,12 @@ describe('projects and listings', () => {
     const out = await env.cb.send(
       new BatchGetProjectsCommand({ names: ['p', 'missing', 'arn:aws:codebuild:us-east-1:123456789012:project/plain'] })
     )
-    expect(out.projects?.map((p) => p.name)).toEqual(['p', 'plain'])
+    expect(out.projects?.map(p => p.name)).toEqual(['p', 'plain'])
     expect(out.projectsNotFound).toEqual(['missing'])
     const p = out.projects?.[0]
     expect(p?.vpcConfig?.subnets?.length).toBeGreaterThan(0)
     expect(p?.environment?.privilegedMode).toBe(true)
-    expect(p?.environment?.environmentVariables?.map((v) => v.name)).toEqual(['IMAGE_URI', 'DATABASE_URL'])
+    expect(p?.environment?.environmentVariables?.map(v => v.name)).toEqual(['IMAGE_URI', 'DATABASE_URL'])
     expect(p?.logsConfig?.cloudWatchLogs?.status).toBe('ENABLED')
     expect(p?.created).toBeInstanceOf(Date)
     expect(out.projects?.[1]?.vpcConfig).toBeUndefined()
@@ -500,7 +501,12 @@ describe('projects and listings', () => {
     expect(page2.nextToken).toBeUndefined()
     const all = [...(page1.ids ?? []), ...(page2.ids ?? [])]
     expect(new Set(all).size).toBe(151)
-    expect(all).toEqual(env.s.buildsOf('p').map((b) => b.id).reverse())
+    expect(all).toEqual(
+      env.s
+        .buildsOf('p')
+        .map(b => b.id)
+        .reverse()
+    )
     const asc = await env.cb.send(new ListBuildsForProjectCommand({ projectName: 'p', sortOrder: 'ASCENDING' }))
     expect(asc.ids?.[0]).toBe(env.s.buildsOf('p')[0]?.id)
     const nf = await errorOf(env.cb.send(new ListBuildsForProjectCommand({ projectName: 'nope' })))
@@ -570,12 +576,18 @@ describe('CloudWatch Logs GetLogEvents', () => {
     const view = env.s.build(id) as BuildView
     await env.s.waitForEnd(view)
     const sizes: number[] = []
-    const lines = await readAll(env, view, { limit: 7_000, onPage: (p) => sizes.push(p.events?.length ?? 0) })
-    expect(lines).toEqual(taskLineTexts(30_000).map((l) => `${l}\n`))
+    const lines = await readAll(env, view, { limit: 7_000, onPage: p => sizes.push(p.events?.length ?? 0) })
+    expect(lines).toEqual(taskLineTexts(30_000).map(l => `${l}\n`))
     expect(sizes.slice(0, 4)).toEqual([7_000, 7_000, 7_000, 7_000])
 
     const last = await env.logs.send(
-      new GetLogEventsCommand({ logGroupName: view.logGroup, logStreamName: view.logStream, startFromHead: true, limit: 7_000, nextToken: undefined })
+      new GetLogEventsCommand({
+        logGroupName: view.logGroup,
+        logStreamName: view.logStream,
+        startFromHead: true,
+        limit: 7_000,
+        nextToken: undefined
+      })
     )
     let token = last.nextForwardToken
     for (;;) {
@@ -595,7 +607,7 @@ describe('CloudWatch Logs GetLogEvents', () => {
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
     const sizes: number[] = []
-    const lines = await readAll(env, view, { onPage: (p) => sizes.push(p.events?.length ?? 0) })
+    const lines = await readAll(env, view, { onPage: p => sizes.push(p.events?.length ?? 0) })
     expect(sizes.slice(0, 3)).toEqual([10_000, 10_000, 5_000])
     expect(lines).toHaveLength(25_000)
   })
@@ -608,11 +620,11 @@ describe('CloudWatch Logs GetLogEvents', () => {
     const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
     const pageBytes: number[] = []
     const lines = await readAll(env, view, {
-      onPage: (p) => pageBytes.push((p.events ?? []).reduce((n, e) => n + Buffer.byteLength(e.message ?? '') + 26, 0))
+      onPage: p => pageBytes.push((p.events ?? []).reduce((n, e) => n + Buffer.byteLength(e.message ?? '') + 26, 0))
     })
     expect(lines).toHaveLength(11)
-    expect(lines.map((l) => l.length)).toEqual([17, ...Array(9).fill(250_001), 17])
-    expect(pageBytes.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3)
+    expect(lines.map(l => l.length)).toEqual([17, ...Array(9).fill(250_001), 17])
+    expect(pageBytes.filter(n => n > 0).length).toBeGreaterThanOrEqual(3)
     for (const n of pageBytes) expect(n).toBeLessThanOrEqual(MAX_PAGE_BYTES)
   })
 
@@ -621,11 +633,19 @@ describe('CloudWatch Logs GetLogEvents', () => {
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
     const tail = await env.logs.send(new GetLogEventsCommand({ logGroupName: view.logGroup, logStreamName: view.logStream, limit: 20 }))
-    expect(tail.events?.map((e) => e.message)).toEqual(taskLineTexts(50).slice(30).map((l) => `${l}\n`))
+    expect(tail.events?.map(e => e.message)).toEqual(
+      taskLineTexts(50)
+        .slice(30)
+        .map(l => `${l}\n`)
+    )
     const back = await env.logs.send(
       new GetLogEventsCommand({ logGroupName: view.logGroup, logStreamName: view.logStream, limit: 20, nextToken: tail.nextBackwardToken })
     )
-    expect(back.events?.map((e) => e.message)).toEqual(taskLineTexts(50).slice(10, 30).map((l) => `${l}\n`))
+    expect(back.events?.map(e => e.message)).toEqual(
+      taskLineTexts(50)
+        .slice(10, 30)
+        .map(l => `${l}\n`)
+    )
   })
 
   test('events are returned only once readable (timestamp + ingestion delay); late-ingested last lines', async () => {
@@ -641,7 +661,9 @@ describe('CloudWatch Logs GetLogEvents', () => {
     const events = view.allEvents()
     expect(events).toHaveLength(40)
     for (const e of events.slice(0, 38)) expect(e.readableAtEpochMs - e.timestamp).toBeGreaterThanOrEqual(120)
-    expect((events[39] as (typeof events)[number]).readableAtEpochMs - (events[39] as (typeof events)[number]).timestamp).toBeGreaterThanOrEqual(600)
+    expect(
+      (events[39] as (typeof events)[number]).readableAtEpochMs - (events[39] as (typeof events)[number]).timestamp
+    ).toBeGreaterThanOrEqual(600)
     // the last lines become readable after the build ended
     expect((events[39] as (typeof events)[number]).readableAt).toBeGreaterThan(view.endsAt)
 
@@ -655,8 +677,8 @@ describe('CloudWatch Logs GetLogEvents', () => {
       const call = env.s.callsOf('GetLogEvents').at(-1)
       if (!call) throw new Error('no call recorded')
       // every event returned was readable when the request was answered; none readable at arrival was held back
-      const readableAtAnswer = events.filter((e) => e.readableAt <= call.answeredAt).length
-      const readableAtArrival = events.filter((e) => e.readableAt <= call.at).length
+      const readableAtAnswer = events.filter(e => e.readableAt <= call.answeredAt).length
+      const readableAtArrival = events.filter(e => e.readableAt <= call.at).length
       for (const e of p.events ?? []) {
         expect(env.s.fromEpoch(e.ingestionTime as number)).toBeLessThanOrEqual(call.answeredAt + 1)
         expect(e.ingestionTime as number).toBeGreaterThanOrEqual((e.timestamp as number) + 120)
@@ -666,7 +688,7 @@ describe('CloudWatch Logs GetLogEvents', () => {
       expect(total).toBeGreaterThanOrEqual(readableAtArrival)
       for (const e of p.events ?? []) seen.push((e.message ?? '').trimEnd())
       token = p.nextForwardToken
-      await new Promise((r) => setTimeout(r, 15))
+      await new Promise(r => setTimeout(r, 15))
     }
     expect(seen).toEqual(taskLineTexts(40))
   })
@@ -715,7 +737,7 @@ describe('faults', () => {
     expect(reset.$metadata?.httpStatusCode).toBeUndefined()
     expect(`${reset.name} ${reset.message} ${reset.code ?? ''}`).toMatch(/ECONNRESET|socket hang up|EPIPE/)
     await expect(send()).resolves.toBeDefined()
-    expect(env.s.callsOf('BatchGetProjects').map((c) => [c.status, c.errorType, c.injected])).toEqual([
+    expect(env.s.callsOf('BatchGetProjects').map(c => [c.status, c.errorType, c.injected])).toEqual([
       [400, 'ThrottlingException', 'throttle'],
       [500, 'InternalFailure', 'internal'],
       [503, 'ServiceUnavailableException', 'unavailable'],
@@ -737,8 +759,8 @@ describe('faults', () => {
     for (const seed of [7, 7, 8]) {
       const s = await startStandIn({ projects: [project('p')], seed, faults: plan })
       for (let i = 0; i < 40; i++) await rawCall(s, 'CodeBuild_20161006.BatchGetProjects', { names: ['p'] })
-      outcomes.push(s.calls.map((c) => `${c.status}${c.errorType ?? ''}`))
-      const slow = s.calls.filter((c) => c.status !== 0).every((c) => c.answeredAt - c.at >= 4)
+      outcomes.push(s.calls.map(c => `${c.status}${c.errorType ?? ''}`))
+      const slow = s.calls.filter(c => c.status !== 0).every(c => c.answeredAt - c.at >= 4)
       expect(slow).toBe(true)
       await s.close()
     }
@@ -778,7 +800,7 @@ describe('wire details', () => {
       signedRegion: 'us-east-1',
       signedService: 'codebuild'
     })
-    expect(env.s.calls.map((c) => c.seq)).toEqual([0, 1, 2, 3, 4])
+    expect(env.s.calls.map(c => c.seq)).toEqual([0, 1, 2, 3, 4])
     expect(Math.abs(env.s.fromPerformanceNow(performance.now()) - env.s.now())).toBeLessThan(5)
   })
 })
@@ -799,12 +821,15 @@ describe('child process', () => {
     `
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: '/nonexistent', ...env.s.env }
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, cwd: process.cwd(), timeout: 20_000 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { env: childEnv, cwd: process.cwd(), timeout: 20_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))
       )
     })
     expect(JSON.parse(out)).toEqual({ status: 'SUCCEEDED', lines: [`${taskLine(0)}\n`, `${taskLine(1)}\n`] })
-    expect(env.s.calls.filter((c) => c.signedRegion === 'us-east-1').length).toBe(env.s.calls.length)
+    expect(env.s.calls.filter(c => c.signedRegion === 'us-east-1').length).toBe(env.s.calls.length)
     expect(view.status).toBe('SUCCEEDED')
   })
 })
@@ -837,8 +862,8 @@ describe('realistic scenario', () => {
     expect(view.status).toBe('SUCCEEDED')
     const out = view.outputLines()
     expect(out).toContain('Login Succeeded')
-    expect(out.some((l) => /: Pull complete$/.test(l))).toBe(true)
-    expect(out.filter((l) => / migrated \(/.test(l))).toHaveLength(6)
+    expect(out.some(l => /: Pull complete$/.test(l))).toBe(true)
+    expect(out.filter(l => / migrated \(/.test(l))).toHaveLength(6)
     expect(out.at(-1)).toBe('migrate: done, 6 migrations applied')
   })
 })
@@ -852,7 +877,7 @@ function rawCall(
   body: unknown,
   auth = true
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const data = JSON.stringify(body)
     const headers: Record<string, string> = {
       'Content-Type': 'application/x-amz-json-1.1',
@@ -863,7 +888,7 @@ function rawCall(
       headers['Authorization'] =
         'AWS4-HMAC-SHA256 Credential=AKIDTEST/20261125/us-east-1/codebuild/aws4_request, SignedHeaders=host, Signature=0'
     }
-    const req = http.request(`${s.endpoint}/`, { method: 'POST', headers, agent: false }, (res) => {
+    const req = http.request(`${s.endpoint}/`, { method: 'POST', headers, agent: false }, res => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))

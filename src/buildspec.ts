@@ -42,7 +42,8 @@ export const MAX_BUILDSPEC_BYTES = 64 * 1024
 export function loadBuildspec(file: string, source: Buildspec['source'], label = file): Buildspec {
   if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`no file at ${label}${label === file ? '' : ` (${file})`}`)
   const size = statSync(file).size
-  if (size > MAX_BUILDSPEC_BYTES) throw new Error(`${label} is ${size} bytes, more than the ${MAX_BUILDSPEC_BYTES} bytes (64 KiB) a buildspec may have`)
+  if (size > MAX_BUILDSPEC_BYTES)
+    throw new Error(`${label} is ${size} bytes, more than the ${MAX_BUILDSPEC_BYTES} bytes (64 KiB) a buildspec may have`)
   const content = readFileSync(file, 'utf8')
   const problem = buildspecProblem(content)
   if (problem) throw new Error(`${label} is not a buildspec: ${problem}`)

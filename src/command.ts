@@ -56,14 +56,10 @@ export function splitCommand(command: string): string[] {
     } else {
       const op = OPERATORS.find(o => command.startsWith(o, i))
       if (op) {
-        throw new CommandSyntaxError(
-          `the shell syntax '${op}', which is not run by a shell; wrap the command as: sh -c '...'`
-        )
+        throw new CommandSyntaxError(`the shell syntax '${op}', which is not run by a shell; wrap the command as: sh -c '...'`)
       }
       if (c === '$') {
-        throw new CommandSyntaxError(
-          "an unquoted '$', which is not expanded; wrap the command as: sh -c '...', or quote it"
-        )
+        throw new CommandSyntaxError("an unquoted '$', which is not expanded; wrap the command as: sh -c '...', or quote it")
       }
       word += c
       i++

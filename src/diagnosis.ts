@@ -104,21 +104,19 @@ const SERVICE_LABELS: Readonly<Record<string, string>> = {
 }
 
 /** Host of an AWS service endpoint, regional or not, public or a VPC endpoint's name. */
-const AWS_SERVICE_HOST =
-  String.raw`\b(?:secretsmanager|api\.ecr|dkr\.ecr|ecr|logs|sts|ssm|kms|s3)(?:[.-][a-z]{2}(?:-gov)?-[a-z]+-\d)?(?:\.vpce)?\.amazonaws\.com`
+const AWS_SERVICE_HOST = String.raw`\b(?:secretsmanager|api\.ecr|dkr\.ecr|ecr|logs|sts|ssm|kms|s3)(?:[.-][a-z]{2}(?:-gov)?-[a-z]+-\d)?(?:\.vpce)?\.amazonaws\.com`
 
 export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
   {
     id: 'docker-daemon',
     title: 'Docker is not available in the build',
-    cause:
-      'The CodeBuild project is not in privileged mode, so the build has no Docker daemon to log in, pull and run the image with.',
-    fix: 'Set privilegedMode to true in the CodeBuild project\'s environment (console: Environment > Privileged), then run the task again.',
+    cause: 'The CodeBuild project is not in privileged mode, so the build has no Docker daemon to log in, pull and run the image with.',
+    fix: "Set privilegedMode to true in the CodeBuild project's environment (console: Environment > Privileged), then run the task again.",
     patterns: [/cannot connect to the docker daemon/i, /failed to connect to the docker api at/i]
   },
   {
     id: 'vpc-endpoint',
-    title: 'An AWS service is unreachable from the build\'s VPC',
+    title: "An AWS service is unreachable from the build's VPC",
     cause:
       'The build runs in private subnets with no VPC endpoint or NAT gateway for the service it calls (Secrets Manager, ECR, CloudWatch Logs, S3), so the connection times out.',
     fix: vpcEndpointFix,
@@ -140,7 +138,8 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
   {
     id: 'ecr-pull',
     title: 'The build role cannot pull the image',
-    cause: 'ECR refused the pull: the CodeBuild service role has no pull permission on the repository, or the build is not logged in to the image\'s registry.',
+    cause:
+      "ECR refused the pull: the CodeBuild service role has no pull permission on the repository, or the build is not logged in to the image's registry.",
     fix: ecrPullFix,
     patterns: [
       /pull access denied/i,
@@ -155,17 +154,13 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
     cause:
       'The image was built for arm64 (for example on Apple Silicon) and the build runs on linux/amd64, or the other way round, so its programs cannot start.',
     fix: wrongArchitectureFix,
-    patterns: [
-      /exec format error/i,
-      /no matching manifest for linux\//i,
-      /does not match the (?:detected host|specified) platform/i
-    ]
+    patterns: [/exec format error/i, /no matching manifest for linux\//i, /does not match the (?:detected host|specified) platform/i]
   },
   {
     id: 'database-unreachable',
     title: 'The database is unreachable from the build',
     cause:
-      'The connection to the database timed out: its security group does not admit the build\'s security group, or the project is not in the database\'s VPC.',
+      "The connection to the database timed out: its security group does not admit the build's security group, or the project is not in the database's VPC.",
     fix: databaseFix,
     patterns: [
       /connection to server (?:at|on) .*failed: (?:timeout|connection timed out)/i,
@@ -184,7 +179,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
     id: 'command-not-found',
     title: 'The task command was not found in the image',
     cause: 'The command, script or module the task runs does not exist at that name or path inside the image.',
-    fix: 'Check the `command` input against the image: the program must be on the image\'s PATH, or the path relative to its working directory (WORKDIR), and its packages installed in the image (not only as devDependencies pruned from it).',
+    fix: "Check the `command` input against the image: the program must be on the image's PATH, or the path relative to its working directory (WORKDIR), and its packages installed in the image (not only as devDependencies pruned from it).",
     patterns: [
       /\bmodule not found\b/i,
       /\bno module named\b/i,
@@ -200,13 +195,14 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
   },
   {
     id: 'source-misconfigured',
-    title: 'The project\'s source is misconfigured for the task',
-    cause: 'The DOWNLOAD_SOURCE phase failed with CLIENT_ERROR: the project has a source the task build cannot fetch, while the task needs none.',
+    title: "The project's source is misconfigured for the task",
+    cause:
+      'The DOWNLOAD_SOURCE phase failed with CLIENT_ERROR: the project has a source the task build cannot fetch, while the task needs none.',
     fix: 'Use a NO_SOURCE CodeBuild project for the task (the action sends the buildspec), or keep the source override off.',
-    matchBuild: (build) => {
+    matchBuild: build => {
       for (const phase of build.phases ?? []) {
         if (phase.phaseType !== 'DOWNLOAD_SOURCE' || phase.phaseStatus === 'SUCCEEDED') continue
-        const context = phase.contexts?.find((c) => c.statusCode === 'CLIENT_ERROR')
+        const context = phase.contexts?.find(c => c.statusCode === 'CLIENT_ERROR')
         if (context) return phaseEvidence(phase, context)
       }
       return undefined
@@ -215,21 +211,23 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
   {
     id: 'timeout',
     title: 'The build timed out',
-    cause: 'The task ran longer than the build\'s timeout and CodeBuild stopped it.',
-    fix: 'Raise the `timeout-minutes` input (or the project\'s timeout); if the migration was waiting, check for a lock it waits on (a long transaction, or another migration holding the lock).',
+    cause: "The task ran longer than the build's timeout and CodeBuild stopped it.",
+    fix: "Raise the `timeout-minutes` input (or the project's timeout); if the migration was waiting, check for a lock it waits on (a long transaction, or another migration holding the lock).",
     patterns: [/build has timed out/i],
-    matchBuild: (build) => {
-      const phase = build.phases?.find((p) => p.phaseStatus === 'TIMED_OUT')
+    matchBuild: build => {
+      const phase = build.phases?.find(p => p.phaseStatus === 'TIMED_OUT')
       if (build.buildStatus !== 'TIMED_OUT' && !phase) return undefined
       return `Build status ${build.buildStatus ?? 'unknown'}${phase ? `, phase ${phase.phaseType ?? 'unknown'} TIMED_OUT` : ''}`
     }
   }
 ] satisfies KnownFailure[])
 
-const LINE_FAILURES = KNOWN_FAILURES.filter((f) => f.patterns && f.patterns.length > 0)
+const LINE_FAILURES = KNOWN_FAILURES.filter(f => f.patterns && f.patterns.length > 0)
 /** One pre-check for all signatures: most lines match nothing and cost one regex test. */
 const ANY_SIGNATURE = new RegExp(
-  LINE_FAILURES.flatMap((f) => f.patterns ?? []).map((p) => `(?:${p.source})`).join('|'),
+  LINE_FAILURES.flatMap(f => f.patterns ?? [])
+    .map(p => `(?:${p.source})`)
+    .join('|'),
   'i'
 )
 
@@ -328,11 +326,7 @@ export class FailureDiagnoser {
 
 /** One annotation message: title, cause, fix and evidence, as plain text (no workflow-command syntax). */
 export function formatDiagnosis(diagnosis: Diagnosis): string {
-  return [
-    `Likely cause: ${diagnosis.title}. ${diagnosis.cause}`,
-    `Fix: ${diagnosis.fix}`,
-    `Evidence: ${diagnosis.evidence}`
-  ].join('\n')
+  return [`Likely cause: ${diagnosis.title}. ${diagnosis.cause}`, `Fix: ${diagnosis.fix}`, `Evidence: ${diagnosis.evidence}`].join('\n')
 }
 
 function isEchoStart(text: string): boolean {
@@ -385,8 +379,7 @@ function excerpt(evidence: string, matched: string): string {
   const at = Math.max(0, text.indexOf(match))
   if (at + match.length < MAX_EVIDENCE || at < EVIDENCE_HEAD + 20) return `${text.slice(0, MAX_EVIDENCE - 1)}…`
   const room = MAX_EVIDENCE - EVIDENCE_HEAD - 1
-  const tail =
-    text.length - (at - 20) <= room ? text.slice(text.length - room) : `${text.slice(at - 20, at - 20 + room - 1)}…`
+  const tail = text.length - (at - 20) <= room ? text.slice(text.length - room) : `${text.slice(at - 20, at - 20 + room - 1)}…`
   return `${text.slice(0, EVIDENCE_HEAD)}…${tail}`
 }
 
@@ -396,22 +389,22 @@ function awsService(text: string): { service: string; region?: string } | undefi
   const host = /([a-z0-9.-]+)\.amazonaws\.com/i.exec(text)?.[1]?.toLowerCase()
   if (!host) return undefined
   const labels = host.split('.')
-  const region = labels.find((l) => /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/.test(l))
+  const region = labels.find(l => /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/.test(l))
   const service = labels.includes('secretsmanager')
     ? 'secretsmanager'
     : labels.includes('ecr')
       ? labels.includes('dkr')
         ? 'ecr.dkr'
         : 'ecr.api'
-      : labels.find((l) => l === 's3' || l.startsWith('s3-'))
+      : labels.find(l => l === 's3' || l.startsWith('s3-'))
         ? 's3'
-        : ['logs', 'sts', 'ssm', 'kms'].find((s) => labels.includes(s))
+        : ['logs', 'sts', 'ssm', 'kms'].find(s => labels.includes(s))
   if (!service) return undefined
   return region ? { service, region } : { service }
 }
 
 function vpcEndpointFix(text: string): string {
-  const securityGroup = 'allow inbound 443 on the endpoint\'s security group from the build\'s security group'
+  const securityGroup = "allow inbound 443 on the endpoint's security group from the build's security group"
   const found = awsService(text)
   if (!found) {
     return `Give the build's subnets a route to AWS: interface VPC endpoints for secretsmanager, ecr.api, ecr.dkr and logs plus an S3 gateway endpoint (ECR image layers), or a NAT gateway; ${securityGroup}s.`
@@ -420,9 +413,7 @@ function vpcEndpointFix(text: string): string {
   if (found.service === 's3') {
     return `The build cannot reach S3 (ECR keeps image layers there): add the S3 gateway endpoint com.amazonaws.${region}.s3 to the route tables of the build's subnets, or route them through a NAT gateway.`
   }
-  const ecr = found.service.startsWith('ecr.')
-    ? ' ECR needs ecr.api, ecr.dkr and an S3 gateway endpoint together.'
-    : ''
+  const ecr = found.service.startsWith('ecr.') ? ' ECR needs ecr.api, ecr.dkr and an S3 gateway endpoint together.' : ''
   return `The build cannot reach ${SERVICE_LABELS[found.service] ?? found.service}: create the interface VPC endpoint com.amazonaws.${region}.${found.service} in the build's subnets (private DNS on), or route them through a NAT gateway; ${securityGroup}.${ecr}`
 }
 
@@ -448,7 +439,9 @@ function secretAccessFix(text: string, scope: DiagnosisScope): string {
   if (resource && scope.account !== undefined) {
     const account = resource.startsWith('arn:') ? arnAccount(resource) : scope.account
     if (account === scope.account) {
-      arn = resource.startsWith('arn:') ? `the secret's ARN (${resource})` : `the secret's ARN (arn:aws:secretsmanager:<region>:${scope.account}:secret:${resource}-??????)`
+      arn = resource.startsWith('arn:')
+        ? `the secret's ARN (${resource})`
+        : `the secret's ARN (arn:aws:secretsmanager:<region>:${scope.account}:secret:${resource}-??????)`
     } else {
       note = ` The log names a resource outside this build's account ${scope.account}: check the project's variables rather than granting access to it.`
     }
@@ -473,6 +466,6 @@ function databaseFix(text: string): string {
   const port =
     /\bport\s+(\d{2,5})\b/i.exec(text)?.[1] ??
     /(?:\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)[`'"]?:[`'"]?(\d{2,5})\b/i.exec(text)?.[1]
-  const what = port ? `port ${port}` : 'the database\'s port (5432 for PostgreSQL, 3306 for MySQL)'
+  const what = port ? `port ${port}` : "the database's port (5432 for PostgreSQL, 3306 for MySQL)"
   return `Allow inbound TCP on ${what} in the database's security group from the build's security group, and check the project runs in the database's VPC, in subnets routed to it.`
 }

@@ -10,7 +10,8 @@ export interface ImageRef {
   ecr?: { accountId: string; region: string }
 }
 
-const REGISTRY = /^(?:localhost|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/
+const REGISTRY =
+  /^(?:localhost|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
@@ -24,8 +25,7 @@ const ECR_HOST = new RegExp(ECR_HOST_ERE)
 /** A registry that looks like ECR without being one (e.g. an ECR host followed by another domain). */
 const ECR_LOOKALIKE = /\.dkr\.ecr[.-]|\.amazonaws\.com\./i
 
-export const IMAGE_FORM =
-  '<registry>/<repository>[:tag][@sha256:<64 hex>], e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:…'
+export const IMAGE_FORM = '<registry>/<repository>[:tag][@sha256:<64 hex>], e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:…'
 
 /** Parses an image reference, or returns a reason why it is not one. */
 export function parseImageUri(uri: string): ImageRef | string {

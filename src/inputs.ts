@@ -67,7 +67,8 @@ function parseMinutes(read: InputReader, name: string, min: number, max: number)
   const raw = read(name)
   if (raw === '') return undefined
   const minutes = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!(minutes >= min && minutes <= max)) throw new InputError(name, `must be a whole number of minutes from ${min} to ${max}, got '${raw}'`)
+  if (!(minutes >= min && minutes <= max))
+    throw new InputError(name, `must be a whole number of minutes from ${min} to ${max}, got '${raw}'`)
   return minutes
 }
 
@@ -89,7 +90,12 @@ function parseChoice<T extends string>(read: InputReader, name: string, choices:
 export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const projectName = read(Inputs.ProjectName)
   if (!PROJECT_NAME.test(projectName)) {
-    throw new InputError(Inputs.ProjectName, projectName === '' ? 'is required: the name of the CodeBuild project' : `must be a CodeBuild project name (2-255 letters, digits, - and _), got '${projectName}'`)
+    throw new InputError(
+      Inputs.ProjectName,
+      projectName === ''
+        ? 'is required: the name of the CodeBuild project'
+        : `must be a CodeBuild project name (2-255 letters, digits, - and _), got '${projectName}'`
+    )
   }
   const task = parseChoice(read, Inputs.Task, TASKS)
 
@@ -120,7 +126,10 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
         ? loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
         : loadCustomBuildspec(context.workspace, buildspecInput)
   } catch (error) {
-    throw new InputError(Inputs.Buildspec, `must be a buildspec file relative to the workspace (YAML with version and phases): ${(error as Error).message}`)
+    throw new InputError(
+      Inputs.Buildspec,
+      `must be a buildspec file relative to the workspace (YAML with version and phases): ${(error as Error).message}`
+    )
   }
 
   const variables: TaskVariable[] = parseVariables(
@@ -129,7 +138,11 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   )
 
   const region = read(Inputs.Region) || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || ''
-  if (region === '') throw new InputError(Inputs.Region, 'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: name the region of the project, e.g. us-east-1')
+  if (region === '')
+    throw new InputError(
+      Inputs.Region,
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: name the region of the project, e.g. us-east-1'
+    )
   if (!REGION.test(region)) throw new InputError(Inputs.Region, `must be an AWS region such as us-east-1, got '${region}'`)
 
   const timeoutMinutes = parseMinutes(read, Inputs.TimeoutMinutes, MIN_TIMEOUT, MAX_TIMEOUT)
@@ -138,7 +151,8 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const computeInput = read(Inputs.ComputeType)
   let computeType: ComputeType | undefined
   if (computeInput !== '') {
-    if (!COMPUTE_TYPES.includes(computeInput)) throw new InputError(Inputs.ComputeType, `must be one of ${COMPUTE_TYPES.join(', ')}, got '${computeInput}'`)
+    if (!COMPUTE_TYPES.includes(computeInput))
+      throw new InputError(Inputs.ComputeType, `must be one of ${COMPUTE_TYPES.join(', ')}, got '${computeInput}'`)
     computeType = computeInput as ComputeType
   }
 

@@ -97,7 +97,11 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const ctx: Context = {}
   let started: { id: string; stopOnCancel: boolean } | undefined
   const cancellation = deps.cancellation(name => {
-    const next = !started ? '' : started.stopOnCancel ? ` Stopping build ${started.id}…` : ` Leaving build ${started.id} running (stop-on-cancel: false).`
+    const next = !started
+      ? ''
+      : started.stopOnCancel
+        ? ` Stopping build ${started.id}…`
+        : ` Leaving build ${started.id} running (stop-on-cancel: false).`
     say(`Received ${name}: the workflow was cancelled or the step timed out.${next}`)
   })
   try {
@@ -118,13 +122,20 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
 /** Errors before any build exists: the step fails with the error's own message. */
 function notStarted(error: unknown, signal: AbortSignal): Outcome {
   if (error instanceof StartUnknownError) return { kind: 'start-unknown', error }
-  if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError) return { kind: 'not-started', message: error.message }
+  if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError)
+    return { kind: 'not-started', message: error.message }
   if (signal.aborted) return { kind: 'not-started', message: 'Cancelled before a build was started.' }
-  if (isExpiredCredentials(error)) return { kind: 'not-started', message: `The AWS credentials have expired (${errorText(error)}). Nothing was started.` }
+  if (isExpiredCredentials(error))
+    return { kind: 'not-started', message: `The AWS credentials have expired (${errorText(error)}). Nothing was started.` }
   return { kind: 'not-started', message: `Unexpected error: ${errorText(error)}` }
 }
 
-async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStarted: (id: string, stopOnCancel: boolean) => void): Promise<Outcome> {
+async function runTask(
+  deps: RunDeps,
+  ctx: Context,
+  signal: AbortSignal,
+  onStarted: (id: string, stopOnCancel: boolean) => void
+): Promise<Outcome> {
   const plan = parsePlan(deps.read, {
     env: deps.env,
     actionRoot: deps.actionRoot,
@@ -168,7 +179,11 @@ async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStart
   signal.throwIfAborted()
 
   const started = await start(codebuild, deps.clock, plan, request, signal)
-  if (!started) return { kind: 'not-started', message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.` }
+  if (!started)
+    return {
+      kind: 'not-started',
+      message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
+    }
   const id = started.id as string
   onStarted(id, plan.stopOnCancel)
   const links = buildLinks(started, plan.region)
@@ -221,7 +236,13 @@ async function runTask(deps: RunDeps, ctx: Context, signal: AbortSignal, onStart
  * Starts the build, the start token saved first so the post step can find a build whose answer never came.
  * Cancelled during the call: the build, if it started, is found by its token and returned (to be stopped).
  */
-async function start(codebuild: AwsClients['codebuild'], clock: Clock, plan: Plan, request: StartRequest, signal: AbortSignal): Promise<Build | undefined> {
+async function start(
+  codebuild: AwsClients['codebuild'],
+  clock: Clock,
+  plan: Plan,
+  request: StartRequest,
+  signal: AbortSignal
+): Promise<Build | undefined> {
   core.saveState(State.Region, plan.region)
   core.saveState(State.StopOnCancel, String(plan.stopOnCancel))
   core.saveState(State.ProjectName, plan.projectName)
@@ -308,7 +329,10 @@ async function conclude(ctx: Context, outcome: Outcome): Promise<void> {
       } else {
         // Not settled: the post step tries once more.
         const expired = isExpiredCredentials(stop.error) ? ' (the AWS credentials have expired)' : ''
-        await fail(`Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`, build)
+        await fail(
+          `Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`,
+          build
+        )
       }
       return
     }

@@ -34,7 +34,8 @@ export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
     return
   }
   // A cancellation of the post step itself must not cut the stop short: it is bounded anyway.
-  const onSignal = (name: NodeJS.Signals): void => core.info(`Received ${name}: finishing the attempt to stop the build first (a few seconds at most).`)
+  const onSignal = (name: NodeJS.Signals): void =>
+    core.info(`Received ${name}: finishing the attempt to stop the build first (a few seconds at most).`)
   for (const s of deps.signals) process.on(s, onSignal)
   try {
     const { codebuild } = deps.clients(region)
@@ -52,7 +53,9 @@ export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
   } catch (error) {
     if (isExpiredCredentials(error)) {
       // Nothing more can be done with these credentials; the main step has said what happened.
-      core.warning(inline(`Could not check build ${id}: the AWS credentials have expired. If it is still running, stop it in the CodeBuild console.`))
+      core.warning(
+        inline(`Could not check build ${id}: the AWS credentials have expired. If it is still running, stop it in the CodeBuild console.`)
+      )
     } else core.setFailed(inline(`Could not stop build ${id}: ${errorText(error)}`))
   } finally {
     for (const s of deps.signals) process.off(s, onSignal)

@@ -43,10 +43,14 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
       )
     }
     if (isExpiredCredentials(error)) {
-      throw new PreflightError(`The AWS credentials have expired (${errorText(error)}): get fresh ones before this step (configure-aws-credentials). Nothing was started.`)
+      throw new PreflightError(
+        `The AWS credentials have expired (${errorText(error)}): get fresh ones before this step (configure-aws-credentials). Nothing was started.`
+      )
     }
     return {
-      warnings: [`Could not look up project '${plan.projectName}' (${errorText(error)}); starting without the preflight checks. Allow codebuild:BatchGetProjects to get them.`]
+      warnings: [
+        `Could not look up project '${plan.projectName}' (${errorText(error)}); starting without the preflight checks. Allow codebuild:BatchGetProjects to get them.`
+      ]
     }
   }
   return { project, warnings: checkProject(project, plan) }
@@ -68,7 +72,10 @@ export function checkProject(project: Project, plan: Plan): string[] {
   }
   // A variable of the action would replace one the project reads from Secrets Manager or Parameter Store (such as
   // DATABASE_URL): the task would silently talk to another database.
-  const stored: Record<string, string> = { [EnvironmentVariableType.SECRETS_MANAGER]: 'Secrets Manager', [EnvironmentVariableType.PARAMETER_STORE]: 'Parameter Store' }
+  const stored: Record<string, string> = {
+    [EnvironmentVariableType.SECRETS_MANAGER]: 'Secrets Manager',
+    [EnvironmentVariableType.PARAMETER_STORE]: 'Parameter Store'
+  }
   for (const v of plan.variables) {
     const own = project.environment?.environmentVariables?.find(p => p.name === v.name && p.type !== undefined && p.type in stored)
     if (own) {
@@ -80,7 +87,10 @@ export function checkProject(project: Project, plan: Plan): string[] {
   }
   const projectHasImage = project.environment?.environmentVariables?.some(v => v.name === 'IMAGE_URI')
   if (!plan.image && plan.buildspec.source === 'bundled' && !projectHasImage) {
-    throw new InputError(Inputs.ImageUri, `is empty and project '${name}' has no IMAGE_URI environment variable: pass the image to run, e.g. <registry>/<repository>@sha256:…`)
+    throw new InputError(
+      Inputs.ImageUri,
+      `is empty and project '${name}' has no IMAGE_URI environment variable: pass the image to run, e.g. <registry>/<repository>@sha256:…`
+    )
   }
   return warnings
 }

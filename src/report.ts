@@ -175,10 +175,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     ])
   }
   if (data.diagnosis) {
-    summary.addRaw(
-      `<p><b>Likely cause:</b> ${escapeHtml(data.diagnosis.cause)}<br><b>Fix:</b> ${escapeHtml(data.diagnosis.fix)}</p>`,
-      true
-    )
+    summary.addRaw(`<p><b>Likely cause:</b> ${escapeHtml(data.diagnosis.cause)}<br><b>Fix:</b> ${escapeHtml(data.diagnosis.fix)}</p>`, true)
   }
   if (data.lastLines && data.lastLines.length > 0) {
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)

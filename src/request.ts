@@ -99,7 +99,11 @@ export function redactRequest(request: StartBuildCommandInput, plan: Plan): Star
     ...request,
     buildspecOverride: `<${plan.buildspec.source} buildspec ${plan.buildspec.path}, ${plan.buildspec.content.split('\n').length} lines>`,
     environmentVariablesOverride: request.environmentVariablesOverride?.map(v =>
-      v.name && secret.has(v.name) ? { ...v, value: MASK } : v.name && free.has(v.name) && v.value ? { ...v, value: redactText(v.value) } : v
+      v.name && secret.has(v.name)
+        ? { ...v, value: MASK }
+        : v.name && free.has(v.name) && v.value
+          ? { ...v, value: redactText(v.value) }
+          : v
     )
   }
 }

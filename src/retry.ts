@@ -33,7 +33,12 @@ export class CallTimeoutError extends Error {
  * passed on `clock` (a CallTimeoutError). Written by hand rather than with AbortSignal.timeout so the limit runs
  * on the injected clock in tests.
  */
-export async function withTimeLimit<T>(clock: Clock, ms: number, parent: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTimeLimit<T>(
+  clock: Clock,
+  ms: number,
+  parent: AbortSignal | undefined,
+  call: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
   parent?.throwIfAborted()
   const controller = new AbortController()
   const timer = new AbortController()

@@ -15,7 +15,9 @@ const LOOK_LIMIT_MS = 30_000
 
 export async function runningBuilds(codebuild: CodeBuildClient, projectName: string, clock: Clock, signal?: AbortSignal): Promise<Build[]> {
   return withTimeLimit(clock, LOOK_LIMIT_MS, signal, async s => {
-    const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }), { abortSignal: s })
+    const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }), {
+      abortSignal: s
+    })
     const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
     if (ids.length === 0) return []
     const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: s })

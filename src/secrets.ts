@@ -73,7 +73,8 @@ export function redactText(text: string): string {
   return out
 }
 
-const REGION = /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|(?:north|south)(?:east|west))-\d{1,2}$/
+const REGION =
+  /^(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|(?:north|south)(?:east|west))-\d{1,2}$/
 const MIN_SECRET_LENGTH = 6
 
 /**

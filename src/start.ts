@@ -69,7 +69,9 @@ export async function startBuild(deps: StartDeps, request: StartBuildCommandInpu
       const delay = backoff.next()
       if (!noticeShown) {
         noticeShown = true
-        deps.notice?.(`StartBuild answered ${errorText(error)}; trying again in ${(delay / 1000).toFixed(1)} s with the same idempotency token (further tries are silent)`)
+        deps.notice?.(
+          `StartBuild answered ${errorText(error)}; trying again in ${(delay / 1000).toFixed(1)} s with the same idempotency token (further tries are silent)`
+        )
       }
       await clock.sleep(Math.min(delay, Math.max(0, giveUpAt - clock.now())), deps.signal)
     }
@@ -80,10 +82,18 @@ export async function startBuild(deps: StartDeps, request: StartBuildCommandInpu
  * The build of this step, if one started: the newest builds of the project, searched for the token variable.
  * Bounded in time and never throws: it is a last look, made also after a cancellation.
  */
-export async function findStartedBuild(codebuild: CodeBuildClient, projectName: string, token: string, clock: Clock, limitMs = 10_000): Promise<Build | undefined> {
+export async function findStartedBuild(
+  codebuild: CodeBuildClient,
+  projectName: string,
+  token: string,
+  clock: Clock,
+  limitMs = 10_000
+): Promise<Build | undefined> {
   try {
     return await withTimeLimit(clock, limitMs, undefined, async signal => {
-      const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }), { abortSignal: signal })
+      const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: SortOrderType.DESCENDING }), {
+        abortSignal: signal
+      })
       const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
       if (ids.length === 0) return undefined
       const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: signal })

@@ -9,8 +9,13 @@ export async function stopBuild(codebuild: CodeBuildClient, id: string, timeoutM
 }
 
 /** For the post step: stops the build only if CodeBuild still reports it in progress. */
-export async function stopIfRunning(codebuild: CodeBuildClient, id: string, timeoutMs = 8_000): Promise<{ stopped: boolean; build?: Build }> {
-  const current = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: AbortSignal.timeout(timeoutMs) })).builds?.[0]
+export async function stopIfRunning(
+  codebuild: CodeBuildClient,
+  id: string,
+  timeoutMs = 8_000
+): Promise<{ stopped: boolean; build?: Build }> {
+  const current = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: AbortSignal.timeout(timeoutMs) }))
+    .builds?.[0]
   if (!current || current.buildStatus !== StatusType.IN_PROGRESS) return { stopped: false, build: current }
   return { stopped: true, build: await stopBuild(codebuild, id, timeoutMs) }
 }

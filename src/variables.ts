@@ -36,29 +36,90 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Names that change how the host's shell, loader, tools or runtimes behave: refused with a custom buildspec. */
 export const HOST_CONTROL_NAMES: ReadonlySet<string> = new Set([
   // bash and sh
-  'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'BASH_XTRACEFD', 'BASH_COMPAT', 'BASH_LOADABLES_PATH', 'PS1', 'PS2',
-  'PS3', 'PS4', 'IFS', 'PATH', 'HOME', 'SHELL', 'PROMPT_COMMAND', 'GLOBIGNORE', 'EXECIGNORE', 'FIGNORE', 'CDPATH',
-  'POSIXLY_CORRECT', 'INPUTRC', 'HISTFILE', 'TMPDIR', 'PWD', 'OLDPWD',
+  'BASH_ENV',
+  'ENV',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'BASH_XTRACEFD',
+  'BASH_COMPAT',
+  'BASH_LOADABLES_PATH',
+  'PS1',
+  'PS2',
+  'PS3',
+  'PS4',
+  'IFS',
+  'PATH',
+  'HOME',
+  'SHELL',
+  'PROMPT_COMMAND',
+  'GLOBIGNORE',
+  'EXECIGNORE',
+  'FIGNORE',
+  'CDPATH',
+  'POSIXLY_CORRECT',
+  'INPUTRC',
+  'HISTFILE',
+  'TMPDIR',
+  'PWD',
+  'OLDPWD',
   // the C library and name resolution
-  'GCONV_PATH', 'LOCPATH', 'NLSPATH', 'HOSTALIASES', 'RES_OPTIONS', 'LOCALDOMAIN', 'TZDIR',
+  'GCONV_PATH',
+  'LOCPATH',
+  'NLSPATH',
+  'HOSTALIASES',
+  'RES_OPTIONS',
+  'LOCALDOMAIN',
+  'TZDIR',
   // language runtimes the host's tools run on
-  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'PERL5LIB', 'PERL5OPT', 'PERLLIB', 'RUBYOPT', 'RUBYLIB',
-  'GEM_HOME', 'GEM_PATH', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'CLASSPATH',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'NODE_EXTRA_CA_CERTS',
+  'PERL5LIB',
+  'PERL5OPT',
+  'PERLLIB',
+  'RUBYOPT',
+  'RUBYLIB',
+  'GEM_HOME',
+  'GEM_PATH',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  'CLASSPATH',
   // TLS trust and programs other tools start
-  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'OPENSSL_CONF', 'EDITOR', 'VISUAL',
-  'PAGER', 'BROWSER', 'SSH_AUTH_SOCK'
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
+  'REQUESTS_CA_BUNDLE',
+  'OPENSSL_CONF',
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  'BROWSER',
+  'SSH_AUTH_SOCK'
 ])
 
 /** Prefixes of such names: the loader (LD_), Docker and BuildKit, the AWS CLI/SDK, CodeBuild, Python, git. */
-export const HOST_CONTROL_PREFIXES = ['LD_', 'DYLD_', 'MALLOC_', 'GLIBC_', 'DOCKER_', 'BUILDKIT_', 'BUILDX_', 'COMPOSE_', 'CONTAINERD_', 'AWS_', 'CODEBUILD_', 'PYTHON', 'PIP_', 'GIT_', 'BASH_FUNC_'] as const
+export const HOST_CONTROL_PREFIXES = [
+  'LD_',
+  'DYLD_',
+  'MALLOC_',
+  'GLIBC_',
+  'DOCKER_',
+  'BUILDKIT_',
+  'BUILDX_',
+  'COMPOSE_',
+  'CONTAINERD_',
+  'AWS_',
+  'CODEBUILD_',
+  'PYTHON',
+  'PIP_',
+  'GIT_',
+  'BASH_FUNC_'
+] as const
 
 /** True when a name changes how the build host's shell or tools behave. */
 export function isHostControlName(name: string): boolean {
-  return (
-    HOST_CONTROL_NAMES.has(name) ||
-    HOST_CONTROL_PREFIXES.some(p => name.startsWith(p)) ||
-    /(?:^|_)PROXY$/i.test(name)
-  )
+  return HOST_CONTROL_NAMES.has(name) || HOST_CONTROL_PREFIXES.some(p => name.startsWith(p)) || /(?:^|_)PROXY$/i.test(name)
 }
 
 /** Names the runner and other actions use for credentials and internals: never taken from the environment. */
@@ -72,7 +133,7 @@ export function buildName(name: string, buildspec: 'bundled' | 'custom'): string
 
 export const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
 const PARAMETER_REF = 'NAME=parameter-name'
-const PLAIN_FORMS = 'NAME=value, or NAME alone to take the value from the step\'s environment'
+const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the step's environment"
 
 interface Line {
   name: string
@@ -99,10 +160,14 @@ function parseLines(text: string, input: string, what: string, context: Variable
       throw new InputError(input, `line ${number} must be ${what}, got '${eq === 0 ? '=…' : line.slice(0, 40)}'`)
     }
     if (!VARIABLE_NAME.test(name)) {
-      throw new InputError(input, `line ${number}: '${name.slice(0, 40)}' is not a variable name (letters, digits and _, not starting with a digit)`)
+      throw new InputError(
+        input,
+        `line ${number}: '${name.slice(0, 40)}' is not a variable name (letters, digits and _, not starting with a digit)`
+      )
     }
     const reserved = RESERVED_PREFIXES.find(p => name.startsWith(p))
-    if (reserved) throw new InputError(input, `line ${number}: ${name}: names starting with ${reserved} are reserved for CodeBuild and the action`)
+    if (reserved)
+      throw new InputError(input, `line ${number}: ${name}: names starting with ${reserved} are reserved for CodeBuild and the action`)
     if ((RESERVED_VARIABLES as readonly string[]).includes(name)) {
       throw new InputError(input, `line ${number}: ${name} is set by the action itself; use the matching input instead`)
     }
@@ -122,14 +187,24 @@ function fromEnvironment(line: Line, env: NodeJS.ProcessEnv): string {
   const { name, number } = line
   const toSecrets = `it would be sent as PLAINTEXT, visible in the CodeBuild console: put it in Secrets Manager and name it in ${Inputs.SecretEnvVars}`
   if (ENVIRONMENT_REFUSED_NAMES.has(name) || ENVIRONMENT_REFUSED_PREFIXES.some(p => name.startsWith(p))) {
-    throw new InputError(Inputs.EnvVars, `line ${number}: ${name} is a credential or an internal of the runner and is never taken from the environment; ${toSecrets}`)
+    throw new InputError(
+      Inputs.EnvVars,
+      `line ${number}: ${name} is a credential or an internal of the runner and is never taken from the environment; ${toSecrets}`
+    )
   }
   if (isSecretName(name)) throw new InputError(Inputs.EnvVars, `line ${number}: ${name} looks like a secret by its name; ${toSecrets}`)
   const value = env[name]
   if (value === undefined) {
-    throw new InputError(Inputs.EnvVars, `line ${number}: ${name} is given alone but is not set in the step's environment: set it with env: on the step (${name}: \${{ … }}), or write ${name}=value`)
+    throw new InputError(
+      Inputs.EnvVars,
+      `line ${number}: ${name} is given alone but is not set in the step's environment: set it with env: on the step (${name}: \${{ … }}), or write ${name}=value`
+    )
   }
-  if (isSecretValue(value)) throw new InputError(Inputs.EnvVars, `line ${number}: the value of ${name} looks like a secret (a token or a URL with a password); ${toSecrets}`)
+  if (isSecretValue(value))
+    throw new InputError(
+      Inputs.EnvVars,
+      `line ${number}: the value of ${name} looks like a secret (a token or a URL with a password); ${toSecrets}`
+    )
   return value
 }
 
@@ -176,7 +251,8 @@ export function parseVariables(inputs: VariableInputs, context: VariableContext)
   ]
   const seen = new Set<string>()
   for (const v of variables) {
-    if (seen.has(v.name)) throw new InputError(inputOf(v.type), `names ${v.name} more than once (across env-vars, secret-env-vars and parameter-env-vars)`)
+    if (seen.has(v.name))
+      throw new InputError(inputOf(v.type), `names ${v.name} more than once (across env-vars, secret-env-vars and parameter-env-vars)`)
     seen.add(v.name)
   }
   return variables

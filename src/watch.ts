@@ -281,7 +281,9 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     }
     if (logsShown && build.logs?.cloudWatchLogs?.status === 'DISABLED') {
       logsShown = false
-      hooks.onWarning?.(`The project's CloudWatch Logs are disabled: the build's log cannot be shown. Enable them in the project's logs configuration.`)
+      hooks.onWarning?.(
+        `The project's CloudWatch Logs are disabled: the build's log cannot be shown. Enable them in the project's logs configuration.`
+      )
     }
     openTail()
     if (!tail && build.currentPhase && build.currentPhase !== lastPhaseNotice && !isTerminal(build)) {
@@ -327,7 +329,8 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
       return
     }
     nextLog = now + logDelay(t, { ended: endedAt !== undefined, ending: now < endingUntil, emptyPolls })
-    if (endedAt === undefined && statusTroubleSince === undefined && nextStatus > now + t.statusRunningMs) nextStatus = now + t.statusRunningMs
+    if (endedAt === undefined && statusTroubleSince === undefined && nextStatus > now + t.statusRunningMs)
+      nextStatus = now + t.statusRunningMs
   }
 
   // The two schedules run side by side: a slow or hung call of one never holds the other up.
@@ -363,9 +366,16 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
         logCall = track(pollLogs(), () => (logCall = undefined))
         continue
       }
-      const due = [endedAt === undefined && !statusCall ? nextStatus : Infinity, tail && !logCall ? nextLog : Infinity, endedAt !== undefined ? deadline : Infinity]
+      const due = [
+        endedAt === undefined && !statusCall ? nextStatus : Infinity,
+        tail && !logCall ? nextLog : Infinity,
+        endedAt !== undefined ? deadline : Infinity
+      ]
       const pause = new AbortController()
-      const sleeping = Math.min(...due) === Infinity ? new Promise<void>(() => undefined) : clock.sleep(Math.max(0, Math.min(...due) - clock.now()), pause.signal)
+      const sleeping =
+        Math.min(...due) === Infinity
+          ? new Promise<void>(() => undefined)
+          : clock.sleep(Math.max(0, Math.min(...due) - clock.now()), pause.signal)
       try {
         await Promise.race([sleeping, cancelled, ...[statusCall, logCall].filter(c => c !== undefined)])
       } finally {

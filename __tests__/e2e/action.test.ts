@@ -29,8 +29,19 @@ describe('the bundled action on Node 24', () => {
     // What was sent: one StartBuild with the bundled buildspec and the plan's variables.
     const [start] = s.callsOf('StartBuild')
     expect(s.callsOf('StartBuild')).toHaveLength(1)
-    const env = Object.fromEntries(((start?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', RUN_SEED: 'false', IMAGE_URI: IMAGE, TASK_ARGV: `'bun' 'run' 'migrate all.ts' '--tag' 'v 2'`, TASK_ENV_NAMES: 'LOG_LEVEL', CBVT_VAR_LOG_LEVEL: 'debug', GITHUB_REPOSITORY: 'acme/app' })
+    const env = Object.fromEntries(
+      ((start?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).map(v => [v.name, v.value])
+    )
+    expect(env).toMatchObject({
+      TASK: 'migrate',
+      RUN_MIGRATIONS: 'true',
+      RUN_SEED: 'false',
+      IMAGE_URI: IMAGE,
+      TASK_ARGV: `'bun' 'run' 'migrate all.ts' '--tag' 'v 2'`,
+      TASK_ENV_NAMES: 'LOG_LEVEL',
+      CBVT_VAR_LOG_LEVEL: 'debug',
+      GITHUB_REPOSITORY: 'acme/app'
+    })
     expect(env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY')
     expect(start?.request.buildspecOverride).toContain('args=(--rm -e DATABASE_URL)')
     expect(s.callsOf('StopBuild')).toHaveLength(0)
@@ -47,7 +58,9 @@ describe('the bundled action on Node 24', () => {
     expect(r.streamed).toEqual(logLines(build))
     expect(r.outputs['build-status']).toBe('FAILED')
     expect(r.outputs['build-id']).toBe(build?.id)
-    expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: .*docker run.*exit status 1/)
+    expect(r.errors[0]).toMatch(
+      /^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: .*docker run.*exit status 1/
+    )
     // The task's own last words follow CodeBuild's message.
     expect(r.errors[0]).toMatch(/%0ALast lines of the output:%0A.*Error: migration 0042_add_index failed: relation "users" does not exist$/)
     expect(r.errors.at(-1)).toMatch(/migrate FAILED: see the errors above/)

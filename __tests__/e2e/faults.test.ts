@@ -18,7 +18,13 @@ afterEach(async () => {
 })
 
 const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-const failureOf = (r: E2ERun): string => shown(r.commands.filter(c => c.command === 'error').map(c => c.message).join('\n'))
+const failureOf = (r: E2ERun): string =>
+  shown(
+    r.commands
+      .filter(c => c.command === 'error')
+      .map(c => c.message)
+      .join('\n')
+  )
 
 /** A healthy build: it succeeded, every line was shown once and in order, and the action never stopped it. */
 function expectHealthy(r: E2ERun, st: StandIn): void {
@@ -58,14 +64,23 @@ describe('a call that never answers', () => {
 
 describe('garbled answers', () => {
   it('malformed and empty 200 answers to BatchGetBuilds are retried: the build is not stopped', async () => {
-    s = await standIn([presets.success({ lines: 60, everyMs: 20 })], { faults: { BatchGetBuilds: { sequence: ['ok', 'garbled', 'empty', 'cut'] } } })
+    s = await standIn([presets.success({ lines: 60, everyMs: 20 })], {
+      faults: { BatchGetBuilds: { sequence: ['ok', 'garbled', 'empty', 'cut'] } }
+    })
     const r = await run(s, {}, { timeoutMs: 60_000 })
     expectHealthy(r, s)
-    expect(s.callsOf('BatchGetBuilds').map(c => c.injected).slice(0, 4)).toEqual([undefined, 'garbled', 'empty', 'cut'])
+    expect(
+      s
+        .callsOf('BatchGetBuilds')
+        .map(c => c.injected)
+        .slice(0, 4)
+    ).toEqual([undefined, 'garbled', 'empty', 'cut'])
   })
 
   it('malformed, cut and empty GetLogEvents pages are retried: every line, no advice about permissions', async () => {
-    s = await standIn([presets.success({ lines: 351, everyMs: 5 })], { faults: { GetLogEvents: { sequence: ['ok', 'garbled', 'ok', 'cut', 'empty', 'garbled'] } } })
+    s = await standIn([presets.success({ lines: 351, everyMs: 5 })], {
+      faults: { GetLogEvents: { sequence: ['ok', 'garbled', 'ok', 'cut', 'empty', 'garbled'] } }
+    })
     const r = await run(s, {}, { timeoutMs: 60_000 })
     expectHealthy(r, s)
     expect(r.streamed.filter(l => l.startsWith('task line '))).toHaveLength(351)
@@ -79,7 +94,9 @@ describe('an unreachable endpoint', () => {
     const r = await run({ endpoint: 'http://codebuild.us-east-7.invalid' } as StandIn, { region: 'us-east-7' }, { timeoutMs: 90_000 })
     expect(r.code).toBe(1)
     expect(r.exitedAt - r.startedAt).toBeLessThan(60_000)
-    expect(failureOf(r)).toMatch(/Could not reach CodeBuild in region us-east-7 at codebuild\.us-east-7\.invalid: .*ENOTFOUND.*Nothing was started/)
+    expect(failureOf(r)).toMatch(
+      /Could not reach CodeBuild in region us-east-7 at codebuild\.us-east-7\.invalid: .*ENOTFOUND.*Nothing was started/
+    )
     expect(r.state).toEqual({})
   }, 90_000)
 
@@ -108,7 +125,9 @@ describe('StartBuild', () => {
     const r = await run(s, {}, { timeScale: 20, timeoutMs: 60_000 })
     expect(r.code).toBe(1)
     expect(s.startedBuilds(PROJECT)).toHaveLength(0)
-    expect(failureOf(r)).toMatch(/StartBuild for app-migrations got no usable answer .*no build carrying TASK_RUN_TOKEN=[0-9a-f]{40} was found: a build may have started/)
+    expect(failureOf(r)).toMatch(
+      /StartBuild for app-migrations got no usable answer .*no build carrying TASK_RUN_TOKEN=[0-9a-f]{40} was found: a build may have started/
+    )
     expect(r.stdout).not.toMatch(/Unexpected error/)
   }, 70_000)
 
@@ -119,16 +138,20 @@ describe('StartBuild', () => {
       if (call.operation === 'StartBuild') signalled = true
     })
     let signalled = false
-    const r = await run(st, {}, {
-      timeoutMs: 30_000,
-      onSpawn: child => {
-        const timer = setInterval(() => {
-          if (!signalled) return
-          clearInterval(timer)
-          setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 200)
-        }, 20)
+    const r = await run(
+      st,
+      {},
+      {
+        timeoutMs: 30_000,
+        onSpawn: child => {
+          const timer = setInterval(() => {
+            if (!signalled) return
+            clearInterval(timer)
+            setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 200)
+          }, 20)
+        }
       }
-    })
+    )
     off()
     expect(r.signal).toBeNull()
     expect(r.code).toBe(1)
@@ -143,15 +166,21 @@ describe('expired credentials while watching', () => {
   it('are named, with how long it watched and how to get longer sessions; no StopBuild; the post step stays quiet', async () => {
     s = await standIn([presets.longRunning({ runMs: 60_000 })])
     const st = s
-    const r = await run(st, {}, {
-      timeoutMs: 40_000,
-      onLine: line => {
-        if (line.text === taskLine(3)) st.setFaults({ '*': { expiredFromMs: st.now() } })
+    const r = await run(
+      st,
+      {},
+      {
+        timeoutMs: 40_000,
+        onLine: line => {
+          if (line.text === taskLine(3)) st.setFaults({ '*': { expiredFromMs: st.now() } })
+        }
       }
-    })
+    )
     expect(r.code).toBe(1)
     const message = failureOf(r)
-    expect(message).toMatch(/The AWS credentials expired after \d+s of watching build app-migrations:[0-9a-f-]+ \(ExpiredTokenException: The security token included in the request is expired\)/)
+    expect(message).toMatch(
+      /The AWS credentials expired after \d+s of watching build app-migrations:[0-9a-f-]+ \(ExpiredTokenException: The security token included in the request is expired\)/
+    )
     expect(message).toMatch(/The build goes on \(it is not stopped\): https:\/\//)
     expect(message).toMatch(/role-duration-seconds/)
     expect(st.callsOf('StopBuild')).toHaveLength(0)
@@ -174,7 +203,9 @@ describe('outside text in the action’s own lines', () => {
     expect(r.commands.filter(c => /pwned/.test(c.message))).toEqual([])
     const lines = r.stdout.split('\n').filter(l => /pwned/.test(l))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^CloudWatch Logs answered InternalFailure: boom ::error::pwned ##\[warning\]also pwned; retrying in \d+\.\d s/)
+    expect(lines[0]).toMatch(
+      /^CloudWatch Logs answered InternalFailure: boom ::error::pwned ##\[warning\]also pwned; retrying in \d+\.\d s/
+    )
   })
 })
 
@@ -182,16 +213,22 @@ describe('watching that keeps failing', () => {
   it('gives up after 5 minutes of failed status calls: says the build goes on, IN_PROGRESS, never stopped, post leaves it', async () => {
     s = await standIn([presets.longRunning({ runMs: 600_000, everyMs: 500 })])
     const st = s
-    const r = await run(st, {}, {
-      timeScale: 20,
-      timeoutMs: 60_000,
-      onLine: line => {
-        if (line.text === taskLine(1)) st.setFaults({ BatchGetBuilds: { internal: 1 } })
+    const r = await run(
+      st,
+      {},
+      {
+        timeScale: 20,
+        timeoutMs: 60_000,
+        onLine: line => {
+          if (line.text === taskLine(1)) st.setFaults({ BatchGetBuilds: { internal: 1 } })
+        }
       }
-    })
+    )
     expect(r.code).toBe(1)
     const message = failureOf(r)
-    expect(message).toMatch(/Gave up watching build app-migrations:[0-9a-f-]+: CodeBuild could not be asked for its status for 5m 0s \(last error: InternalFailure[^)]*\)/)
+    expect(message).toMatch(
+      /Gave up watching build app-migrations:[0-9a-f-]+: CodeBuild could not be asked for its status for 5m 0s \(last error: InternalFailure[^)]*\)/
+    )
     expect(message).toMatch(/The build goes on \(it is not stopped\): https:\/\//)
     expect(r.outputs['build-status']).toBe('IN_PROGRESS')
     expect(st.callsOf('StopBuild')).toHaveLength(0)
@@ -207,7 +244,9 @@ describe('every wait is bounded', () => {
     s = await standIn([presets.success()], {}, { running: [{ startedAgoMs: 120_000 }] })
     const r = await run(s, { 'if-running-timeout-minutes': '1' }, { timeScale: 20, timeoutMs: 30_000 })
     expect(r.code).toBe(1)
-    expect(failureOf(r)).toMatch(/Waited 1m 0s for another build of app-migrations to finish: build #\d+ app-migrations:[0-9a-f-]+ .*Nothing was started \(if-running-timeout-minutes\)/)
+    expect(failureOf(r)).toMatch(
+      /Waited 1m 0s for another build of app-migrations to finish: build #\d+ app-migrations:[0-9a-f-]+ .*Nothing was started \(if-running-timeout-minutes\)/
+    )
     expect(s.callsOf('StartBuild')).toHaveLength(0)
   }, 40_000)
 
@@ -231,20 +270,28 @@ describe('the post step under cancellation', () => {
   it('finishes its StopBuild when it receives SIGINT itself', async () => {
     s = await standIn([presets.longRunning({ runMs: 60_000 })], { faults: { StopBuild: { latencyMs: 1_500 } } })
     const st = s
-    const main = await run(st, {}, {
-      timeoutMs: 30_000,
-      onLine: (line, child) => {
-        if (line.text === taskLine(2)) child.kill('SIGKILL')
+    const main = await run(
+      st,
+      {},
+      {
+        timeoutMs: 30_000,
+        onLine: (line, child) => {
+          if (line.text === taskLine(2)) child.kill('SIGKILL')
+        }
       }
-    })
+    )
     expect(main.signal).toBe('SIGKILL')
     // The post step asks for the status, then sends StopBuild, which takes 1.5 s to answer: SIGINT lands meanwhile.
-    const post = await run(st, {}, {
-      entry: POST,
-      state: main.state,
-      timeoutMs: 20_000,
-      onSpawn: child => setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 900)
-    })
+    const post = await run(
+      st,
+      {},
+      {
+        entry: POST,
+        state: main.state,
+        timeoutMs: 20_000,
+        onSpawn: child => setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 900)
+      }
+    )
     expect(post.signal).toBeNull()
     expect(post.code).toBe(0)
     expect(post.stdout).toMatch(/Received SIGINT: finishing the attempt to stop the build first/)

@@ -18,7 +18,11 @@ export function vpcProject(builds: BuildScriptSource[], extra: Partial<ProjectCo
   }
 }
 
-export async function standIn(builds: BuildScriptSource[], options: StandInOptions = {}, project: Partial<ProjectConfig> = {}): Promise<StandIn> {
+export async function standIn(
+  builds: BuildScriptSource[],
+  options: StandInOptions = {},
+  project: Partial<ProjectConfig> = {}
+): Promise<StandIn> {
   return startStandIn({ seed: 7, projects: [vpcProject(builds, project)], ...options })
 }
 

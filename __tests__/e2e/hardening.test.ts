@@ -122,7 +122,9 @@ describe('cancellation by signal', () => {
     expect(st.callsOf('StopBuild')).toHaveLength(0)
     expect(build?.stopRequestedAt).toBeNull()
     expect(build?.status).toBe('IN_PROGRESS')
-    expect(stdoutLines(r)).toContain(`Received SIGINT: the workflow was cancelled or the step timed out. Leaving build ${id} running (stop-on-cancel: false).`)
+    expect(stdoutLines(r)).toContain(
+      `Received SIGINT: the workflow was cancelled or the step timed out. Leaving build ${id} running (stop-on-cancel: false).`
+    )
     expect(r.stdout).not.toContain('Stopping build')
     expect(errorsOf(r)).toEqual([
       `Stopped watching build ${id} because the workflow was cancelled; it goes on running (stop-on-cancel: false): ${buildLink(id)}`
@@ -344,8 +346,13 @@ describe('log injection', () => {
     // The failure's annotation quotes the task's last lines as its own text (one escaped line, no command);
     // no other command carries anything of the build's output.
     const [failure, ...rest] = log.commands.filter(c => c.command === 'error')
-    expect(shown(failure?.message ?? '').split('\n').slice(-6)).toEqual(['Last lines of the output:', '##[add-mask]x', '::debug::x', '  ::error::indented', '::cbvta-0000::', 'after'])
-    for (const c of [...log.commands.filter(c => c.command !== 'error'), ...rest]) expect(`${c.properties} ${c.message}`).not.toMatch(/pwned|hunter2|indented|fake|name=X/)
+    expect(
+      shown(failure?.message ?? '')
+        .split('\n')
+        .slice(-6)
+    ).toEqual(['Last lines of the output:', '##[add-mask]x', '::debug::x', '  ::error::indented', '::cbvta-0000::', 'after'])
+    for (const c of [...log.commands.filter(c => c.command !== 'error'), ...rest])
+      expect(`${c.properties} ${c.message}`).not.toMatch(/pwned|hunter2|indented|fake|name=X/)
     expect(r.errors).toHaveLength(2)
     expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::Build /)
     expect(r.errors[1]).toMatch(/^::migrate FAILED: see the errors above/)
@@ -402,7 +409,10 @@ describe('secret-looking env-vars', () => {
     expect(r.stderr).toBe('')
     expectMaskedEverywhere(r)
     // Each value is masked first thing, before anything else is printed.
-    expect(stdoutLines(r).slice(0, MASKS.length + SECRETS.length)).toEqual([...MASKS.map(v => `::add-mask::${v}`), ...SECRETS.map(([n]) => `::warning::${warning(n)}`)])
+    expect(stdoutLines(r).slice(0, MASKS.length + SECRETS.length)).toEqual([
+      ...MASKS.map(v => `::add-mask::${v}`),
+      ...SECRETS.map(([n]) => `::warning::${warning(n)}`)
+    ])
     // Sent as PLAINTEXT, as documented, under the names they travel with to the container.
     const [start] = s.callsOf('StartBuild')
     const env = envOf(start)
@@ -422,7 +432,12 @@ describe('secret-looking env-vars', () => {
     expectMaskedEverywhere(r)
     const request = dryRunRequest(r)
     const env = Object.fromEntries(((request.environmentVariablesOverride ?? []) as EnvVar[]).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ CBVT_VAR_DB_PASSWORD: '***', CBVT_VAR_API_TOKEN: '***', CBVT_VAR_REPLICA_URL: '***', CBVT_VAR_LOG_LEVEL: 'debug' })
+    expect(env).toMatchObject({
+      CBVT_VAR_DB_PASSWORD: '***',
+      CBVT_VAR_API_TOKEN: '***',
+      CBVT_VAR_REPLICA_URL: '***',
+      CBVT_VAR_LOG_LEVEL: 'debug'
+    })
     expect(summaryRequest(r)).toEqual(request)
     expect(s.callsOf('StartBuild')).toHaveLength(0)
   })
@@ -448,15 +463,19 @@ describe('another build of the project in progress', () => {
     const { other } = await busyProject()
     const st = s as StandIn
     let endedBy: number | undefined
-    const r = await run(st, { 'if-running': 'wait' }, {
-      onLine: line => {
-        // The other build ends shortly after the action has said it waits for it.
-        if (endedBy === undefined && line.text.startsWith('Waiting for another build')) {
-          other.stop()
-          endedBy = other.endsAt
+    const r = await run(
+      st,
+      { 'if-running': 'wait' },
+      {
+        onLine: line => {
+          // The other build ends shortly after the action has said it waits for it.
+          if (endedBy === undefined && line.text.startsWith('Waiting for another build')) {
+            other.stop()
+            endedBy = other.endsAt
+          }
         }
       }
-    })
+    )
     expect(r.code).toBe(0)
     expect(endedBy).toBeDefined()
     const waiting = stdoutLines(r).filter(l => l.startsWith('Waiting for another build'))
@@ -480,14 +499,18 @@ describe('another build of the project in progress', () => {
     const { other } = await busyProject()
     const st = s as StandIn
     let sentAt: number | undefined
-    const r = await run(st, { 'if-running': 'wait' }, {
-      onLine: (line, child) => {
-        if (sentAt === undefined && line.text.startsWith('Waiting for another build')) {
-          sentAt = performance.now()
-          child.kill('SIGINT')
+    const r = await run(
+      st,
+      { 'if-running': 'wait' },
+      {
+        onLine: (line, child) => {
+          if (sentAt === undefined && line.text.startsWith('Waiting for another build')) {
+            sentAt = performance.now()
+            child.kill('SIGINT')
+          }
         }
       }
-    })
+    )
     expect(sentAt).toBeDefined()
     expect(r.code).toBe(1)
     // It was sleeping between two looks: the signal ends that sleep at once.
@@ -514,7 +537,9 @@ describe('another build of the project in progress', () => {
     const r = await run(st, { 'if-running': 'fail' })
     expect(r.code).toBe(1)
     expect(errorsOf(r)).toHaveLength(1)
-    expect(errorsOf(r)[0]).toMatch(new RegExp(`^Another build of ${PROJECT} is in progress: ${otherBuild(other.id)}\\. Not starting \\(if-running: fail\\)\\.$`))
+    expect(errorsOf(r)[0]).toMatch(
+      new RegExp(`^Another build of ${PROJECT} is in progress: ${otherBuild(other.id)}\\. Not starting \\(if-running: fail\\)\\.$`)
+    )
     expect(st.callsOf('StartBuild')).toHaveLength(0)
     expect(st.callsOf('ListBuildsForProject')).toHaveLength(1)
     expect(r.outputs).toEqual({})
@@ -527,7 +552,9 @@ describe('another build of the project in progress', () => {
     const st = s as StandIn
     const r = await run(st, { 'if-running': 'start' })
     expect(r.code).toBe(0)
-    const notice = new RegExp(`^Another build of ${PROJECT} is in progress: ${otherBuild(other.id)}\\. Starting anyway \\(if-running: start\\)\\.$`)
+    const notice = new RegExp(
+      `^Another build of ${PROJECT} is in progress: ${otherBuild(other.id)}\\. Starting anyway \\(if-running: start\\)\\.$`
+    )
     expect(stdoutLines(r).filter(l => notice.test(l))).toHaveLength(1)
     const starts = st.callsOf('StartBuild')
     expect(starts).toHaveLength(1)
@@ -566,7 +593,11 @@ describe('preflight', () => {
     expect(r.code).toBe(0)
     expect(r.warnings).toHaveLength(2)
     expect(r.warnings[0]).toMatch(new RegExp(`^Project '${PROJECT}' has no VPC configuration: `))
-    expect(r.warnings[1]).toMatch(new RegExp(`^Project '${PROJECT}' is not privileged but the buildspec runs Docker: .*Cannot connect to the Docker daemon.*privilegedMode`))
+    expect(r.warnings[1]).toMatch(
+      new RegExp(
+        `^Project '${PROJECT}' is not privileged but the buildspec runs Docker: .*Cannot connect to the Docker daemon.*privilegedMode`
+      )
+    )
     expect(s.callsOf('BatchGetProjects')).toHaveLength(1)
     expect(s.callsOf('StartBuild')).toHaveLength(1)
     const [build] = s.startedBuilds(PROJECT)
@@ -619,7 +650,13 @@ describe('dry run', () => {
     expect(request.buildspecOverride).toMatch(/^<bundled buildspec buildspecs\/migrate\.yml, \d+ lines>$/)
     expect(request.idempotencyToken).toMatch(/^[0-9a-f]{40}$/)
     const env = Object.fromEntries(((request.environmentVariablesOverride ?? []) as EnvVar[]).map(v => [v.name, v.value]))
-    expect(env).toMatchObject({ TASK: 'migrate', RUN_MIGRATIONS: 'true', TASK_ENV_NAMES: 'LOG_LEVEL SESSION_SECRET', CBVT_VAR_LOG_LEVEL: 'debug', CBVT_VAR_SESSION_SECRET: '***' })
+    expect(env).toMatchObject({
+      TASK: 'migrate',
+      RUN_MIGRATIONS: 'true',
+      TASK_ENV_NAMES: 'LOG_LEVEL SESSION_SECRET',
+      CBVT_VAR_LOG_LEVEL: 'debug',
+      CBVT_VAR_SESSION_SECRET: '***'
+    })
     expect(stdoutLines(r).filter(l => l.includes('s3cr3t-value'))).toEqual(['::add-mask::s3cr3t-value'])
     // Preflight done, nothing started.
     expect(s.callsOf('BatchGetProjects').map(c => c.request.names)).toEqual([[PROJECT]])

@@ -37,7 +37,8 @@ function scratch(): string {
 
 /** The secret a project variable resolves to: DATABASE_URL is the production one; others name their reference. */
 function resolve(v: EnvVar): string {
-  if (v.type === 'SECRETS_MANAGER') return v.name === 'DATABASE_URL' && v.value === 'prod/database-url:DATABASE_URL' ? PROD_DB : `resolved:${v.value ?? ''}`
+  if (v.type === 'SECRETS_MANAGER')
+    return v.name === 'DATABASE_URL' && v.value === 'prod/database-url:DATABASE_URL' ? PROD_DB : `resolved:${v.value ?? ''}`
   if (v.type === 'PARAMETER_STORE') return `parameter:${v.value ?? ''}`
   return v.value ?? ''
 }
@@ -49,8 +50,13 @@ interface Sent {
 }
 
 /** Runs the action (wait: false), takes its StartBuild request and runs that build on the simulated host. */
-async function startAndRunOnHost(inputs: Record<string, string>, options: { env?: Record<string, string>; projectVariables?: EnvVar[]; workspace?: string } = {}): Promise<Sent> {
-  const project = { environmentVariables: [...(vpcProject([]).environmentVariables ?? []), ...(options.projectVariables ?? [])] } as Parameters<typeof standIn>[2]
+async function startAndRunOnHost(
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; projectVariables?: EnvVar[]; workspace?: string } = {}
+): Promise<Sent> {
+  const project = {
+    environmentVariables: [...(vpcProject([]).environmentVariables ?? []), ...(options.projectVariables ?? [])]
+  } as Parameters<typeof standIn>[2]
   s = await standIn([presets.success({ lines: 2, everyMs: 5 })], {}, project)
   const extra: Parameters<typeof run>[2] = {}
   if (options.env) extra.env = options.env
@@ -61,7 +67,10 @@ async function startAndRunOnHost(inputs: Record<string, string>, options: { env?
   const [start] = s.callsOf('StartBuild')
   expect(start).toBeDefined()
   const request = start?.request as { buildspecOverride: string; environmentVariablesOverride: EnvVar[] }
-  const host = runOnBuildHost(request.buildspecOverride, buildEnvironment(project?.environmentVariables ?? [], request.environmentVariablesOverride, resolve))
+  const host = runOnBuildHost(
+    request.buildspecOverride,
+    buildEnvironment(project?.environmentVariables ?? [], request.environmentVariablesOverride, resolve)
+  )
   return { r, overrides: request.environmentVariablesOverride, host }
 }
 
@@ -76,7 +85,11 @@ function expectKeptInContainer(host: HostRun, variables: Record<string, string>,
   // The host's own PATH and HOME are the host's: what matters is that no tool saw the user's value under that name.
   for (const call of host.calls) {
     for (const [name, value] of Object.entries(variables)) {
-      expect({ bin: call.bin, args: call.args, [name]: call.env[name] }).toEqual({ bin: call.bin, args: call.args, [name]: ['PATH', 'HOME'].includes(name) ? expect.not.stringContaining(value) : undefined })
+      expect({ bin: call.bin, args: call.args, [name]: call.env[name] }).toEqual({
+        bin: call.bin,
+        args: call.args,
+        [name]: ['PATH', 'HOME'].includes(name) ? expect.not.stringContaining(value) : undefined
+      })
     }
   }
   // The ECR token went to the image's ECR registry only.
@@ -93,7 +106,10 @@ function expectRefusedBeforeAws(r: E2ERun, message: RegExp): void {
 /** A workspace holding a custom buildspec that runs a host command, as a backfill job would. */
 function customWorkspace(): string {
   const dir = scratch()
-  writeFileSync(path.join(dir, 'backfill.yml'), 'version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands:\n      - docker run --rm "$IMAGE_URI" backfill\n')
+  writeFileSync(
+    path.join(dir, 'backfill.yml'),
+    'version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands:\n      - docker run --rm "$IMAGE_URI" backfill\n'
+  )
   return dir
 }
 
@@ -126,7 +142,9 @@ describe('variables that would steer the build host', () => {
   ]
 
   it.each(ATTACKS)('%s: with a bundled buildspec it reaches the container only', async (_what, variables) => {
-    const envVars = Object.entries(variables).map(([n, v]) => `${n}=${v}`).join('\n')
+    const envVars = Object.entries(variables)
+      .map(([n, v]) => `${n}=${v}`)
+      .join('\n')
     const { overrides, host } = await startAndRunOnHost({ 'env-vars': envVars })
     for (const name of Object.keys(variables)) expect(overrides.map(v => v.name)).not.toContain(name)
     expectKeptInContainer(host, variables, [marker])
@@ -135,7 +153,16 @@ describe('variables that would steer the build host', () => {
   it.each(ATTACKS)('%s: with a custom buildspec it is refused before any AWS call', async (_what, variables) => {
     s = await standIn([])
     const [name] = Object.keys(variables) as [string]
-    const r = await run(s, { buildspec: 'backfill.yml', 'env-vars': Object.entries(variables).map(([n, v]) => `${n}=${v}`).join('\n') }, { workspace: customWorkspace() })
+    const r = await run(
+      s,
+      {
+        buildspec: 'backfill.yml',
+        'env-vars': Object.entries(variables)
+          .map(([n, v]) => `${n}=${v}`)
+          .join('\n')
+      },
+      { workspace: customWorkspace() }
+    )
     expectRefusedBeforeAws(r, new RegExp(`^Input 'env-vars' line 1: ${name} changes how the build host's shell or tools`))
   })
 
@@ -146,7 +173,10 @@ describe('variables that would steer the build host', () => {
   })
 
   it('secret-env-vars and parameter-env-vars travel under carried names too, resolved into the container', async () => {
-    const { overrides, host } = await startAndRunOnHost({ 'secret-env-vars': 'BASH_ENV=prod/evil', 'parameter-env-vars': 'PATH=/prod/path' })
+    const { overrides, host } = await startAndRunOnHost({
+      'secret-env-vars': 'BASH_ENV=prod/evil',
+      'parameter-env-vars': 'PATH=/prod/path'
+    })
     expect(overrides.filter(v => v.name?.startsWith('CBVT_VAR_'))).toEqual([
       { name: 'CBVT_VAR_BASH_ENV', value: 'prod/evil', type: 'SECRETS_MANAGER' },
       { name: 'CBVT_VAR_PATH', value: '/prod/path', type: 'PARAMETER_STORE' }
@@ -169,32 +199,52 @@ describe('a newline inside a value', () => {
     expectKeptInContainer(host, { NOTE: 'fix: typo', BASH_ENV: `$(touch ${marker})` }, [marker])
   })
 
-  it('interpolated into NAME=value: a line naming the project\'s DATABASE_URL is refused before StartBuild', async () => {
+  it("interpolated into NAME=value: a line naming the project's DATABASE_URL is refused before StartBuild", async () => {
     s = await standIn([])
     const r = await run(s, { 'env-vars': `NOTE=${message}` })
     expect(r.code).toBe(1)
-    expect(errorsOf(r)).toEqual([expect.stringMatching(/^Input 'env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/)])
+    expect(errorsOf(r)).toEqual([
+      expect.stringMatching(/^Input 'env-vars' names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/)
+    ])
     expect(s.callsOf('StartBuild')).toEqual([])
   })
 
-  it('passed the safe way (a name alone, the value in the step\'s env:): one variable, newlines included', async () => {
+  it("passed the safe way (a name alone, the value in the step's env:): one variable, newlines included", async () => {
     const { overrides, host } = await startAndRunOnHost({ 'env-vars': 'COMMIT_MESSAGE' }, { env: { COMMIT_MESSAGE: message } })
-    expect(overrides.filter(v => v.name?.startsWith('CBVT_VAR_'))).toEqual([{ name: 'CBVT_VAR_COMMIT_MESSAGE', value: message, type: 'PLAINTEXT' }])
+    expect(overrides.filter(v => v.name?.startsWith('CBVT_VAR_'))).toEqual([
+      { name: 'CBVT_VAR_COMMIT_MESSAGE', value: message, type: 'PLAINTEXT' }
+    ])
     expectKeptInContainer(host, { COMMIT_MESSAGE: message }, [marker])
   })
 
   it('the safe way with a custom buildspec: the host gets it as one inert value', async () => {
     const workspace = scratch()
-    writeFileSync(path.join(workspace, 'note.yml'), 'version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands:\n      - docker run --rm -e "COMMIT_MESSAGE=$COMMIT_MESSAGE" "$IMAGE_URI" note\n')
-    const { host } = await startAndRunOnHost({ buildspec: 'note.yml', 'env-vars': 'COMMIT_MESSAGE' }, { env: { COMMIT_MESSAGE: message }, workspace })
+    writeFileSync(
+      path.join(workspace, 'note.yml'),
+      'version: 0.2\nenv:\n  shell: bash\nphases:\n  build:\n    commands:\n      - docker run --rm -e "COMMIT_MESSAGE=$COMMIT_MESSAGE" "$IMAGE_URI" note\n'
+    )
+    const { host } = await startAndRunOnHost(
+      { buildspec: 'note.yml', 'env-vars': 'COMMIT_MESSAGE' },
+      { env: { COMMIT_MESSAGE: message }, workspace }
+    )
     expect(host.failed).toBeUndefined()
     expect(existsSync(marker)).toBe(false)
     expect(containerOf(host)?.env).toEqual({ COMMIT_MESSAGE: message })
   })
 
   it.each([
-    ['an unset name', 'COMMIT_MESSAGE', {}, /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the step's environment/],
-    ['AWS_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY', {}, /^Input 'env-vars' line 1: AWS_SECRET_ACCESS_KEY is a credential or an internal of the runner.*secret-env-vars/],
+    [
+      'an unset name',
+      'COMMIT_MESSAGE',
+      {},
+      /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the step's environment/
+    ],
+    [
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SECRET_ACCESS_KEY',
+      {},
+      /^Input 'env-vars' line 1: AWS_SECRET_ACCESS_KEY is a credential or an internal of the runner.*secret-env-vars/
+    ],
     ['GITHUB_TOKEN', 'GITHUB_TOKEN', { GITHUB_TOKEN: 'ghs_abc' }, /^Input 'env-vars' line 1: GITHUB_TOKEN is a credential/],
     ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RUNTIME_TOKEN', { ACTIONS_RUNTIME_TOKEN: 'x' }, /ACTIONS_RUNTIME_TOKEN is a credential/],
     ['RUNNER_TEMP', 'RUNNER_TEMP', { RUNNER_TEMP: '/tmp' }, /RUNNER_TEMP is a credential/],
@@ -221,7 +271,9 @@ describe("replacing the project's secret DATABASE_URL", () => {
     s = await standIn([])
     const r = await run(s, { [input]: line })
     expect(r.code).toBe(1)
-    expect(errorsOf(r)).toEqual([`Input '${input}' names DATABASE_URL, which project '${PROJECT}' reads from Secrets Manager: it would replace the project's value. Remove DATABASE_URL from ${input}, or give it another name`])
+    expect(errorsOf(r)).toEqual([
+      `Input '${input}' names DATABASE_URL, which project '${PROJECT}' reads from Secrets Manager: it would replace the project's value. Remove DATABASE_URL from ${input}, or give it another name`
+    ])
     expect(s.callsOf('StartBuild')).toEqual([])
     expect(s.calls.map(c => c.operation)).not.toContain('StartBuild')
   })
@@ -237,14 +289,23 @@ describe('an image whose registry only starts like ECR', () => {
   it('as image-uri is refused before any AWS call', async () => {
     s = await standIn([])
     const r = await run(s, { 'image-uri': LOOKALIKE })
-    expectRefusedBeforeAws(r, /^Input 'image-uri' must be .*'123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\.attacker\.example' looks like an Amazon ECR registry but is not one/)
+    expectRefusedBeforeAws(
+      r,
+      /^Input 'image-uri' must be .*'123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\.attacker\.example' looks like an Amazon ECR registry but is not one/
+    )
   })
 
   it("as the project's IMAGE_URI gets no ECR login from the build", async () => {
-    const { host } = await startAndRunOnHost({ 'image-uri': '' }, { projectVariables: [{ name: 'IMAGE_URI', value: LOOKALIKE, type: 'PLAINTEXT' }] })
+    const { host } = await startAndRunOnHost(
+      { 'image-uri': '' },
+      { projectVariables: [{ name: 'IMAGE_URI', value: LOOKALIKE, type: 'PLAINTEXT' }] }
+    )
     expect(host.failed).toBeUndefined()
     expect(host.calls.filter(c => c.bin === 'aws' || c.args[0] === 'login')).toEqual([])
-    expect(host.calls.map(c => c.args.slice(0, 2))).toEqual([['pull', LOOKALIKE], ['run', '--rm']])
+    expect(host.calls.map(c => c.args.slice(0, 2))).toEqual([
+      ['pull', LOOKALIKE],
+      ['run', '--rm']
+    ])
   })
 })
 
@@ -292,7 +353,9 @@ describe('secret-looking values are never shown', () => {
     expect(masks).not.toContain('5432')
     const log = readWorkflowLog(r.stdout)
     const at = log.text.findIndex(l => l.startsWith('Dry run: nothing is started.'))
-    const request = JSON.parse(log.text.slice(at + 1, log.text.indexOf('}', at + 1) + 1).join('\n')) as { environmentVariablesOverride: EnvVar[] }
+    const request = JSON.parse(log.text.slice(at + 1, log.text.indexOf('}', at + 1) + 1).join('\n')) as {
+      environmentVariablesOverride: EnvVar[]
+    }
     const env = Object.fromEntries(request.environmentVariablesOverride.map(v => [v.name, v.value]))
     for (const [name] of SECRETS) expect(env[`CBVT_VAR_${name}`]).toBe('***')
     expect(env.CBVT_VAR_BYPASS_CACHE).toBe('***')

@@ -130,7 +130,10 @@ function readSummary(html: string): Summary {
     headings: [...html.matchAll(/<h([1-6])>(.*?)<\/h\1>/gs)].map(m => htmlText(m[2] ?? '')),
     facts,
     tables,
-    code: [...html.matchAll(/<pre(?: lang="([^"]*)")?><code>(.*?)<\/code><\/pre>/gs)].map(m => ({ lang: m[1] ?? '', text: htmlText(m[2] ?? '') })),
+    code: [...html.matchAll(/<pre(?: lang="([^"]*)")?><code>(.*?)<\/code><\/pre>/gs)].map(m => ({
+      lang: m[1] ?? '',
+      text: htmlText(m[2] ?? '')
+    })),
     text: htmlText(html)
   }
   if (second) {
@@ -305,7 +308,12 @@ function expectPromptEnd(st: StandIn, build: BuildView): void {
 }
 
 /** The annotations of a failed build: the failure, the diagnosis when one is expected, then setFailed's line. */
-function expectFailureAnnotations(r: E2ERun, build: BuildView, title: string, diagnosisId?: string): { failure: Annotation; diagnosis?: Annotation } {
+function expectFailureAnnotations(
+  r: E2ERun,
+  build: BuildView,
+  title: string,
+  diagnosisId?: string
+): { failure: Annotation; diagnosis?: Annotation } {
   const errors = errorAnnotations(r)
   const titled = errors.filter(e => e.title !== undefined)
   const untitled = errors.filter(e => e.title === undefined)
@@ -313,7 +321,9 @@ function expectFailureAnnotations(r: E2ERun, build: BuildView, title: string, di
   // setFailed's line is the last, without a title, and points at the log.
   expect(untitled).toHaveLength(1)
   expect(errors.at(-1)).toEqual(untitled[0])
-  expect(untitled[0]?.message).toBe(`migrate ${build.finalStatus}: see the errors above and the build's log (${logUrl(build.projectName, build.id)})`)
+  expect(untitled[0]?.message).toBe(
+    `migrate ${build.finalStatus}: see the errors above and the build's log (${logUrl(build.projectName, build.id)})`
+  )
   const failure = titled[0] as Annotation
   // The annotations are not folded away: the groups are closed by then (whatever phase failed).
   const placed = placeLines(r.stdout)
@@ -430,7 +440,10 @@ describe('the job summary', () => {
     const to = out.findIndex(l => l.startsWith('::group::Buildspec'))
     expect(from).toBeGreaterThanOrEqual(0)
     expect(to).toBeGreaterThan(from)
-    const printed = JSON.parse(out.slice(from + 1, to).join('\n')) as { projectName: string; environmentVariablesOverride: Array<{ name: string; value: string }> }
+    const printed = JSON.parse(out.slice(from + 1, to).join('\n')) as {
+      projectName: string
+      environmentVariablesOverride: Array<{ name: string; value: string }>
+    }
     expect(printed.projectName).toBe(PROJECT)
 
     const summary = readSummary(r.summary)
@@ -484,7 +497,12 @@ describe('groups', () => {
     expect(lines.map(l => l.text)).toEqual(log.guarded)
     expect(groups).toEqual(log.commands.filter(c => c.command === 'group').map(c => c.message))
     expect(log.commands.filter(c => c.command === 'endgroup')).toHaveLength(groups.length)
-    expect(groups).toEqual(['CodeBuild: provisioning', 'CodeBuild: DOWNLOAD_SOURCE phase', 'CodeBuild: INSTALL phase', 'CodeBuild: PRE_BUILD phase'])
+    expect(groups).toEqual([
+      'CodeBuild: provisioning',
+      'CodeBuild: DOWNLOAD_SOURCE phase',
+      'CodeBuild: INSTALL phase',
+      'CodeBuild: PRE_BUILD phase'
+    ])
 
     const groupOf = (text: string): string | undefined => {
       const found = lines.filter(l => l.text === text || l.text.endsWith(` ${text}`))
@@ -537,13 +555,15 @@ const STATUS_CASES: Record<string, StatusCase> = {
     script: presets.pullFailure(),
     status: 'FAILED',
     title: 'migrate FAILED in phase PRE_BUILD',
-    message: () => ' in phase PRE_BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker pull "$IMAGE_URI". Reason: exit status 1'
+    message: () =>
+      ' in phase PRE_BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker pull "$IMAGE_URI". Reason: exit status 1'
   },
   FAULT: {
     script: presets.provisioningFailure({ status: 'FAULT' }),
     status: 'FAULT',
     title: 'migrate FAULT in phase PROVISIONING',
-    message: () => ' in phase PROVISIONING: CLIENT_ERROR: VPC_CLIENT_ERROR: Unexpected EC2 error: UnauthorizedOperation: You are not authorized to perform this operation.'
+    message: () =>
+      ' in phase PROVISIONING: CLIENT_ERROR: VPC_CLIENT_ERROR: Unexpected EC2 error: UnauthorizedOperation: You are not authorized to perform this operation.'
   },
   TIMED_OUT: {
     script: presets.timedOut({ timeoutAtMs: 400 }),
@@ -567,16 +587,25 @@ async function runConcurrently<C extends { script: BuildScript; stopAt?: string;
 ): Promise<{ standIn: StandIn; runs: Map<string, { run: E2ERun; build: BuildView; project: string }> }> {
   const names = Object.keys(cases)
   const project = (i: number): string => `${PROJECT}-${i}`
-  const shared = await startStandIn({ seed: 7, projects: names.map((name, i) => vpcProject([(cases[name] as C).script], { name: project(i) })) })
+  const shared = await startStandIn({
+    seed: 7,
+    projects: names.map((name, i) => vpcProject([(cases[name] as C).script], { name: project(i) }))
+  })
   const results = await Promise.all(
     names.map(async (name, i) => {
       const c = cases[name] as C
       const stopAt = c.stopAt
-      const r = await run(shared, { 'project-name': project(i), ...c.inputs }, stopAt ? {
-        onLine: line => {
-          if (line.text === stopAt) shared.startedBuilds(project(i))[0]?.stop()
-        }
-      } : {})
+      const r = await run(
+        shared,
+        { 'project-name': project(i), ...c.inputs },
+        stopAt
+          ? {
+              onLine: line => {
+                if (line.text === stopAt) shared.startedBuilds(project(i))[0]?.stop()
+              }
+            }
+          : {}
+      )
       const [build, ...others] = shared.startedBuilds(project(i))
       if (!build) throw new Error(`${name}: no build was started`)
       expect(others).toEqual([])
@@ -619,7 +648,9 @@ describe('the error annotation of a failed build', () => {
   it('FAILED in BUILD: CodeBuild’s own message names the command and its exit status', () => {
     const result = batch?.runs.get('FAILED in BUILD')
     const [failure] = errorAnnotations(result?.run as E2ERun)
-    expect(failure?.message.split('\n')[0]).toMatch(/COMMAND_EXECUTION_ERROR: Error while executing command: args=\(--rm -e DATABASE_URL\); .*eval .* && docker run "\$\{args\[@\]\}" "\$IMAGE_URI" "\$@"\. Reason: exit status 1$/)
+    expect(failure?.message.split('\n')[0]).toMatch(
+      /COMMAND_EXECUTION_ERROR: Error while executing command: args=\(--rm -e DATABASE_URL\); .*eval .* && docker run "\$\{args\[@\]\}" "\$IMAGE_URI" "\$@"\. Reason: exit status 1$/
+    )
     // The whole command, not cut in the middle: short enough for the annotation.
     expect(failure?.message).toContain('args+=(-e "$name=${!v}")')
   })
@@ -661,7 +692,11 @@ const DIAGNOSIS_CASES: Record<string, DiagnosisCase> = {
   },
   'vpc-endpoint': {
     script: presets.success({
-      preBuild: loginFails(['', 'Connect timeout on endpoint URL: "https://api.ecr.us-east-1.amazonaws.com/"', 'Error: Cannot perform an interactive login from a non TTY device'])
+      preBuild: loginFails([
+        '',
+        'Connect timeout on endpoint URL: "https://api.ecr.us-east-1.amazonaws.com/"',
+        'Error: Cannot perform an interactive login from a non TTY device'
+      ])
     }),
     title: 'migrate FAILED in phase PRE_BUILD',
     fix: ['VPC endpoint', 'com.amazonaws.us-east-1.ecr.api', 'NAT'],

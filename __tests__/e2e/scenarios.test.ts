@@ -84,7 +84,9 @@ describe('failing final statuses', () => {
     expect(r.streamed).toEqual(logLines(build))
     expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(20)))
     expectOutputs(r, build, 'FAILED')
-    expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: .*exit status 1/)
+    expect(r.errors[0]).toMatch(
+      /^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: .*exit status 1/
+    )
     expect(r.errors.at(-1)).toMatch(/^::migrate FAILED: see the errors above/)
     expectOneStart(st)
     expectSmallBudget(st)
@@ -94,7 +96,12 @@ describe('failing final statuses', () => {
     const st = await stand([
       {
         ...presets.success({ lines: 10, everyMs: 5 }),
-        fault: { phase: 'BUILD', status: 'FAULT', statusCode: 'INTERNAL_ERROR', message: 'Internal service error: the build container stopped unexpectedly' }
+        fault: {
+          phase: 'BUILD',
+          status: 'FAULT',
+          statusCode: 'INTERNAL_ERROR',
+          message: 'Internal service error: the build container stopped unexpectedly'
+        }
       }
     ])
     const r = await run(st)
@@ -104,7 +111,9 @@ describe('failing final statuses', () => {
     expect(r.streamed).toEqual(logLines(build))
     expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(10)))
     expectOutputs(r, build, 'FAULT')
-    expect(r.errors[0]).toMatch(/^title=migrate FAULT in phase BUILD::Build .* ended FAULT in phase BUILD: INTERNAL_ERROR: Internal service error: the build container stopped unexpectedly(%0ALast lines of the output:%0A.*)?$/)
+    expect(r.errors[0]).toMatch(
+      /^title=migrate FAULT in phase BUILD::Build .* ended FAULT in phase BUILD: INTERNAL_ERROR: Internal service error: the build container stopped unexpectedly(%0ALast lines of the output:%0A.*)?$/
+    )
     expect(r.errors.at(-1)).toMatch(/^::migrate FAULT: see the errors above/)
     expectOneStart(st)
     expectSmallBudget(st)
@@ -127,13 +136,17 @@ describe('failing final statuses', () => {
   it('STOPPED from outside once the first task line was streamed: exit 1, build-status STOPPED, no StopBuild sent by the action', async () => {
     const st = await stand([presets.longRunning({ runMs: 30_000, everyMs: 20 })])
     let stopped = false
-    const r = await run(st, {}, {
-      onLine: line => {
-        if (!stopped && line.text === taskLine(0)) {
-          stopped = st.startedBuilds(PROJECT)[0]?.stop() ?? false
+    const r = await run(
+      st,
+      {},
+      {
+        onLine: line => {
+          if (!stopped && line.text === taskLine(0)) {
+            stopped = st.startedBuilds(PROJECT)[0]?.stop() ?? false
+          }
         }
       }
-    })
+    )
     expect(stopped).toBe(true)
     expect(r.code).toBe(1)
     const build = onlyBuild(st)
@@ -148,7 +161,14 @@ describe('failing final statuses', () => {
 })
 
 describe('transient AWS errors on every operation', () => {
-  const cases: Array<[string, 'throttle' | 'internal' | 'unavailable' | 'reset', Record<string, number>, Array<'throttle' | 'internal' | 'unavailable' | 'reset'>]> = [
+  const cases: Array<
+    [
+      string,
+      'throttle' | 'internal' | 'unavailable' | 'reset',
+      Record<string, number>,
+      Array<'throttle' | 'internal' | 'unavailable' | 'reset'>
+    ]
+  > = [
     ['throttling (a third of all calls)', 'throttle', { throttle: 0.33 }, ['throttle']],
     ['500s and 503s', 'internal', { internal: 0.2, unavailable: 0.1 }, ['internal', 'unavailable']],
     ['connection resets', 'reset', { reset: 0.1 }, ['reset']]
@@ -370,12 +390,16 @@ describe('what StartBuild carries', () => {
 
   it('empty image-uri with a project that has IMAGE_URI: no IMAGE_URI override, success', async () => {
     const projectImage = '123456789012.dkr.ecr.us-east-1.amazonaws.com/app-backend:2026.11.25-1'
-    const st = await stand([presets.success({ lines: 10, everyMs: 5 })], {}, {
-      environmentVariables: [
-        { name: 'DATABASE_URL', value: 'prod/database-url:DATABASE_URL', type: 'SECRETS_MANAGER' },
-        { name: 'IMAGE_URI', value: projectImage, type: 'PLAINTEXT' }
-      ]
-    })
+    const st = await stand(
+      [presets.success({ lines: 10, everyMs: 5 })],
+      {},
+      {
+        environmentVariables: [
+          { name: 'DATABASE_URL', value: 'prod/database-url:DATABASE_URL', type: 'SECRETS_MANAGER' },
+          { name: 'IMAGE_URI', value: projectImage, type: 'PLAINTEXT' }
+        ]
+      }
+    )
     const r = await run(st, { 'image-uri': '' })
     expect(r.code).toBe(0)
     const build = onlyBuild(st)
@@ -416,7 +440,10 @@ describe('what StartBuild carries', () => {
     const st = await stand([
       {
         label: 'custom buildspec',
-        build: [{ command: 'echo "backfilling order totals"', output: ['backfilling order totals'] }, { command: './bin/backfill --batch 500', output: ['batch 1: 500 rows', 'batch 2: 120 rows', 'done'] }]
+        build: [
+          { command: 'echo "backfilling order totals"', output: ['backfilling order totals'] },
+          { command: './bin/backfill --batch 500', output: ['batch 1: 500 rows', 'batch 2: 120 rows', 'done'] }
+        ]
       }
     ])
     const r = await run(st, { buildspec: 'ops/backfill.yml' }, { workspace })
@@ -433,7 +460,18 @@ describe('what StartBuild carries', () => {
 
   it('a command with quoted arguments: TASK_ARGV gives the intended words back in bash', async () => {
     const command = `bin/migrate --label "two words" 'single '"'"'quoted'"'"'' --empty "" 'back\\slash' "dollar \\$HOME" 'star *' tab\\ sep`
-    const words = ['bin/migrate', '--label', 'two words', "single 'quoted'", '--empty', '', 'back\\slash', 'dollar $HOME', 'star *', 'tab sep']
+    const words = [
+      'bin/migrate',
+      '--label',
+      'two words',
+      "single 'quoted'",
+      '--empty',
+      '',
+      'back\\slash',
+      'dollar $HOME',
+      'star *',
+      'tab sep'
+    ]
     const st = await stand([presets.success({ lines: 5, everyMs: 5 })])
     const r = await run(st, { command })
     expect(r.code).toBe(0)

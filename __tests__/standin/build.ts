@@ -6,15 +6,7 @@
 import { LogStore } from './logstore.js'
 import { agentLine, compileTimeline, phaseCompleteLines, type PhaseSpan, type ResolvedCommand } from './timeline.js'
 import type { Prng } from './prng.js'
-import type {
-  BuildScript,
-  BuildStatus,
-  EnvironmentVariable,
-  PhaseType,
-  StartBuildRequest,
-  TerminalStatus,
-  VpcConfig
-} from './types.js'
+import type { BuildScript, BuildStatus, EnvironmentVariable, PhaseType, StartBuildRequest, TerminalStatus, VpcConfig } from './types.js'
 
 export interface BuildInit {
   projectName: string
@@ -233,7 +225,7 @@ export class Build {
     }
     kept.push({ type: 'COMPLETED', start: at, end: null, status: 'STOPPED' })
     this.phases = kept
-    this.commands = this.commands.filter((c) => c.start < at)
+    this.commands = this.commands.filter(c => c.start < at)
     this.endOffset = at
     this.finalStatus = 'STOPPED'
 
@@ -242,7 +234,7 @@ export class Build {
       // never drop an event a client may already have read
       const cut = Math.max(this.events.firstIndexFrom(atEpoch), this.events.readableCount(nowEpochMs))
       this.events.truncate(cut)
-      const agentRan = this.phases.some((p) => p.type === 'DOWNLOAD_SOURCE')
+      const agentRan = this.phases.some(p => p.type === 'DOWNLOAD_SOURCE')
       if (agentRan && stoppedPhase) {
         const streamEpoch = this.startEpochMs + this.streamAt
         for (const text of phaseCompleteLines(stoppedPhase, 'STOPPED')) {
@@ -333,7 +325,7 @@ export class Build {
     if (complete) out['endTime'] = epochSeconds(this.endEpochMs)
     if (this.vpcConfig) {
       out['vpcConfig'] = this.vpcConfig
-      const prov = this.phases.find((p) => p.type === 'PROVISIONING')
+      const prov = this.phases.find(p => p.type === 'PROVISIONING')
       if (prov && prov.end !== null && this.offset(nowEpochMs) >= prov.end && prov.status === 'SUCCEEDED' && this.subnetId) {
         out['networkInterface'] = { subnetId: this.subnetId, networkInterfaceId: this.networkInterfaceId }
       }

@@ -163,13 +163,13 @@ export class BuildView {
    * on the stand-in's clock. The schedule only changes when the build is stopped.
    */
   allEvents(): LogEventView[] {
-    return this.raw.logEvents().map((e) => ({ ...e, readableAt: e.readableAtEpochMs - this.world.t0EpochMs }))
+    return this.raw.logEvents().map(e => ({ ...e, readableAt: e.readableAtEpochMs - this.world.t0EpochMs }))
   }
 
   /** The events logged so far (timestamp <= now), readable or not. */
   events(): LogEventView[] {
     const now = this.world.epochNow()
-    return this.allEvents().filter((e) => e.timestamp <= now)
+    return this.allEvents().filter(e => e.timestamp <= now)
   }
 
   /** The events GetLogEvents can return now. */
@@ -180,16 +180,16 @@ export class BuildView {
 
   /** The texts (without "\n") of the events logged so far, agent lines included. */
   lines(): string[] {
-    return this.events().map((e) => e.text)
+    return this.events().map(e => e.text)
   }
 
   /** The texts of the events logged so far that are not CodeBuild agent lines (i.e. the task's output). */
   outputLines(): string[] {
-    return this.lines().filter((l) => !l.startsWith('[Container] '))
+    return this.lines().filter(l => !l.startsWith('[Container] '))
   }
 
   phases(): PhaseView[] {
-    return this.raw.phases.map((p) => {
+    return this.raw.phases.map(p => {
       const v: PhaseView = {
         type: p.type,
         status: p.status,
@@ -208,7 +208,7 @@ export class BuildView {
 
   /** The context of the phase that failed, if any. */
   failureContext(): PhaseContext | undefined {
-    const p = this.raw.phases.find((x) => x.type !== 'COMPLETED' && x.status !== 'SUCCEEDED' && x.status !== 'IN_PROGRESS')
+    const p = this.raw.phases.find(x => x.type !== 'COMPLETED' && x.status !== 'SUCCEEDED' && x.status !== 'IN_PROGRESS')
     return p?.contexts?.[0]
   }
 
@@ -277,7 +277,7 @@ async function waitFor<T>(fn: () => T | undefined | null | false, opts: WaitOpti
     const v = fn()
     if (v !== undefined && v !== null && v !== false) return v
     if (Date.now() > deadline) throw new Error(`stand-in: timed out after ${timeoutMs} ms${opts.message ? `: ${opts.message}` : ''}`)
-    await new Promise((r) => setTimeout(r, intervalMs))
+    await new Promise(r => setTimeout(r, intervalMs))
   }
 }
 
@@ -309,7 +309,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const port = await server.listen()
   const host = options.host ?? '127.0.0.1'
   const endpoint = `http://${host}:${port}`
-  const preexisting = new Set(world.builds.map((b) => b.id))
+  const preexisting = new Set(world.builds.map(b => b.id))
   const views = new Map<string, BuildView>()
   const view = (b: Build): BuildView => {
     let v = views.get(b.id)
@@ -338,26 +338,26 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       return world.builds.map(view)
     },
     now: () => world.now(),
-    fromEpoch: (epochMs) => epochMs - world.t0EpochMs,
-    fromPerformanceNow: (t) => t - world.perf0,
-    callsOf: (operation) => server.calls.filter((c) => c.operation === operation),
-    build: (idOrArn) => {
+    fromEpoch: epochMs => epochMs - world.t0EpochMs,
+    fromPerformanceNow: t => t - world.perf0,
+    callsOf: operation => server.calls.filter(c => c.operation === operation),
+    build: idOrArn => {
       const b = world.findBuild(idOrArn)
       return b ? view(b) : undefined
     },
-    buildsOf: (projectName) => world.builds.filter((b) => b.projectName === projectName).map(view),
-    startedBuilds: (projectName) =>
-      world.builds.filter((b) => !preexisting.has(b.id) && (projectName === undefined || b.projectName === projectName)).map(view),
-    addProject: (config) => {
+    buildsOf: projectName => world.builds.filter(b => b.projectName === projectName).map(view),
+    startedBuilds: projectName =>
+      world.builds.filter(b => !preexisting.has(b.id) && (projectName === undefined || b.projectName === projectName)).map(view),
+    addProject: config => {
       world.addProject(config)
       for (const b of world.builds) if (b.projectName === config.name) preexisting.add(b.id)
     },
     queueBuilds: (projectName, ...scripts) => world.queueBuilds(projectName, scripts),
-    setFaults: (plan) => server.setFaults(plan),
-    onCall: (listener) => server.onCall(listener),
+    setFaults: plan => server.setFaults(plan),
+    onCall: listener => server.onCall(listener),
     waitFor,
     waitForCall: (operation, n = 1, opts) =>
-      waitFor(() => server.calls.filter((c) => c.operation === operation)[n - 1], {
+      waitFor(() => server.calls.filter(c => c.operation === operation)[n - 1], {
         message: `call ${n} of ${operation}`,
         ...opts
       }),

@@ -33,7 +33,7 @@ export function taskLineTexts(count: number, prefix = 'task line'): string[] {
  */
 export function taskLines(count: number, opts: { everyMs?: number; startMs?: number; prefix?: string } = {}): LineGenerator {
   const prefix = opts.prefix ?? 'task line'
-  const gen: LineGenerator = { count, everyMs: opts.everyMs ?? 0, text: (i) => taskLine(i, prefix) }
+  const gen: LineGenerator = { count, everyMs: opts.everyMs ?? 0, text: i => taskLine(i, prefix) }
   if (opts.startMs !== undefined) gen.startMs = opts.startMs
   return gen
 }
@@ -185,7 +185,9 @@ export function timedOut(opts: PresetOptions & { timeoutAtMs?: number } = {}): B
  * A VPC build that cannot provision (no ENI): PROVISIONING ends FAILED, no log stream ever appears, and the build
  * ends FAILED.
  */
-export function provisioningFailure(opts: Omit<BuildScript, 'fault'> & { message?: string; status?: 'FAILED' | 'FAULT' } = {}): BuildScript {
+export function provisioningFailure(
+  opts: Omit<BuildScript, 'fault'> & { message?: string; status?: 'FAILED' | 'FAULT' } = {}
+): BuildScript {
   const { message, status, ...o } = opts
   return {
     label: 'PROVISIONING failure',
@@ -194,9 +196,7 @@ export function provisioningFailure(opts: Omit<BuildScript, 'fault'> & { message
       phase: 'PROVISIONING',
       status: status ?? 'FAILED',
       statusCode: 'CLIENT_ERROR',
-      message:
-        message ??
-        'VPC_CLIENT_ERROR: Unexpected EC2 error: UnauthorizedOperation: You are not authorized to perform this operation.'
+      message: message ?? 'VPC_CLIENT_ERROR: Unexpected EC2 error: UnauthorizedOperation: You are not authorized to perform this operation.'
     }
   }
 }
@@ -294,7 +294,7 @@ export function realisticMigrationBuild(opts: RealisticOptions = {}): (ctx: Buil
   const k = opts.timeScale ?? 1
   const ms = (n: number): number => Math.round(n * k)
   const migrations = opts.migrations ?? DEFAULT_MIGRATIONS
-  return (ctx) => {
+  return ctx => {
     const image = ctx.env['IMAGE_URI'] ?? '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest'
     // `registry/repo@sha256:…` pulls as `sha256:…: Pulling from repo`; `registry/repo:tag` as `tag: Pulling from repo`.
     const [name = image, digest] = image.split('@')

@@ -47,14 +47,14 @@ export class StandInServer {
     this.faults = options.faults
     this.handlers = {
       codebuild: {
-        StartBuild: (b) => world.startBuild(b),
-        BatchGetBuilds: (b) => world.batchGetBuilds(b),
-        StopBuild: (b) => world.stopBuild(b),
-        BatchGetProjects: (b) => world.batchGetProjects(b),
-        ListBuildsForProject: (b) => world.listBuildsForProject(b)
+        StartBuild: b => world.startBuild(b),
+        BatchGetBuilds: b => world.batchGetBuilds(b),
+        StopBuild: b => world.stopBuild(b),
+        BatchGetProjects: b => world.batchGetProjects(b),
+        ListBuildsForProject: b => world.listBuildsForProject(b)
       },
       logs: {
-        GetLogEvents: (b) => world.getLogEvents(b)
+        GetLogEvents: b => world.getLogEvents(b)
       }
     }
     this.server = http.createServer((req, res) => this.onRequest(req, res))
@@ -86,7 +86,7 @@ export class StandInServer {
     this.closed = true
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
-    await new Promise<void>((resolve) => {
+    await new Promise<void>(resolve => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
@@ -205,7 +205,8 @@ export class StandInServer {
       if (expired) error = new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400)
       else if (kind === 'throttle') error = new AwsError('ThrottlingException', custom ?? 'Rate exceeded', 400)
       else if (kind === 'internal') error = new AwsError('InternalFailure', custom, 500)
-      else if (kind === 'unavailable') error = new AwsError('ServiceUnavailableException', custom ?? 'The service is unavailable. Please try again later.', 503)
+      else if (kind === 'unavailable')
+        error = new AwsError('ServiceUnavailableException', custom ?? 'The service is unavailable. Please try again later.', 503)
       if (error && !expired) call.injected = kind as Exclude<FaultKind, 'ok'>
       if (!error && this.options.requireAuth && !auth) {
         error = new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)

@@ -171,7 +171,7 @@ export function parseBuildspec(text: string): ParsedBuildspec {
     if (!Array.isArray(cmds)) {
       return { ok: false, error: `YAML_FILE_ERROR: commands of ${YAML_KEY[phase]} must be a list`, commands: {} }
     }
-    commands[phase] = cmds.map((c) => (typeof c === 'string' ? c : JSON.stringify(c)))
+    commands[phase] = cmds.map(c => (typeof c === 'string' ? c : JSON.stringify(c)))
   }
   return { ok: true, commands }
 }
@@ -212,7 +212,7 @@ export function planCommands(
     } else if (typeof sc.command === 'string') {
       idx = buildspecCommands.findIndex((c, i) => claimed[i] === undefined && c === sc.command)
     } else {
-      idx = claimed.findIndex((c) => c === undefined)
+      idx = claimed.findIndex(c => c === undefined)
     }
     if (idx >= 0) claimed[idx] = sc
     else unplaced.push(sc)
@@ -293,11 +293,7 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
     phase('PROVISIONING', provStart, provEnd, 'SUCCEEDED', emptyContext)
     agentStarted = true
     // The agent's first lines appear at the very end of PROVISIONING.
-    agent(
-      provEnd - 3 * AGENT_STEP,
-      ['Running on CodeBuild On-demand', 'Waiting for agent ping', 'Waiting for DOWNLOAD_SOURCE'],
-      'full'
-    )
+    agent(provEnd - 3 * AGENT_STEP, ['Running on CodeBuild On-demand', 'Waiting for agent ping', 'Waiting for DOWNLOAD_SOURCE'], 'full')
   }
 
   // DOWNLOAD_SOURCE
@@ -309,11 +305,7 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
     let at = agent(start, ['Phase is DOWNLOAD_SOURCE'], 'full')
     at = agent(
       at,
-      [
-        `CODEBUILD_SRC_DIR=${srcDir}`,
-        'YAML location is /codebuild/readonly/buildspec.yml',
-        'Processing environment variables'
-      ],
+      [`CODEBUILD_SRC_DIR=${srcDir}`, 'YAML location is /codebuild/readonly/buildspec.yml', 'Processing environment variables'],
       'full'
     )
     const yamlError = input.validateBuildspec && bs && !bs.ok ? bs.error : undefined
@@ -329,8 +321,10 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
       skipTo = 'FINALIZING'
     } else {
       const countOf = (p: ScriptPhase): number =>
-        bs ? (bs.commands[p]?.length ?? 0) : ({ INSTALL: script.install, PRE_BUILD: script.preBuild, BUILD: script.build, POST_BUILD: script.postBuild }[p]?.length ?? 0)
-      const counts = SCRIPT_PHASES.map((p) => [p, countOf(p)] as const).filter(([, n]) => n > 0)
+        bs
+          ? (bs.commands[p]?.length ?? 0)
+          : ({ INSTALL: script.install, PRE_BUILD: script.preBuild, BUILD: script.build, POST_BUILD: script.postBuild }[p]?.length ?? 0)
+      const counts = SCRIPT_PHASES.map(p => [p, countOf(p)] as const).filter(([, n]) => n > 0)
       at = agent(
         at,
         [
@@ -489,12 +483,7 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
  * Cuts a compiled timeline at `at` (ms from start) with a TIMED_OUT status: the phase running at `at` ends
  * TIMED_OUT, FINALIZING follows, lines at or after `at` are dropped.
  */
-export function interruptTimeline(
-  tl: CompiledTimeline,
-  at: number,
-  st: 'TIMED_OUT',
-  finalizingMs: number
-): CompiledTimeline {
+export function interruptTimeline(tl: CompiledTimeline, at: number, st: 'TIMED_OUT', finalizingMs: number): CompiledTimeline {
   const kept: PhaseSpan[] = []
   for (const p of tl.phases) {
     if (p.type === 'COMPLETED' || p.start > at) break
@@ -520,8 +509,8 @@ export function interruptTimeline(
   kept.push({ type: 'COMPLETED', start: end, end: null, status: st })
   return {
     phases: kept,
-    lines: tl.lines.filter((l) => l.at < at),
-    commands: tl.commands.filter((c) => c.start < at),
+    lines: tl.lines.filter(l => l.at < at),
+    commands: tl.commands.filter(c => c.start < at),
     endOffset: end,
     status: st,
     streamAt: tl.streamAt

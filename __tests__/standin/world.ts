@@ -77,7 +77,7 @@ function canonical(v: unknown): string {
   if (isRecord(v)) {
     return `{${Object.keys(v)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .map(k => `${JSON.stringify(k)}:${canonical(v[k])}`)
       .join(',')}}`
   }
   return JSON.stringify(v) ?? 'null'
@@ -161,7 +161,7 @@ export class World {
     // Compile once to learn where BUILD starts and how long the phases after it take, then size BUILD so that
     // the build completes at finishOffset.
     const probe = this.createBuild(state, request, startEpoch, make(10), undefined, spec.initiator ?? 'another-user', true)
-    const buildPhase = probe.phases.find((p) => p.type === 'BUILD')
+    const buildPhase = probe.phases.find(p => p.type === 'BUILD')
     const buildStart = buildPhase?.start ?? 0
     const afterBuild = probe.endOffset - (buildPhase?.end ?? probe.endOffset)
     const buildMs = Math.max(10, finishOffset - buildStart - afterBuild)
@@ -194,7 +194,10 @@ export class World {
     }
     return {
       type: config.environmentType ?? 'LINUX_CONTAINER',
-      image: typeof request.imageOverride === 'string' ? request.imageOverride : (config.image ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0'),
+      image:
+        typeof request.imageOverride === 'string'
+          ? request.imageOverride
+          : (config.image ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0'),
       computeType: request.computeTypeOverride ?? config.computeType ?? 'BUILD_GENERAL1_SMALL',
       environmentVariables: [...vars.values()],
       privilegedMode:
@@ -223,7 +226,7 @@ export class World {
       buildId: `${config.name}:${uuid}`,
       buildNumber,
       request,
-      env: Object.fromEntries(environment.environmentVariables.map((v) => [v.name, v.value])),
+      env: Object.fromEntries(environment.environmentVariables.map(v => [v.name, v.value])),
       buildspec
     }
     const script = typeof source === 'function' ? source(ctx) : source
@@ -289,7 +292,9 @@ export class World {
     const reserved: string[] = []
     if (overrides !== undefined) {
       if (!Array.isArray(overrides)) {
-        problems.push(`Value ${quoteValue(overrides)} at 'environmentVariablesOverride' failed to satisfy constraint: Member must be a list`)
+        problems.push(
+          `Value ${quoteValue(overrides)} at 'environmentVariablesOverride' failed to satisfy constraint: Member must be a list`
+        )
       } else {
         overrides.forEach((v: unknown, i: number) => {
           const at = `environmentVariablesOverride.${i + 1}.member`
@@ -298,7 +303,8 @@ export class World {
           const value = o['value']
           const type = o['type']
           if (typeof name !== 'string') problems.push(`Value null at '${at}.name' failed to satisfy constraint: Member must not be null`)
-          else if (name.length < 1) problems.push(`Value '' at '${at}.name' failed to satisfy constraint: Member must have length greater than or equal to 1`)
+          else if (name.length < 1)
+            problems.push(`Value '' at '${at}.name' failed to satisfy constraint: Member must have length greater than or equal to 1`)
           else if (name.startsWith('CODEBUILD_')) reserved.push(name)
           if (typeof value !== 'string') problems.push(`Value null at '${at}.value' failed to satisfy constraint: Member must not be null`)
           if (type !== undefined && !ENV_TYPES.includes(type as EnvironmentVariableType)) {
@@ -359,7 +365,7 @@ export class World {
 
     const limit = this.options.maxConcurrentBuilds
     if (limit !== undefined) {
-      const running = this.builds.filter((b) => !b.isComplete(now)).length
+      const running = this.builds.filter(b => !b.isComplete(now)).length
       if (running >= limit) {
         throw new AwsError('AccountLimitExceededException', `Cannot have more than ${limit} builds in queue for the account`)
       }
@@ -380,7 +386,9 @@ export class World {
     if (ids.length > 100) {
       throw new AwsError(
         'InvalidInputException',
-        validationMessage([`Value '[${ids.map(quoteValue).join(', ')}]' at 'ids' failed to satisfy constraint: Member must have length less than or equal to 100`])
+        validationMessage([
+          `Value '[${ids.map(quoteValue).join(', ')}]' at 'ids' failed to satisfy constraint: Member must have length less than or equal to 100`
+        ])
       )
     }
     const now = this.epochNow()
@@ -397,7 +405,10 @@ export class World {
   stopBuild(body: Record<string, unknown>): Record<string, unknown> {
     const id = body['id']
     if (typeof id !== 'string' || id.length === 0) {
-      throw new AwsError('InvalidInputException', validationMessage([`Value ${quoteValue(id)} at 'id' failed to satisfy constraint: Member must not be null`]))
+      throw new AwsError(
+        'InvalidInputException',
+        validationMessage([`Value ${quoteValue(id)} at 'id' failed to satisfy constraint: Member must not be null`])
+      )
     }
     const build = this.findBuild(id)
     if (!build) throw new AwsError('ResourceNotFoundException', `Build ${id} does not exist`)
@@ -410,10 +421,18 @@ export class World {
   batchGetProjects(body: Record<string, unknown>): Record<string, unknown> {
     const names = body['names']
     if (!Array.isArray(names) || names.length === 0) {
-      throw new AwsError('InvalidInputException', validationMessage([`Value ${quoteValue(names)} at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1`]))
+      throw new AwsError(
+        'InvalidInputException',
+        validationMessage([
+          `Value ${quoteValue(names)} at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1`
+        ])
+      )
     }
     if (names.length > 100) {
-      throw new AwsError('InvalidInputException', validationMessage([`Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 100`]))
+      throw new AwsError(
+        'InvalidInputException',
+        validationMessage([`Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 100`])
+      )
     }
     const projects: Record<string, unknown>[] = []
     const projectsNotFound: string[] = []
@@ -428,15 +447,23 @@ export class World {
   listBuildsForProject(body: Record<string, unknown>): Record<string, unknown> {
     const name = body['projectName']
     if (typeof name !== 'string' || name.length === 0) {
-      throw new AwsError('InvalidInputException', validationMessage([`Value ${quoteValue(name)} at 'projectName' failed to satisfy constraint: Member must not be null`]))
+      throw new AwsError(
+        'InvalidInputException',
+        validationMessage([`Value ${quoteValue(name)} at 'projectName' failed to satisfy constraint: Member must not be null`])
+      )
     }
     const state = this.findProject(name)
     if (!state) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${this.projectArn(name)}`)
     const order = body['sortOrder'] ?? 'DESCENDING'
     if (order !== 'ASCENDING' && order !== 'DESCENDING') {
-      throw new AwsError('InvalidInputException', validationMessage([`Value '${quoteValue(order)}' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [ASCENDING, DESCENDING]`]))
+      throw new AwsError(
+        'InvalidInputException',
+        validationMessage([
+          `Value '${quoteValue(order)}' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [ASCENDING, DESCENDING]`
+        ])
+      )
     }
-    const ids = state.builds.map((b) => b.id)
+    const ids = state.builds.map(b => b.id)
     if (order === 'DESCENDING') ids.reverse()
     let offset = 0
     const token = body['nextToken']
@@ -474,7 +501,7 @@ export class World {
         type: c.environmentType ?? 'LINUX_CONTAINER',
         image: c.image ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
         computeType: c.computeType ?? 'BUILD_GENERAL1_SMALL',
-        environmentVariables: (c.environmentVariables ?? []).map((v) => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' })),
+        environmentVariables: (c.environmentVariables ?? []).map(v => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' })),
         privilegedMode: c.privilegedMode ?? false,
         imagePullCredentialsType: 'CODEBUILD'
       },
@@ -504,7 +531,7 @@ export class World {
       const g = p.config.logs?.groupName ?? `/aws/codebuild/${p.config.name}`
       if (g !== group) continue
       if (p.logGroupPreexisting) return true
-      if (p.builds.some((b) => b.logGroup === group && b.streamExists(now))) return true
+      if (p.builds.some(b => b.logGroup === group && b.streamExists(now))) return true
     }
     return false
   }
@@ -526,9 +553,13 @@ export class World {
     const limit = body['limit']
     if (limit !== undefined) {
       if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
-        problems.push(`Value '${quoteValue(limit)}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`)
+        problems.push(
+          `Value '${quoteValue(limit)}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`
+        )
       } else if (limit > MAX_PAGE_EVENTS) {
-        problems.push(`Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${MAX_PAGE_EVENTS}`)
+        problems.push(
+          `Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${MAX_PAGE_EVENTS}`
+        )
       }
     }
     if (problems.length > 0) throw new AwsError('InvalidParameterException', validationMessage(problems))
