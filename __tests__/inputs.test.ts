@@ -162,10 +162,10 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
     [{ buildspec: 'not-a-buildspec.yml' }, 'buildspec', /has no 'version'/],
     [{ buildspec: 'broken.yml' }, 'buildspec', /not valid YAML/]
   ])('%j → %s', (inputs, input, message) => {
-    const error = inputError(inputs as Record<string, string>, context({ workspace: dir }))
+    const error = inputError(inputs, context({ workspace: dir }))
     expect(error.input).toBe(input)
     expect(error.message).toMatch(new RegExp(`^Input '${input}' `))
-    expect(error.message).toMatch(message as RegExp)
+    expect(error.message).toMatch(message)
     expect(error.message).not.toContain('\n')
   })
 

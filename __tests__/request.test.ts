@@ -31,7 +31,9 @@ describe('buildStartRequest', () => {
     expect(request.timeoutInMinutesOverride).toBe(20)
     expect(request.computeTypeOverride).toBe('BUILD_GENERAL1_MEDIUM')
     expect(request.idempotencyToken).toMatch(/^[0-9a-f]{40}$/)
-    const env = Object.fromEntries((request.environmentVariablesOverride ?? []).map(v => [v.name, [v.value, v.type]]))
+    const env: Record<string, unknown> = Object.fromEntries(
+      (request.environmentVariablesOverride ?? []).map((v): [string, unknown] => [v.name ?? '', [v.value, v.type]])
+    )
     expect(env).toEqual({
       TASK: ['migrate', 'PLAINTEXT'],
       RUN_MIGRATIONS: ['true', 'PLAINTEXT'],

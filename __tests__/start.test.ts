@@ -20,7 +20,7 @@ describe('startBuild', () => {
   it('retries lost answers with the same request (and token) until one comes', async () => {
     let n = 0
     const client = new FakeClient({
-      StartBuild: input => {
+      StartBuild: (input: { idempotencyToken: string }) => {
         if (n++ < 8) throw lost()
         return { build: { id: 'db:ours', buildNumber: 1, idempotency: input.idempotencyToken } }
       }

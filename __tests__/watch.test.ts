@@ -1,5 +1,6 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { DEFAULT_TIMING, WatchError, lastLoggedPhase, watchBuild } from '../src/watch.js'
+import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../src/watch.js'
+import type { LogView, StatusView } from '../src/watch.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
@@ -65,7 +66,7 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
       if (fault && fault === faults.hangOn) return new Promise(() => undefined)
       if (fault) throw fault
       stream.exists = clock.now() - T0 >= timeline.streamAt
-      return stream.getLogEvents(input)
+      return stream.getLogEvents(input as { nextToken?: string })
     }
   })
   return { clock, client, build, logTimes }
@@ -268,5 +269,33 @@ describe('lastLoggedPhase', () => {
       })
     ).toBe('PRE_BUILD')
     expect(lastLoggedPhase({ phases: [{ phaseType: 'QUEUED', phaseStatus: 'SUCCEEDED' }] })).toBeUndefined()
+  })
+})
+
+describe('the schedules, as policy: given what was observed, when is the next call', () => {
+  const t = DEFAULT_TIMING
+  const view = (v: Partial<StatusView> = {}): StatusView => ({ logsShown: true, streamOpen: true, queuedPolls: 0, ending: false, ...v })
+
+  it('status: 2 s, 4 s, then 5 s while waiting for the log stream', () => {
+    expect([0, 1, 2, 3].map(queuedPolls => statusDelay(t, view({ streamOpen: false, queuedPolls })))).toEqual([2_000, 4_000, 5_000, 5_000])
+  })
+  it('status: rare while the log shows the build running, every second once it is about to end, 5 s without logs', () => {
+    expect(statusDelay(t, view())).toBe(12_000)
+    expect(statusDelay(t, view({ ending: true }))).toBe(1_000)
+    expect(statusDelay(t, view({ logsShown: false, streamOpen: false }))).toBe(5_000)
+  })
+  it('log: every second while lines flow and for five empty polls, then 2 s, then 5 s; 0.5 s once the build ended', () => {
+    const after = (emptyPolls: number, v: Partial<LogView> = {}): number => logDelay(t, { ended: false, ending: false, emptyPolls, ...v })
+    expect([0, 5, 6, 8, 9, 100].map(n => after(n))).toEqual([1_000, 1_000, 2_000, 2_000, 5_000, 5_000])
+    expect(after(100, { ending: true })).toBe(1_000)
+    expect(after(100, { ended: true })).toBe(500)
+  })
+  it('drain: the full grace when the agent logs its end; else the observed delay plus 1 s, within 1.5–15 s', () => {
+    const endTime = new Date(100_000)
+    const phases = [{ phaseType: 'BUILD' as const, phaseStatus: 'SUCCEEDED' as const }]
+    expect(drainWindow(t, { buildStatus: 'SUCCEEDED', phases, endTime }, 100_500, 0)).toBe(15_000)
+    expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 0)).toBe(1_500)
+    expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 4_000)).toBe(4_500)
+    expect(drainWindow(t, { buildStatus: 'FAULT', endTime }, 100_500, 60_000)).toBe(15_000)
   })
 })

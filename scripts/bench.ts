@@ -146,7 +146,7 @@ const runs: Array<[string, () => Promise<Result>]> = [
     () => scenario('chatty: 30,000 lines / 3 s', presets.success({ output: [taskLines(30_000, { everyMs: 0.1 })] }))
   ],
   ['one 250 KB line', () => scenario('one 250 KB line', presets.bigLines({ bytes: 250_000, count: 1 }))],
-  ['idle queue', () => scenario('idle queue', steady({ queuedMs: ms(45_000) } as Partial<BuildScript>), { idle: 'queue' })],
+  ['idle queue', () => scenario('idle queue', steady({ queuedMs: ms(45_000) }), { idle: 'queue' })],
   [
     'silent build',
     () =>
@@ -156,12 +156,9 @@ const runs: Array<[string, () => Promise<Result>]> = [
         { idle: 'silent' }
       )
   ],
-  ['late ingestion D=1 s', () => scenario('late ingestion D=1 s', steady({ ingestionDelayMs: 1_000 } as Partial<BuildScript>))],
-  ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 } as Partial<BuildScript>))],
-  [
-    'late last lines (+2 s)',
-    () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } } as Partial<BuildScript>))
-  ]
+  ['late ingestion D=1 s', () => scenario('late ingestion D=1 s', steady({ ingestionDelayMs: 1_000 }))],
+  ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 }))],
+  ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } }))]
 ]
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 for (const [name, fn] of runs) {

@@ -16,9 +16,13 @@ export function isAgentLine(line: string): boolean {
   return line.startsWith(PREFIX)
 }
 
+/** The message of a well-formed agent line (after `[Container] <date> <time> `); undefined for any other line. */
+export function agentMessage(line: string): string | undefined {
+  return line.startsWith(PREFIX) ? AGENT.exec(line)?.[1] : undefined
+}
+
 export function parseAgentLine(line: string): AgentEvent | undefined {
-  if (!line.startsWith(PREFIX)) return undefined
-  const body = AGENT.exec(line)?.[1]
+  const body = agentMessage(line)
   if (body === undefined) return undefined
   let m = ENTER.exec(body)
   if (m) return { kind: 'enter', phase: m[1] as string }

@@ -18,7 +18,7 @@ interface ErrorShape {
   $response?: unknown
 }
 
-const shape = (error: unknown): ErrorShape => (typeof error === 'object' && error !== null ? (error as ErrorShape) : {})
+const shape = (error: unknown): ErrorShape => (typeof error === 'object' && error !== null ? error : {})
 
 /** Session credentials past their expiry: every call fails the same way until new credentials are given. */
 const EXPIRED = new Set(['ExpiredTokenException', 'ExpiredToken', 'RequestExpired', 'TokenRefreshRequired'])

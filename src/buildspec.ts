@@ -36,7 +36,7 @@ export function bundledBuildspecPath(actionRoot: string, task: Task): string {
  * Largest buildspec the action sends. CodeBuild documents no limit for buildspecOverride; real buildspecs are a few
  * KiB, so 64 KiB is far above them and far below what makes the request fail with an unexplained network error.
  */
-export const MAX_BUILDSPEC_BYTES = 64 * 1024
+const MAX_BUILDSPEC_BYTES = 64 * 1024
 
 /** Loads the bundled buildspec for a task, or a custom one; throws a message naming the problem. */
 export function loadBuildspec(file: string, source: Buildspec['source'], label = file): Buildspec {

@@ -21,9 +21,15 @@ export function cancelOnSignals(onSignal: (name: NodeJS.Signals) => void, signal
   }
 }
 
-export class CancelledError extends Error {
+class CancelledError extends Error {
   override name = 'CancelledError'
-  constructor(readonly signalName: string) {
+  constructor(signalName: string) {
     super(`the step was cancelled (${signalName})`)
   }
+}
+
+/** Why a signal aborted, as an Error (an AbortSignal's reason is typed `any`). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason
+  return reason instanceof Error ? reason : new Error(`aborted: ${String(reason)}`)
 }

@@ -13,7 +13,7 @@ export interface AwsClients {
  * without it the SDK only logs a warning and waits on), and no 10 s of silence while the body arrives. A request
  * that breaks a limit is abandoned and counts as a transient error.
  */
-export const REQUEST_LIMITS = {
+const REQUEST_LIMITS = {
   connectionTimeout: 3_000,
   requestTimeout: 10_000,
   socketTimeout: 10_000,

@@ -1,4 +1,6 @@
 /** Time and sleep, injectable so that tests are fast and deterministic. */
+import { abortReason } from './cancellation.js'
+
 export interface Clock {
   now(): number
   /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
@@ -10,12 +12,12 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
-        reject(signal.reason)
+        reject(abortReason(signal))
         return
       }
       const onAbort = (): void => {
         clearTimeout(timer)
-        reject(signal?.reason)
+        reject(abortReason(signal))
       }
       const timer = setTimeout(
         () => {

@@ -70,7 +70,7 @@ export function splitCommand(command: string): string[] {
 }
 
 /** Quote one word for a POSIX shell: 'it'\''s' */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`
 }
 

@@ -22,15 +22,17 @@
  * Cost: one combined case-insensitive regex test per line (a few string checks before it); lines are
  * not kept, only the first evidence of each entry. Lines are scanned up to MAX_SCAN characters.
  */
+import { agentMessage, parseAgentLine } from './agent-log.js'
+import { stripAnsi } from './text.js'
 
 /** The parts of a phase context the diagnosis reads; the SDK's PhaseContext fits. */
-export interface PhaseContextFacts {
+interface PhaseContextFacts {
   readonly statusCode?: string | undefined
   readonly message?: string | undefined
 }
 
 /** The parts of a build phase the diagnosis reads; the SDK's BuildPhase fits. */
-export interface BuildPhaseFacts {
+interface BuildPhaseFacts {
   readonly phaseType?: string | undefined
   readonly phaseStatus?: string | undefined
   readonly contexts?: readonly PhaseContextFacts[] | undefined
@@ -76,13 +78,13 @@ export interface Diagnosis {
 }
 
 /** What the diagnosis knows of the build itself, from CodeBuild rather than from the log. */
-export interface DiagnosisScope {
+interface DiagnosisScope {
   /** The build's account, from its ARN; undefined when unknown (then no fix names a resource from the log). */
   readonly account?: string | undefined
 }
 
 /** The account of a build, from its ARN. */
-export function buildAccount(arn: string | undefined): string | undefined {
+function buildAccount(arn: string | undefined): string | undefined {
   return /^arn:aws[a-z-]*:codebuild:[a-z0-9-]+:(\d{12}):build\//.exec(arn ?? '')?.[1]
 }
 
@@ -90,7 +92,7 @@ export const MAX_EVIDENCE = 200
 /** Characters of the start of a long line kept in its evidence. */
 const EVIDENCE_HEAD = 90
 /** Characters of a line that are scanned; signatures sit near the start of a line. */
-export const MAX_SCAN = 8192
+const MAX_SCAN = 8192
 
 const SERVICE_LABELS: Readonly<Record<string, string>> = {
   secretsmanager: 'Secrets Manager',
@@ -231,10 +233,6 @@ const ANY_SIGNATURE = new RegExp(
   'i'
 )
 
-/** `[Container] 2026/11/25 12:00:00.123456 ` */
-const AGENT_PREFIX = /^\[Container\]\s+(?:\d{4}\/\d{2}\/\d{2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+)?/
-const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
-const PHASE_CONTEXT = 'Phase context status code: '
 const COMMAND_ERROR = 'Error while executing command: '
 const REASON = '. Reason: '
 
@@ -296,28 +294,25 @@ export class FailureDiagnoser {
 
   private observeLine(raw: string): void {
     let line = raw.length > MAX_SCAN ? raw.slice(0, MAX_SCAN) : raw
-    if (line.includes('\u001b')) line = line.replace(ANSI_ESCAPE, '')
-    line = line.trim()
+    line = stripAnsi(line).trim()
     if (this.inEcho) {
       this.inEcho = line.endsWith('\\')
       return
     }
     if (line === '' || line.startsWith('+ ')) return
-    if (!line.startsWith('[Container]')) {
+    const message = agentMessage(line)
+    if (message === undefined) {
       record(this.found, line, line)
       return
     }
-    const message = line.slice(AGENT_PREFIX.exec(line)?.[0].length ?? 0)
     if (message.startsWith('Running command')) {
       this.inEcho = message.endsWith('\\')
       return
     }
     if (message.startsWith('Command did not exit successfully')) return
-    if (message.startsWith(PHASE_CONTEXT)) {
-      const rest = message.slice(PHASE_CONTEXT.length)
-      const at = rest.indexOf(' Message: ')
-      const text = at < 0 ? rest : contextText(rest.slice(0, at), rest.slice(at + ' Message: '.length))
-      record(this.found, text, message)
+    const event = parseAgentLine(line)
+    if (event?.kind === 'context') {
+      record(this.found, contextText(event.statusCode, event.message), message)
       return
     }
     record(this.found, message, message)
@@ -330,9 +325,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
 }
 
 function isEchoStart(text: string): boolean {
-  const first = text.trimStart()
-  if (!first.startsWith('[Container]')) return false
-  return first.slice(AGENT_PREFIX.exec(first)?.[0].length ?? 0).startsWith('Running command')
+  return agentMessage(text.trimStart())?.startsWith('Running command') ?? false
 }
 
 /** The part of a phase context worth matching: the reason of a failed command, never the command. */

@@ -15,7 +15,6 @@ import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
 export { InputError } from './input-error.js'
-export type { TaskVariable } from './variables.js'
 
 export interface Plan {
   projectName: string
@@ -54,12 +53,12 @@ export interface PlanContext {
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d+$/
 const COMPUTE_TYPES = Object.values(ComputeType) as string[]
-export const MIN_TIMEOUT = 5
-export const MAX_TIMEOUT = 2160
+const MIN_TIMEOUT = 5
+const MAX_TIMEOUT = 2160
 /** CodeBuild's range for a build's queued timeout. */
-export const MIN_QUEUED_TIMEOUT = 5
-export const MAX_QUEUED_TIMEOUT = 480
-export const DEFAULT_IF_RUNNING_TIMEOUT = 30
+const MIN_QUEUED_TIMEOUT = 5
+const MAX_QUEUED_TIMEOUT = 480
+const DEFAULT_IF_RUNNING_TIMEOUT = 30
 const MAX_IF_RUNNING_TIMEOUT = 1440
 
 /** A whole number of minutes within [min, max], or undefined when the input is empty. */
@@ -72,7 +71,7 @@ function parseMinutes(read: InputReader, name: string, min: number, max: number)
   return minutes
 }
 
-export function parseBoolean(read: InputReader, name: string, fallback: boolean): boolean {
+function parseBoolean(read: InputReader, name: string, fallback: boolean): boolean {
   const raw = read(name)
   if (raw === '') return fallback
   if (['true', 'True', 'TRUE'].includes(raw)) return true

@@ -7,7 +7,7 @@ function consoleHost(region: string, partition: string): string {
 }
 
 /** arn:aws:codebuild:us-east-1:123456789012:build/project:uuid → its parts. */
-export function parseBuildArn(arn: string | undefined): { partition: string; region: string; accountId: string } | undefined {
+function parseBuildArn(arn: string | undefined): { partition: string; region: string; accountId: string } | undefined {
   const m = /^arn:([^:]+):codebuild:([^:]+):(\d{12}):build\//.exec(arn ?? '')
   return m ? { partition: m[1] as string, region: m[2] as string, accountId: m[3] as string } : undefined
 }

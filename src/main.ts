@@ -66,7 +66,7 @@ function defaultDeps(): RunDeps {
 }
 
 /** Every way a run ends. */
-export type Outcome =
+type Outcome =
   /** Nothing was started: bad input, preflight, busy project, unreachable endpoint, cancelled before the start. */
   | { kind: 'not-started'; message: string }
   | { kind: 'dry-run'; request: StartBuildCommandInput; notes: string[] }

@@ -18,7 +18,7 @@ const GROUPED: Record<string, string> = {
   PRE_BUILD: 'CodeBuild: PRE_BUILD phase'
 }
 
-export function newStopToken(): string {
+function newStopToken(): string {
   return `cbvta-${randomBytes(16).toString('hex')}`
 }
 

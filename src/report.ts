@@ -6,6 +6,7 @@ import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import { logLine } from './output.js'
 import { redactText } from './secrets.js'
+import { stripAnsi } from './text.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -20,7 +21,7 @@ const MAX_CONTEXT = 400
  * CodeBuild's message for a phase, on one line: a multi-line command quoted in it ("Error while executing
  * command: (\n…\n). Reason: exit status 1") is folded, and a very long one is cut in the middle.
  */
-export function phaseContext(phase: BuildPhase | undefined): string {
+function phaseContext(phase: BuildPhase | undefined): string {
   const text = (phase?.contexts ?? [])
     .map(c => [c.statusCode, c.message].filter(Boolean).join(': '))
     .filter(Boolean)
@@ -36,8 +37,6 @@ export interface Failure {
   message: string
 }
 
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
-
 /**
  * The last lines the task printed (not the CodeBuild agent's `[Container]` lines), for the failure's annotation
  * and summary: at 2 a.m. the cause is usually there ("canceling statement due to lock timeout"). Bounded: a few
@@ -52,7 +51,7 @@ export class LastOutput {
 
   observe(message: string): void {
     if (isAgentLine(message)) return
-    const line = logLine(message).replace(ANSI, '').trimEnd()
+    const line = stripAnsi(logLine(message)).trimEnd()
     if (line.trim() === '') return
     this.kept.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line)
     if (this.kept.length > this.maxLines) this.kept.shift()
@@ -96,7 +95,7 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`
 }
 
-export function buildDurationMs(build: Build): number | undefined {
+function buildDurationMs(build: Build): number | undefined {
   if (!build.startTime) return undefined
   return (build.endTime ?? new Date()).getTime() - build.startTime.getTime()
 }
@@ -115,7 +114,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** For the inside of a code block: @actions/core's addCodeBlock writes its text as is, so `<…>` would be markup. */
-export function escapeCode(text: string): string {
+function escapeCode(text: string): string {
   return text.replace(/[&<>]/g, c => `&#${c.charCodeAt(0)};`)
 }
 

@@ -1,4 +1,5 @@
 /** How the action's own loops wait between tries, and how long one call may take. */
+import { abortReason } from './cancellation.js'
 import type { Clock } from './clock.js'
 
 /** Exponential back-off with full jitter; `reset()` after a success recovers the normal pace at once. */
@@ -21,7 +22,7 @@ export class Backoff {
 }
 
 /** A call abandoned by the action because it took longer than its time limit (not a cancellation). */
-export class CallTimeoutError extends Error {
+class CallTimeoutError extends Error {
   override name = 'CallTimeoutError'
   constructor(readonly ms: number) {
     super(`no answer within ${Math.round(ms / 1000)} s`)
@@ -42,14 +43,14 @@ export async function withTimeLimit<T>(
   parent?.throwIfAborted()
   const controller = new AbortController()
   const timer = new AbortController()
-  const onParentAbort = (): void => controller.abort(parent?.reason)
+  const onParentAbort = (): void => controller.abort(abortReason(parent))
   parent?.addEventListener('abort', onParentAbort, { once: true })
   clock.sleep(ms, timer.signal).then(
     () => controller.abort(new CallTimeoutError(ms)),
     () => undefined
   )
   const abandoned = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })
+    controller.signal.addEventListener('abort', () => reject(abortReason(controller.signal)), { once: true })
   })
   abandoned.catch(() => undefined)
   try {

@@ -12,3 +12,11 @@ export function inline(text: string, max = 1_000): string {
   const flat = text.replace(CONTROL, ' ').trim()
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
+
+/** Terminal colour and cursor sequences (ESC [ … final byte), which tools print and people do not read. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
+
+export function stripAnsi(text: string): string {
+  return text.includes('\u001b') ? text.replace(ANSI, '') : text
+}

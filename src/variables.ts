@@ -34,7 +34,7 @@ const RESERVED_PREFIXES = ['CBVT_', 'CODEBUILD_'] as const
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Names that change how the host's shell, loader, tools or runtimes behave: refused with a custom buildspec. */
-export const HOST_CONTROL_NAMES: ReadonlySet<string> = new Set([
+const HOST_CONTROL_NAMES: ReadonlySet<string> = new Set([
   // bash and sh
   'BASH_ENV',
   'ENV',
@@ -99,7 +99,7 @@ export const HOST_CONTROL_NAMES: ReadonlySet<string> = new Set([
 ])
 
 /** Prefixes of such names: the loader (LD_), Docker and BuildKit, the AWS CLI/SDK, CodeBuild, Python, git. */
-export const HOST_CONTROL_PREFIXES = [
+const HOST_CONTROL_PREFIXES = [
   'LD_',
   'DYLD_',
   'MALLOC_',
@@ -118,7 +118,7 @@ export const HOST_CONTROL_PREFIXES = [
 ] as const
 
 /** True when a name changes how the build host's shell or tools behave. */
-export function isHostControlName(name: string): boolean {
+function isHostControlName(name: string): boolean {
   return HOST_CONTROL_NAMES.has(name) || HOST_CONTROL_PREFIXES.some(p => name.startsWith(p)) || /(?:^|_)PROXY$/i.test(name)
 }
 
@@ -131,7 +131,7 @@ export function buildName(name: string, buildspec: 'bundled' | 'custom'): string
   return buildspec === 'bundled' ? `${CARRIED_PREFIX}${name}` : name
 }
 
-export const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
+const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
 const PARAMETER_REF = 'NAME=parameter-name'
 const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the step's environment"
 
@@ -258,7 +258,7 @@ export function parseVariables(inputs: VariableInputs, context: VariableContext)
   return variables
 }
 
-export function inputOf(type: EnvironmentVariableType | string | undefined): string {
+export function inputOf(type: string | undefined): string {
   if (type === EnvironmentVariableType.SECRETS_MANAGER) return Inputs.SecretEnvVars
   if (type === EnvironmentVariableType.PARAMETER_STORE) return Inputs.ParameterEnvVars
   return Inputs.EnvVars

@@ -134,7 +134,7 @@ export class WatchError extends Error {
   }
 }
 
-export function isTerminal(build: Build | undefined): boolean {
+function isTerminal(build: Build | undefined): boolean {
   return build?.buildStatus !== undefined && build.buildStatus !== StatusType.IN_PROGRESS
 }
 

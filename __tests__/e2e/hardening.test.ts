@@ -68,7 +68,7 @@ describe('cancellation by signal', () => {
       }
     })
     expect(sentAt).toBeDefined()
-    return { r, sentAt: (s as StandIn).fromPerformanceNow(sentAt as number) }
+    return { r, sentAt: s.fromPerformanceNow(sentAt as number) }
   }
 
   const firstTaskLine = (line: StdoutLine): boolean => line.text === taskLine(0)

@@ -88,7 +88,7 @@ function expectKeptInContainer(host: HostRun, variables: Record<string, string>,
       expect({ bin: call.bin, args: call.args, [name]: call.env[name] }).toEqual({
         bin: call.bin,
         args: call.args,
-        [name]: ['PATH', 'HOME'].includes(name) ? expect.not.stringContaining(value) : undefined
+        [name]: ['PATH', 'HOME'].includes(name) ? (expect.not.stringContaining(value) as unknown as string) : undefined
       })
     }
   }
@@ -253,7 +253,7 @@ describe('a newline inside a value', () => {
     ['a duplicate', 'NOTE\nNOTE', { NOTE: 'x' }, /^Input 'env-vars' names NOTE more than once/]
   ])('a name alone is refused for %s, before any AWS call', async (_what, envVars, env, message) => {
     s = await standIn([])
-    const r = await run(s, { 'env-vars': envVars }, { env: env as Record<string, string> })
+    const r = await run(s, { 'env-vars': envVars }, { env: env })
     expectRefusedBeforeAws(r, message)
   })
 })
@@ -356,7 +356,9 @@ describe('secret-looking values are never shown', () => {
     const request = JSON.parse(log.text.slice(at + 1, log.text.indexOf('}', at + 1) + 1).join('\n')) as {
       environmentVariablesOverride: EnvVar[]
     }
-    const env = Object.fromEntries(request.environmentVariablesOverride.map(v => [v.name, v.value]))
+    const env: Record<string, string> = Object.fromEntries(
+      request.environmentVariablesOverride.map((v): [string, string] => [v.name ?? '', v.value ?? ''])
+    )
     for (const [name] of SECRETS) expect(env[`CBVT_VAR_${name}`]).toBe('***')
     expect(env.CBVT_VAR_BYPASS_CACHE).toBe('***')
     expect(env.CBVT_VAR_DB_PORT).toBe('5432')

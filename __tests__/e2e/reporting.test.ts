@@ -329,7 +329,7 @@ function expectFailureAnnotations(
   const placed = placeLines(r.stdout)
   expect(placed.commands.filter(c => c.text === 'error')).toEqual(errors.map(() => ({ text: 'error', group: undefined })))
   expect(failure.message.startsWith(`Build ${build.id} of ${build.projectName} ended ${build.finalStatus}`)).toBe(true)
-  return diagnosisId ? { failure, diagnosis: titled[1] as Annotation } : { failure }
+  return diagnosisId ? { failure, diagnosis: titled[1] } : { failure }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

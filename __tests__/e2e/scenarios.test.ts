@@ -180,7 +180,7 @@ describe('transient AWS errors on every operation', () => {
       faults: { '*': fractions, StartBuild: { ...fractions, sequence: firstCalls }, GetLogEvents: { ...fractions, sequence: firstCalls } }
     })
     const r = await run(st)
-    const build = expectSucceeded(r, st, 150)
+    expectSucceeded(r, st, 150)
     // Faults were injected on several operations; every StartBuild but the last failed, all with the same token.
     const faulted = new Set(st.calls.filter(c => c.injected === kind).map(c => c.operation))
     expect([...faulted]).toEqual(expect.arrayContaining(['StartBuild', 'GetLogEvents']))

@@ -90,7 +90,6 @@ export class Build {
   private readonly nullDeepLinkBeforeStream: boolean
   private readonly cloudWatchLogsEnabled: boolean
   private readonly ingestionDelayMs: number
-  private readonly rng: Prng
   private readonly networkInterfaceId: string
   private readonly subnetId: string | undefined
 
@@ -114,7 +113,6 @@ export class Build {
     this.vpcConfig = init.vpcConfig
     this.nullDeepLinkBeforeStream = init.nullDeepLinkBeforeStream
     this.cloudWatchLogsEnabled = init.cloudWatchLogsEnabled
-    this.rng = init.rng
     this.networkInterfaceId = `eni-${init.rng.hex(17)}`
     this.subnetId = init.vpcConfig?.subnets[0]
     if (init.cloudWatchLogsEnabled) {

@@ -179,9 +179,9 @@ export class StandInServer {
     const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth)
     const call: RecordedCall = { seq, at, answeredAt: at, service, operation, request, status: 0, requestId }
     if (scope) {
-      call.accessKeyId = scope[1] as string
-      call.signedRegion = scope[2] as string
-      call.signedService = scope[3] as string
+      call.accessKeyId = scope[1]
+      call.signedRegion = scope[2]
+      call.signedService = scope[3]
     }
 
     const { kind, latencyMs } = this.decide(operation)

@@ -329,7 +329,7 @@ export class World {
     checkRange('timeoutInMinutesOverride', 5, 2160)
     checkRange('queuedTimeoutInMinutesOverride', 5, 480)
     const computeType = body['computeTypeOverride']
-    if (computeType !== undefined && !COMPUTE_TYPES.includes(String(computeType))) {
+    if (computeType !== undefined && !(typeof computeType === 'string' && COMPUTE_TYPES.includes(computeType))) {
       problems.push(
         `Value '${quoteValue(computeType)}' at 'computeTypeOverride' failed to satisfy constraint: Member must satisfy enum value set: [${COMPUTE_TYPES.join(', ')}]`
       )
