@@ -32,11 +32,9 @@ describe('parsePlan', () => {
       dryRun: false,
       variables: []
     })
-    expect(p.image).toMatchObject({
-      registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
-      repository: 'app-backend',
-      tag: '1.2.3',
-      ecr: { region: 'us-east-1' }
+    expect(p.image).toEqual({
+      uri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app-backend:1.2.3',
+      registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com'
     })
     expect(p.buildspec.source).toBe('bundled')
     expect(p.buildspec.path).toBe('buildspecs/migrate.yml')

@@ -1,5 +1,6 @@
+import { formatDuration } from '../src/text.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { LastOutput, addSummary, describeFailure, escapeHtml, failedPhase, formatDuration } from '../src/report.js'
+import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/report.js'
 import type { SummaryWriter } from '../src/report.js'
 import { parsePlan } from '../src/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
@@ -116,9 +117,9 @@ describe('addSummary', () => {
   })
 })
 
-describe('LastOutput', () => {
+describe('LastTaskLines', () => {
   it('keeps the last few lines of the task, not the agent’s, without colour codes, each bounded', () => {
-    const last = new LastOutput(3, 20)
+    const last = new LastTaskLines(3, 20)
     for (const m of [
       'first\n',
       '[Container] 2026/11/25 12:00:00.1 Running command x\n',

@@ -56,7 +56,6 @@ export const ENDING_PHASES = new Set(['POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZ
 
 /** Follows the agent's lines to know which phase's end the log has shown. */
 export class PhaseProgress {
-  lastEntered: string | undefined
   lastCompleted: string | undefined
   /** The context line that follows the last `Phase complete` has been seen: that phase's lines are all in. */
   lastCompletedSettled = false
@@ -64,11 +63,10 @@ export class PhaseProgress {
   observe(line: string): AgentEvent | undefined {
     const event = parseAgentLine(line)
     if (!event) return undefined
-    if (event.kind === 'enter') this.lastEntered = event.phase
-    else if (event.kind === 'complete') {
+    if (event.kind === 'complete') {
       this.lastCompleted = event.phase
       this.lastCompletedSettled = false
-    } else if (this.lastCompleted !== undefined) this.lastCompletedSettled = true
+    } else if (event.kind === 'context' && this.lastCompleted !== undefined) this.lastCompletedSettled = true
     return event
   }
 

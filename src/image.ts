@@ -1,13 +1,10 @@
 /** Container image references: registry/repository[:tag][@sha256:<64 hex>]. */
 
+/** What the action uses of a parsed reference; the repository and tag are validated, not kept. */
 export interface ImageRef {
   uri: string
   registry: string
-  repository: string
-  tag?: string
   digest?: string
-  /** Set when the registry is an Amazon ECR private registry. */
-  ecr?: { accountId: string; region: string }
 }
 
 const REGISTRY =
@@ -53,12 +50,9 @@ export function parseImageUri(uri: string): ImageRef | string {
   if (path === '' || !path.split('/').every(c => PATH_COMPONENT.test(c))) {
     return `the repository '${path}' is not a valid repository name (lowercase letters, digits, . _ - and /)`
   }
-  const ref: ImageRef = { uri, registry, repository: path }
-  if (tag !== undefined) ref.tag = tag
+  const ref: ImageRef = { uri, registry }
   if (digest !== undefined) ref.digest = digest
-  const ecr = ECR_HOST.exec(registry)
-  if (ecr) ref.ecr = { accountId: ecr[1] as string, region: ecr[3] as string }
-  else if (ECR_LOOKALIKE.test(registry)) {
+  if (!ECR_HOST.test(registry) && ECR_LOOKALIKE.test(registry)) {
     return `'${registry}' looks like an Amazon ECR registry but is not one (<12 digits>.dkr.ecr.<region>.amazonaws.com); the build would send its ECR login elsewhere`
   }
   return ref

@@ -22,10 +22,10 @@ import { InputError, parsePlan } from './inputs.js'
 import type { InputReader, Plan } from './inputs.js'
 import { buildLinks } from './links.js'
 import type { BuildLinks } from './links.js'
-import { BuildLogPrinter, writeVerbatim } from './output.js'
-import type { Write } from './output.js'
+import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
+import type { Write } from './workflow-log.js'
 import { PreflightError, preflight } from './preflight.js'
-import { LastOutput, addSummary, describeFailure, formatDuration } from './report.js'
+import { LastTaskLines, addSummary, describeFailure } from './report.js'
 import type { SummaryData } from './report.js'
 import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
 import type { StartRequest } from './request.js'
@@ -33,7 +33,7 @@ import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.
 import { redactText, secretsOf } from './secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
-import { inline } from './text.js'
+import { formatDuration, inline } from './text.js'
 import { DEFAULT_TIMING, WatchError, watchBuild } from './watch.js'
 
 export interface RunDeps {
@@ -199,7 +199,7 @@ async function runTask(
   if (!plan.wait) return { kind: 'detached', build: started }
 
   const diagnoser = new FailureDiagnoser()
-  const lastOutput = new LastOutput()
+  const lastTaskLines = new LastTaskLines()
   const printer = new BuildLogPrinter(deps.write, { groups: true })
   try {
     const watched = await watchBuild(
@@ -209,7 +209,7 @@ async function runTask(
         onEvents: events => {
           for (const e of events) {
             diagnoser.observe(e.message ?? '')
-            lastOutput.observe(e.message ?? '')
+            lastTaskLines.observe(e.message ?? '')
           }
           printer.print(events)
         },
@@ -222,7 +222,7 @@ async function runTask(
     const build = watched.build
     if (build.buildStatus === StatusType.SUCCEEDED) return { kind: 'ended', build, lastLines: [] }
     const diagnosis = diagnoser.diagnose(build)
-    return { kind: 'ended', build, lastLines: lastOutput.lines(), ...(diagnosis ? { diagnosis } : {}) }
+    return { kind: 'ended', build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
   } catch (error) {
     printer.end()
     if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')

@@ -4,9 +4,9 @@ import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-
 import { isAgentLine } from './agent-log.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
-import { logLine } from './output.js'
+import { logLine } from './workflow-log.js'
 import { redactText } from './secrets.js'
-import { stripAnsi } from './text.js'
+import { formatDuration, stripAnsi } from './text.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -42,7 +42,7 @@ export interface Failure {
  * and summary: at 2 a.m. the cause is usually there ("canceling statement due to lock timeout"). Bounded: a few
  * lines, each cut to a few hundred characters; nothing else of the log is kept.
  */
-export class LastOutput {
+export class LastTaskLines {
   private readonly kept: string[] = []
   constructor(
     private readonly maxLines = 5,
@@ -84,15 +84,6 @@ export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build:
       `Build ${build.id ?? ''} of ${plan.projectName} ended ${status}${where}: ${reason}` +
       (lastLines.length > 0 ? `\nLast lines of the output:\n${lastLines.join('\n')}` : '')
   }
-}
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–'
-  const s = Math.round(ms / 1000)
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m ${s % 60}s`
-  return `${Math.floor(m / 60)}h ${m % 60}m`
 }
 
 function buildDurationMs(build: Build): number | undefined {

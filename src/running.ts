@@ -4,7 +4,7 @@ import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { Clock } from './clock.js'
 import { buildLinks } from './links.js'
 import { errorText, isTransient } from './aws-errors.js'
-import { formatDuration } from './report.js'
+import { formatDuration } from './text.js'
 import { Backoff, withTimeLimit } from './retry.js'
 
 /** In-progress builds are the newest: looking at this many recent builds finds them. */

@@ -1,4 +1,4 @@
-/** Text from outside (AWS answers, error messages, build ids) made safe to print as part of one of the action's lines. */
+/** Text for people: outside text (AWS answers, error messages, build ids) made safe to print in the action's own lines, and durations. */
 
 /** Line breaks and other control characters, which could start a new line the runner would read as a command. */
 // eslint-disable-next-line no-control-regex
@@ -19,4 +19,14 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
 
 export function stripAnsi(text: string): string {
   return text.includes('\u001b') ? text.replace(ANSI, '') : text
+}
+
+/** A duration for people: 42s, 3m 5s, 1h 2m; – when unknown. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–'
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m ${s % 60}s`
+  return `${Math.floor(m / 60)}h ${m % 60}m`
 }

@@ -1,4 +1,4 @@
-import { BuildLogPrinter, logLine, writeVerbatim } from '../src/output.js'
+import { BuildLogPrinter, logLine, writeVerbatim } from '../src/workflow-log.js'
 
 const agent = (text: string) => ({ message: `[Container] 2026/11/25 12:00:00.123456 ${text}\n` })
 const line = (text: string) => ({ message: `${text}\n` })
