@@ -1,20 +1,11 @@
-import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest, runIdentityFromEnv } from '../src/request.js'
+import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest } from '../src/request.js'
+import { runIdentity } from '../src/run-identity.js'
+import { githubContext } from './fixtures/github.js'
 import { parsePlan } from '../src/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
-const run = runIdentityFromEnv({
-  GITHUB_REPOSITORY: 'acme/app',
-  GITHUB_SHA: 'abc123',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_RUN_ID: '42',
-  GITHUB_RUN_ATTEMPT: '1',
-  GITHUB_ACTOR: 'octocat',
-  GITHUB_JOB: 'deploy',
-  GITHUB_ACTION: 'migrate',
-  AWS_SECRET_ACCESS_KEY: 'must-not-leak',
-  HOME: '/home/runner'
-})
+const run = runIdentity(githubContext(), 'acme/app')
 
 describe('buildStartRequest', () => {
   it('sends the buildspec, the plan’s variables and the run’s identity, nothing else from the environment', () => {
@@ -51,6 +42,8 @@ describe('buildStartRequest', () => {
       GITHUB_RUN_ID: ['42', 'PLAINTEXT'],
       GITHUB_RUN_ATTEMPT: ['1', 'PLAINTEXT'],
       GITHUB_ACTOR: ['octocat', 'PLAINTEXT'],
+      GITHUB_EVENT_NAME: ['push', 'PLAINTEXT'],
+      GITHUB_RUN_URL: ['https://github.com/acme/app/actions/runs/42/attempts/1', 'PLAINTEXT'],
       TASK_RUN_TOKEN: [request.idempotencyToken, 'PLAINTEXT']
     })
     expect(JSON.stringify(request)).not.toContain('must-not-leak')
@@ -141,5 +134,34 @@ describe('variables in the request', () => {
     expect(shown).not.toContain('pa/ss')
     expect(shown).not.toContain('correct-horse')
     expect(shown).toContain('"CBVT_VAR_DB_PASS","value":"***"')
+  })
+})
+
+describe('the run identity', () => {
+  const head = 'f'.repeat(40)
+  const pr = { pull_request: { number: 17, head: { sha: head } } }
+  it.each(['pull_request', 'pull_request_target'])('on %s: the head commit and the pull request, not the merge commit', eventName => {
+    const id = runIdentity(githubContext({ eventName, sha: 'm'.repeat(40), payload: pr }), 'acme/app')
+    expect(id).toMatchObject({ sha: head, pullRequest: 17, eventName })
+    const env = Object.fromEntries(environmentOverrides(plan(), id, 't').map((v): [string, string] => [v.name ?? '', v.value ?? '']))
+    expect(env).toMatchObject({ GITHUB_SHA: head, GITHUB_PR_NUMBER: '17', GITHUB_EVENT_NAME: eventName })
+  })
+  it('elsewhere: the context’s commit, no pull request', () => {
+    const id = runIdentity(githubContext({ eventName: 'push', payload: pr }), 'acme/app')
+    expect(id.sha).toBe('abc123')
+    expect(id.pullRequest).toBeUndefined()
+  })
+  it('ignores a malformed payload', () => {
+    const id = runIdentity(
+      githubContext({ eventName: 'pull_request', payload: { pull_request: { number: '1; rm -rf', head: { sha: 'nope' } } } }),
+      'acme/app'
+    )
+    expect(id.sha).toBe('abc123')
+    expect(id.pullRequest).toBeUndefined()
+  })
+  it('links to the run attempt on the server it ran on', () => {
+    expect(runIdentity(githubContext({ serverUrl: 'https://ghe.example.com/', runAttempt: 3 }), 'acme/app').runUrl).toBe(
+      'https://ghe.example.com/acme/app/actions/runs/42/attempts/3'
+    )
   })
 })

@@ -17,7 +17,10 @@ export const Inputs = {
   StopOnCancel: 'stop-on-cancel',
   DryRun: 'dry-run',
   IfRunningTimeoutMinutes: 'if-running-timeout-minutes',
-  QueuedTimeoutMinutes: 'queued-timeout-minutes'
+  QueuedTimeoutMinutes: 'queued-timeout-minutes',
+  PrComment: 'pr-comment',
+  PrCommentKey: 'pr-comment-key',
+  GithubToken: 'github-token'
 } as const
 
 export const Outputs = {
@@ -43,6 +46,8 @@ export const TASKS = ['migrate', 'seed', 'cleanup'] as const
 export type Task = (typeof TASKS)[number]
 
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
+
+export const PR_COMMENT = ['auto', 'never'] as const
 export type IfRunning = (typeof IF_RUNNING)[number]
 
 /** Variables the action itself sets in the build; users cannot override them through env-vars. */
@@ -61,6 +66,9 @@ export const RESERVED_VARIABLES = [
   'GITHUB_RUN_ID',
   'GITHUB_RUN_ATTEMPT',
   'GITHUB_ACTOR',
+  'GITHUB_EVENT_NAME',
+  'GITHUB_PR_NUMBER',
+  'GITHUB_RUN_URL',
   'TASK_RUN_TOKEN'
 ] as const
 

@@ -3,7 +3,7 @@
  * input and says what was expected.
  */
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { IF_RUNNING, Inputs, TASKS } from './constants.js'
+import { IF_RUNNING, Inputs, PR_COMMENT, TASKS } from './constants.js'
 import type { IfRunning, Task } from './constants.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
@@ -37,6 +37,8 @@ export interface Plan {
   ifRunningTimeoutMinutes: number
   stopOnCancel: boolean
   dryRun: boolean
+  /** The sticky pull-request comment: off, or on with the key that tells it apart and the token that writes it. */
+  prComment: { enabled: false } | { enabled: true; key: string; token: string }
 }
 
 /** Reads one input, trimmed, '' when absent (the contract of core.getInput). */
@@ -167,7 +169,8 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     ifRunning: parseChoice(read, Inputs.IfRunning, IF_RUNNING, 'wait'),
     ifRunningTimeoutMinutes: parseMinutes(read, Inputs.IfRunningTimeoutMinutes, 1, MAX_IF_RUNNING_TIMEOUT) ?? DEFAULT_IF_RUNNING_TIMEOUT,
     stopOnCancel: parseBoolean(read, Inputs.StopOnCancel, true),
-    dryRun: parseBoolean(read, Inputs.DryRun, false)
+    dryRun: parseBoolean(read, Inputs.DryRun, false),
+    prComment: parsePrComment(read)
   }
   if (image) plan.image = image
   if (command !== '') plan.command = command
@@ -175,4 +178,16 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (queuedTimeoutMinutes !== undefined) plan.queuedTimeoutMinutes = queuedTimeoutMinutes
   if (computeType !== undefined) plan.computeType = computeType
   return plan
+}
+
+/** A key tells matrix legs apart in the comment's marker: kept short and plain. */
+const PR_COMMENT_KEY = /^[A-Za-z0-9._-]{0,64}$/
+
+function parsePrComment(read: InputReader): Plan['prComment'] {
+  if (parseChoice(read, Inputs.PrComment, PR_COMMENT, 'auto') === 'never') return { enabled: false }
+  const key = read(Inputs.PrCommentKey)
+  if (!PR_COMMENT_KEY.test(key))
+    throw new InputError(Inputs.PrCommentKey, `must be up to 64 letters, digits, '.', '_' or '-', got '${key}'`)
+  const token = read(Inputs.GithubToken)
+  return token === '' ? { enabled: false } : { enabled: true, key, token }
 }

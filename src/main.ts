@@ -4,6 +4,7 @@
  * summary and the step's result, so every way a run can end is reported the same way.
  */
 import path from 'node:path'
+import { context as githubContext } from '@actions/github'
 import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
@@ -12,6 +13,8 @@ import { errorText, isExpiredCredentials } from './aws-errors.js'
 import { cancelOnSignals } from './cancellation.js'
 import type { Cancellation } from './cancellation.js'
 import { createClients } from './clients.js'
+import { commentApi } from './github.js'
+import type { PullRequestRef } from './github.js'
 import type { AwsClients } from './clients.js'
 import { systemClock } from './clock.js'
 import type { Clock } from './clock.js'
@@ -25,12 +28,16 @@ import type { BuildLinks } from './links.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
 import { PreflightError, preflight } from './preflight.js'
+import { commentMarker, publishComment, renderComment } from './pr-comment.js'
+import type { CommentApi } from './pr-comment.js'
 import { LastTaskLines, addSummary, describeFailure } from './report.js'
 import type { SummaryData } from './report.js'
-import { buildStartRequest, redactRequest, runIdentityFromEnv } from './request.js'
+import { buildStartRequest, redactRequest } from './request.js'
 import type { StartRequest } from './request.js'
+import { runIdentity } from './run-identity.js'
+import type { GitHubContext, RunIdentity } from './run-identity.js'
 import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
-import { redactText, secretsOf } from './secrets.js'
+import { MASK, redactText, secretsOf } from './secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
 import { formatDuration, inline } from './text.js'
@@ -46,6 +53,9 @@ export interface RunDeps {
   /** Wired to SIGINT/SIGTERM by default. */
   cancellation: (onSignal: (name: string) => void) => Cancellation
   write: Write
+  /** The run, as @actions/github reads it from the runner's environment. */
+  github: GitHubContext
+  comments: (token: string, pr: PullRequestRef, clock: Clock) => CommentApi
 }
 
 /** dist/index.js and src/main.ts both sit one level below the action's root. */
@@ -61,7 +71,9 @@ function defaultDeps(): RunDeps {
     cancellation: cancelOnSignals,
     write: text => {
       process.stdout.write(text)
-    }
+    },
+    github: githubContext,
+    comments: commentApi
   }
 }
 
@@ -85,6 +97,9 @@ type Outcome =
 interface Context {
   plan?: Plan
   links?: BuildLinks
+  identity?: RunIdentity
+  /** Values registered with the runner's masking: hidden in the pull-request comment too. */
+  masked: string[]
 }
 
 /** One line of the action's own, with any outside text in it flattened: never a workflow command. */
@@ -94,7 +109,7 @@ function say(message: string): void {
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const deps: RunDeps = { ...defaultDeps(), ...overrides }
-  const ctx: Context = {}
+  const ctx: Context = { masked: [] }
   let started: { id: string; stopOnCancel: boolean } | undefined
   const cancellation = deps.cancellation(name => {
     const next = !started
@@ -111,7 +126,9 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
     } catch (error) {
       outcome = notStarted(error, cancellation.signal)
     }
-    await conclude(ctx, outcome)
+    const result = verdict(ctx, outcome)
+    await conclude(ctx, result)
+    await commentOnPullRequest(deps, ctx, result)
   } catch (error) {
     core.setFailed(`Unexpected error: ${errorText(error)}`)
   } finally {
@@ -144,6 +161,8 @@ async function runTask(
   ctx.plan = plan
   // Masked first thing, before anything else is printed.
   const secrets = secretsOf(plan)
+  if (plan.prComment.enabled) secrets.register.push(plan.prComment.token)
+  ctx.masked = secrets.register
   for (const value of secrets.register) core.setSecret(value)
   for (const warning of secrets.warnings) core.warning(warning)
   const { codebuild, logs } = deps.clients(plan.region)
@@ -152,7 +171,9 @@ async function runTask(
   firstLook?.catch(() => undefined)
   const checked = await preflight(codebuild, plan, deps.clock, signal)
   for (const w of checked.warnings) core.warning(w)
-  const request = buildStartRequest(plan, runIdentityFromEnv(deps.env))
+  const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
+  ctx.identity = identity
+  const request = buildStartRequest(plan, identity)
 
   if (plan.dryRun) {
     const shown = redactRequest(request, plan)
@@ -266,94 +287,149 @@ async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], build: Bu
   }
 }
 
-/** The one place that reports how the run ended. */
-async function conclude(ctx: Context, outcome: Outcome): Promise<void> {
-  const { plan, links } = ctx
-  const settle = (status: string): void => {
-    core.saveState(State.Settled, 'true')
-    core.setOutput(Outputs.BuildStatus, status)
-  }
-  const summary = async (data: Omit<SummaryData, 'plan'>): Promise<void> => {
-    if (plan) await writeSummary({ plan, ...(links ? { links } : {}), ...data })
-  }
+/** How a run ended, for every channel: outputs and state, annotations, log lines, the summary and the comment. */
+interface Verdict {
+  /** build-status, and the build settled (the post step leaves it alone). Absent: not settled. */
+  settled?: string
+  /** The step fails with this message. */
+  failure?: string
+  errors: Array<{ message: string; title?: string }>
+  lines: string[]
+  report: Omit<SummaryData, 'plan'>
+  /** False for failures before a build was asked for (bad input, preflight): the error says it all. */
+  summary: boolean
+}
 
-  const fail = async (message: string, build?: Build): Promise<void> => {
-    core.setFailed(message)
-    await summary({ ...(build ? { build } : {}), notes: [message] })
-  }
-  if (outcome.kind === 'not-started' || !plan) {
-    core.setFailed(outcome.kind === 'not-started' ? outcome.message : `Unexpected error: no plan for outcome ${outcome.kind}`)
-    return
-  }
+/** The one place that decides what each outcome reports. */
+function verdict(ctx: Context, outcome: Outcome): Verdict {
+  const links = ctx.links
+  const task = ctx.plan?.task ?? 'task'
+  const failed = (failure: string, report: Omit<SummaryData, 'plan'>, settled?: string): Verdict => ({
+    ...(settled !== undefined ? { settled } : {}),
+    failure,
+    errors: [],
+    lines: [],
+    report: { ...report, notes: [...(report.notes ?? []), failure] },
+    summary: true
+  })
   switch (outcome.kind) {
+    case 'not-started':
+      return { ...failed(outcome.message, {}), summary: false }
     case 'start-unknown':
-      core.setFailed(outcome.error.message)
-      await summary({ notes: [outcome.error.message] })
-      return
+      return failed(outcome.error.message, {})
     case 'dry-run':
-      await summary({ request: outcome.request, notes: outcome.notes })
-      return
+      return { errors: [], lines: [], report: { request: outcome.request, notes: outcome.notes }, summary: true }
     case 'detached':
-      settle(outcome.build.buildStatus ?? StatusType.IN_PROGRESS)
-      say('wait is false: the build goes on without this step.')
-      await summary({ build: outcome.build })
-      return
-    case 'ended': {
-      const { build } = outcome
-      const task = plan.task
-      settle(build.buildStatus ?? '')
-      if (build.buildStatus === StatusType.SUCCEEDED) {
-        say(`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`)
-        await summary({ build })
-        return
+      return {
+        settled: outcome.build.buildStatus ?? StatusType.IN_PROGRESS,
+        errors: [],
+        lines: ['wait is false: the build goes on without this step.'],
+        report: { build: outcome.build },
+        summary: true
       }
-      const failure = describeFailure(plan, build, outcome.lastLines)
-      core.error(failure.message, { title: failure.title })
-      const { diagnosis } = outcome
-      if (diagnosis) core.error(formatDiagnosis(diagnosis), { title: `${task}: known failure (${diagnosis.id})` })
-      await summary({ build, lastLines: outcome.lastLines, ...(diagnosis ? { diagnosis } : {}) })
-      core.setFailed(`${task} ${build.buildStatus ?? 'ended'}: see the errors above and the build's log (${links?.logs ?? ''})`)
-      return
+    case 'ended': {
+      const { build, diagnosis, lastLines } = outcome
+      const status = build.buildStatus ?? ''
+      if (status === StatusType.SUCCEEDED) {
+        const lines = [`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`]
+        return { settled: status, errors: [], lines, report: { build }, summary: true }
+      }
+      const failure = describeFailure(ctx.plan as Plan, build, lastLines)
+      const errors = [{ message: failure.message, title: failure.title }]
+      if (diagnosis) errors.push({ message: formatDiagnosis(diagnosis), title: `${task}: known failure (${diagnosis.id})` })
+      return {
+        settled: status,
+        failure: `${task} ${status || 'ended'}: see the errors above and the build's log (${links?.logs ?? ''})`,
+        errors,
+        lines: [],
+        report: { build, lastLines, ...(diagnosis ? { diagnosis } : {}) },
+        summary: true
+      }
     }
     case 'abandoned': {
       const { build, why, stop } = outcome
       const id = build.id ?? ''
       if (stop === 'left') {
-        settle(StatusType.IN_PROGRESS)
-        await fail(`Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links?.build ?? ''}`, build)
-      } else if (stop === 'stopped') {
-        const after = outcome.stopped?.buildStatus
-        const status = after && after !== StatusType.IN_PROGRESS ? after : StatusType.STOPPED
-        settle(status)
-        await fail(`Stopped build ${id} because ${why}.`, { ...(outcome.stopped ?? build), buildStatus: status })
-      } else {
-        // Not settled: the post step tries once more.
-        const expired = isExpiredCredentials(stop.error) ? ' (the AWS credentials have expired)' : ''
-        await fail(
-          `Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`,
-          build
+        return failed(
+          `Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links?.build ?? ''}`,
+          { build },
+          StatusType.IN_PROGRESS
         )
       }
-      return
+      if (stop === 'stopped') {
+        const after = outcome.stopped?.buildStatus
+        const status = after && after !== StatusType.IN_PROGRESS ? after : StatusType.STOPPED
+        return failed(`Stopped build ${id} because ${why}.`, { build: { ...(outcome.stopped ?? build), buildStatus: status } }, status)
+      }
+      // Not settled: the post step tries once more.
+      const expired = isExpiredCredentials(stop.error) ? ' (the AWS credentials have expired)' : ''
+      return failed(
+        `Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`,
+        { build }
+      )
     }
     case 'watch-failed': {
       const { error } = outcome
       const id = error.build.id ?? ''
       const goesOn = `The build goes on (it is not stopped): ${links?.build ?? ''}`
-      settle(error.build.buildStatus ?? StatusType.IN_PROGRESS)
-      const minutes = formatDuration(error.watchedMs)
       const message =
         error.reason === 'credentials-expired'
-          ? `The AWS credentials expired after ${minutes} of watching build ${id} (${errorText(error.cause)}). ${goesOn}. ` +
+          ? `The AWS credentials expired after ${formatDuration(error.watchedMs)} of watching build ${id} (${errorText(error.cause)}). ${goesOn}. ` +
             `For tasks longer than the session, ask configure-aws-credentials for a longer one (role-duration-seconds), ` +
             `within the role's maximum session duration (up to 12 hours, set on the IAM role).`
           : error.reason === 'refused'
             ? `CodeBuild refused to describe build ${id} (${errorText(error.cause)}), so it cannot be watched; allow codebuild:BatchGetBuilds. ${goesOn}.`
             : `Gave up watching build ${id}: CodeBuild could not be asked for its status for ${formatDuration(DEFAULT_TIMING.giveUpMs)} ` +
               `(last error: ${errorText(error.cause)}). ${goesOn}. build-status is the last status known.`
-      await fail(message, error.build)
-      return
+      return failed(message, { build: error.build }, error.build.buildStatus ?? StatusType.IN_PROGRESS)
     }
+  }
+}
+
+/** Writes the verdict: state and outputs, annotations and lines, the step's result, the job summary. */
+async function conclude(ctx: Context, v: Verdict): Promise<void> {
+  if (v.settled !== undefined) {
+    core.saveState(State.Settled, 'true')
+    core.setOutput(Outputs.BuildStatus, v.settled)
+  }
+  for (const line of v.lines) say(line)
+  for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
+  if (v.failure !== undefined) core.setFailed(v.failure)
+  const data = reportData(ctx, v.report)
+  if (data && v.summary) await writeSummary(data)
+}
+
+/** What the summary and the comment show for an outcome: the same data, from one place. */
+function reportData(ctx: Context, data: Omit<SummaryData, 'plan'>): SummaryData | undefined {
+  if (!ctx.plan) return undefined
+  return { plan: ctx.plan, ...(ctx.links ? { links: ctx.links } : {}), ...(ctx.identity ? { identity: ctx.identity } : {}), ...data }
+}
+
+/**
+ * The sticky comment on the run's pull request, when there is one and pr-comment is auto. Never changes the step's
+ * result: a failure to write it is one line saying why (and which permission, when that is the reason).
+ */
+async function commentOnPullRequest(deps: RunDeps, ctx: Context, v: Verdict): Promise<void> {
+  const { plan, identity } = ctx
+  const data = reportData(ctx, v.report)
+  if (!data || !plan?.prComment.enabled || identity?.pullRequest === undefined || !identity.repository) return
+  const masked = [...ctx.masked].sort((a, b) => b.length - a.length)
+  const redact = (text: string): string => redactText(masked.reduce((t, secret) => t.split(secret).join(MASK), text))
+  const job = identity.job ?? ''
+  const body = renderComment({ ...data, job, key: plan.prComment.key, redact })
+  const pr: PullRequestRef = { apiUrl: deps.github.apiUrl, repository: identity.repository, number: identity.pullRequest }
+  try {
+    const api = deps.comments(plan.prComment.token, pr, deps.clock)
+    const done = await publishComment(api, commentMarker(plan.projectName, plan.task, job, plan.prComment.key), body)
+    say(`Pull request #${pr.number}: report comment ${done}.`)
+  } catch (error) {
+    const status = (error as { status?: unknown }).status
+    if (status === 403 || status === 404) {
+      core.notice(
+        `Could not comment on pull request #${pr.number} (HTTP ${status}): give the job 'permissions: pull-requests: write' ` +
+          `(a pull request from a fork only gets a read-only token), or set pr-comment: never.`
+      )
+    } else core.warning(`Could not comment on pull request #${pr.number}: ${errorText(error)}`)
   }
 }
 

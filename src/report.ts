@@ -4,6 +4,7 @@ import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-
 import { isAgentLine } from './agent-log.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
+import type { RunIdentity } from './run-identity.js'
 import { logLine } from './workflow-log.js'
 import { redactText } from './secrets.js'
 import { formatDuration, stripAnsi } from './text.js'
@@ -21,7 +22,7 @@ const MAX_CONTEXT = 400
  * CodeBuild's message for a phase, on one line: a multi-line command quoted in it ("Error while executing
  * command: (\n…\n). Reason: exit status 1") is folded, and a very long one is cut in the middle.
  */
-function phaseContext(phase: BuildPhase | undefined): string {
+export function phaseContext(phase: BuildPhase | undefined): string {
   const text = (phase?.contexts ?? [])
     .map(c => [c.statusCode, c.message].filter(Boolean).join(': '))
     .filter(Boolean)
@@ -86,12 +87,12 @@ export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build:
   }
 }
 
-function buildDurationMs(build: Build): number | undefined {
+export function buildDurationMs(build: Build): number | undefined {
   if (!build.startTime) return undefined
   return (build.endTime ?? new Date()).getTime() - build.startTime.getTime()
 }
 
-const STATUS_ICON: Record<string, string> = {
+export const STATUS_ICON: Record<string, string> = {
   SUCCEEDED: '✅',
   FAILED: '❌',
   FAULT: '❌',
@@ -128,6 +129,8 @@ export interface SummaryData {
   /** The task's last output lines, for a failed build. */
   lastLines?: readonly string[]
   notes?: string[]
+  /** The GitHub run: commit, pull request, run link. */
+  identity?: RunIdentity
 }
 
 const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
@@ -147,6 +150,9 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
   if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(redactText(plan.command))}</code>`])
   if (build?.id) rows.push(['Build', `#${build.buildNumber ?? '?'} <code>${escapeHtml(build.id)}</code>`])
   if (links) rows.push(['Links', `${link('build', links.build)} · ${link('log', links.logs)}`])
+  if (data.identity?.sha) rows.push(['Commit', `<code>${escapeHtml(data.identity.sha)}</code>`])
+  if (data.identity?.pullRequest !== undefined) rows.push(['Pull request', `#${data.identity.pullRequest}`])
+  if (data.identity?.runUrl) rows.push(['Run', link('workflow run', data.identity.runUrl)])
   if (build) {
     rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${escapeHtml(status)}`])
     rows.push(['Duration', formatDuration(buildDurationMs(build))])

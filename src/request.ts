@@ -5,34 +5,9 @@ import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/clien
 import { quoteArgv } from './command.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import type { Plan } from './inputs.js'
+import type { RunIdentity } from './run-identity.js'
 import { MASK, redactText } from './secrets.js'
 import { buildName } from './variables.js'
-
-/** Who is running: the GitHub run, for the audit trail in CodeBuild and the idempotency token. */
-export interface RunIdentity {
-  repository?: string
-  sha?: string
-  ref?: string
-  runId?: string
-  runAttempt?: string
-  actor?: string
-  job?: string
-  /** GITHUB_ACTION: the step's id, unique within the job. */
-  step?: string
-}
-
-export function runIdentityFromEnv(env: NodeJS.ProcessEnv): RunIdentity {
-  return {
-    repository: env.GITHUB_REPOSITORY,
-    sha: env.GITHUB_SHA,
-    ref: env.GITHUB_REF,
-    runId: env.GITHUB_RUN_ID,
-    runAttempt: env.GITHUB_RUN_ATTEMPT,
-    actor: env.GITHUB_ACTOR,
-    job: env.GITHUB_JOB,
-    step: env.GITHUB_ACTION
-  }
-}
 
 /**
  * Same run, attempt, job and step → same token, so a StartBuild retried after a lost response
@@ -65,7 +40,10 @@ export function environmentOverrides(plan: Plan, run: RunIdentity, token: string
     ['GITHUB_REF', run.ref],
     ['GITHUB_RUN_ID', run.runId],
     ['GITHUB_RUN_ATTEMPT', run.runAttempt],
-    ['GITHUB_ACTOR', run.actor]
+    ['GITHUB_ACTOR', run.actor],
+    ['GITHUB_EVENT_NAME', run.eventName],
+    ['GITHUB_PR_NUMBER', run.pullRequest === undefined ? undefined : String(run.pullRequest)],
+    ['GITHUB_RUN_URL', run.runUrl]
   ]
   for (const [name, value] of identity) if (value) vars.push(plain(name, value))
   vars.push(plain(TOKEN_VARIABLE, token))

@@ -10,6 +10,7 @@
  *   await s.close()
  */
 import { Build, type LogEventInfo } from './build.js'
+import type { GitHubStandIn } from './github.js'
 import { StandInServer } from './server.js'
 import type { PhaseSpan, ResolvedCommand } from './timeline.js'
 import type {
@@ -25,6 +26,7 @@ import type {
 import { World } from './world.js'
 
 export * from './types.js'
+export type { GitHubOptions, GitHubStandIn, IssueComment } from './github.js'
 export * from './scripts.js'
 export { agentLine, commandFailedContext, parseBuildspec } from './timeline.js'
 export type { PhaseSpan, ResolvedCommand } from './timeline.js'
@@ -226,6 +228,8 @@ export class BuildView {
 export interface StandIn {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string
+  /** The GitHub REST stand-in on the same port: point GITHUB_API_URL at `endpoint`. */
+  readonly github: GitHubStandIn
   readonly port: number
   readonly region: string
   /**
@@ -323,6 +327,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
 
   const standIn: StandIn = {
     endpoint,
+    github: server.github,
     port,
     region,
     env: {

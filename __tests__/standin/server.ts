@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AwsError } from './errors.js'
+import { GitHubStandIn } from './github.js'
 import { unitFor } from './prng.js'
 import type { FaultConfig, FaultKind, FaultPlan, RecordedCall, ServiceName } from './types.js'
 import type { World } from './world.js'
@@ -40,6 +41,9 @@ export class StandInServer {
   private readonly listeners = new Set<(call: RecordedCall) => void>()
   private closed = false
   private readonly handlers: Record<ServiceName, Record<string, Handler>>
+  /** The GitHub REST calls of the pull-request comment, on the same port. */
+  readonly github = new GitHubStandIn(() => this.baseUrl)
+  private baseUrl = ''
 
   constructor(world: World, options: ServerOptions) {
     this.world = world
@@ -69,7 +73,9 @@ export class StandInServer {
         resolve()
       })
     })
-    return (this.server.address() as AddressInfo).port
+    const port = (this.server.address() as AddressInfo).port
+    this.baseUrl = `http://${this.options.host}:${port}`
+    return port
   }
 
   setFaults(plan: FaultPlan): void {
@@ -110,7 +116,9 @@ export class StandInServer {
         req.socket.destroy()
         return
       }
-      this.onBody(req, res, Buffer.concat(chunks).toString('utf8'))
+      const text = Buffer.concat(chunks).toString('utf8')
+      if (this.github.handle(req, res, text)) return
+      this.onBody(req, res, text)
     })
   }
 
