@@ -1,6 +1,7 @@
 import type { Build } from '@aws-sdk/client-codebuild'
 import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../src/watch.js'
 import type { LogView, StatusView } from '../src/watch.js'
+import { LogPacer } from '../src/log-pacing.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
@@ -297,5 +298,51 @@ describe('the schedules, as policy: given what was observed, when is the next ca
     expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 0)).toBe(1_500)
     expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 4_000)).toBe(4_500)
     expect(drainWindow(t, { buildStatus: 'FAULT', endTime }, 100_500, 60_000)).toBe(15_000)
+  })
+})
+
+describe('LogPacer', () => {
+  it('keeps the cap: never two calls closer than 60 s / max-log-requests-per-minute', async () => {
+    const clock = new ManualClock(0)
+    const pacer = new LogPacer(60_000 / 12)
+    const at: number[] = []
+    for (let i = 0; i < 4; i++) {
+      await pacer.slot(clock)
+      at.push(clock.now())
+    }
+    expect(at).toEqual([0, 5_000, 10_000, 15_000])
+  })
+  it('slows down when throttled in a row (a shared quota), and creeps back as calls go through', () => {
+    const pacer = new LogPacer()
+    pacer.observe(true)
+    expect(pacer.gapMs()).toBe(0)
+    pacer.observe(true)
+    expect(pacer.gapMs()).toBe(1_500)
+    pacer.observe(true)
+    expect(pacer.gapMs()).toBe(1_875)
+    for (let i = 0; i < 10; i++) pacer.observe(false)
+    expect(pacer.gapMs()).toBe(875)
+  })
+  it('does not slow down for scattered throttles', () => {
+    const pacer = new LogPacer()
+    for (let i = 0; i < 50; i++) pacer.observe(i % 3 === 0)
+    expect(pacer.gapMs()).toBe(0)
+  })
+})
+
+describe('watchBuild with max-log-requests-per-minute', () => {
+  it('bounds the log calls, the drain after the end included, and still shows every line', async () => {
+    const lines = [...taskLines(0, 300, 100), ...ending(30_000)]
+    const sim = simulate({ streamAt: 0, endAt: 30_200, status: 'SUCCEEDED', lines })
+    const printed: string[] = []
+    await watchBuild(
+      { codebuild: sim.client.codebuild, logs: sim.client.logs, clock: sim.clock, random: () => 0.5 },
+      { id: 'p:uuid', buildStatus: 'IN_PROGRESS', currentPhase: 'SUBMITTED' },
+      { onEvents: events => printed.push(...events.map(e => (e.message ?? '').replace(/\n$/, ''))) },
+      { showLogs: true, maxLogRequestsPerMinute: 20 }
+    )
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3_000)
   })
 })

@@ -126,6 +126,62 @@ async function scenario(
   return result
 }
 
+/**
+ * Many runs, one account: `k` runs of the bundle at once against one stand-in whose GetLogEvents quota is an
+ * account-wide token bucket of `tps` requests a second. On this 2-core machine part of what it measures is CPU
+ * contention between the runs (each is a Node process).
+ */
+async function manyRuns(k: number, tps: number, lines: number): Promise<string> {
+  const builds = Array.from({ length: k }, () => presets.success({ lines, everyMs: 100 }))
+  const s = await startStandIn({
+    seed: 21,
+    quotas: { GetLogEvents: { perSecond: tps } },
+    projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds }]
+  })
+  const runs = await Promise.all(
+    Array.from({ length: k }, () =>
+      runAction({
+        endpoint: s.endpoint,
+        inputs: { 'project-name': PROJECT, task: 'migrate', 'image-uri': IMAGE, 'if-running': 'start' },
+        timeoutMs: 600_000
+      })
+    )
+  )
+  const medians: number[] = []
+  const exits: number[] = []
+  let lost = 0
+  let repeated = 0
+  for (const run of runs) {
+    const id = /build-id<<(\S+)\n(.*)\n/.exec(readFileSync(run.files.output, 'utf8'))?.[2]
+    const build = s.startedBuilds(PROJECT).find(b => b.id === id)
+    if (!build) throw new Error(`many runs: a run started no build (exit ${run.code}): ${run.stdout.slice(-1000)}`)
+    const seen = new Map<string, number>()
+    for (const line of run.lines) {
+      if (!line.text.startsWith('task line')) continue
+      if (seen.has(line.text)) repeated++
+      else seen.set(line.text, s.fromPerformanceNow(line.at))
+    }
+    const latencies: number[] = []
+    for (const e of build.events().filter(e => e.text.startsWith('task line'))) {
+      const at = seen.get(e.text)
+      if (at === undefined) lost++
+      else latencies.push(at - e.readableAt)
+    }
+    medians.push(quantile(latencies, 0.5) ?? NaN)
+    if (build.endedAt !== null) exits.push(s.fromPerformanceNow(run.exitedAt) - build.endedAt)
+  }
+  const logCalls = s.callsOf('GetLogEvents')
+  const throttled = logCalls.filter(c => c.injected === 'throttle').length
+  const minutes = (Math.max(...logCalls.map(c => c.at)) - Math.min(...logCalls.map(c => c.at))) / 60_000
+  await s.close()
+  const sec = (v: number): string => `${(v / 1000).toFixed(2)} s`
+  return (
+    `| ${k} runs, GetLogEvents quota ${tps}/s | ${runs.filter(r => r.code === 0).length}/${k} | ${lost}/${repeated} | ${sec(quantile(medians, 0.5) ?? NaN)} | ` +
+    `${sec(Math.max(...medians))} | ${sec(quantile(exits, 0.5) ?? NaN)} | ${sec(Math.max(...exits))} | ${((100 * throttled) / logCalls.length).toFixed(1)}% | ` +
+    `${(logCalls.length / minutes / 60).toFixed(2)}/s |`
+  )
+}
+
 const ms = (n: number): number => Math.round(n * scale)
 const steady = (extra: Partial<BuildScript> = {}): BuildScript => presets.success({ lines: ms(300), everyMs: 100, ...extra })
 const results: Result[] = []
@@ -202,6 +258,16 @@ const size = (file: string): string => `${(statSync(path.join(ROOT, 'dist', file
 console.log(`| ${header.join(' | ')} |`)
 console.log(`|${header.map(() => ' --- ').join('|')}|`)
 for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+if (process.argv.includes('--many') || (only !== undefined && 'many runs'.includes(only))) {
+  process.stderr.write('bench: many runs, one account…\n')
+  const row = await manyRuns(12, 5, ms(300))
+  console.log('')
+  console.log(
+    '| many runs | succeeded | lost/repeated | median of medians | worst median | median exit after end | worst exit | GetLogEvents throttled | GetLogEvents rate |'
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log(row)
+}
 const throttled = results.filter(r => r.scenario.startsWith('throttled 40%'))
 if (throttled.length > 1) {
   const spread = (pick: (r: Result) => number | undefined): string => {

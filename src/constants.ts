@@ -20,7 +20,8 @@ export const Inputs = {
   QueuedTimeoutMinutes: 'queued-timeout-minutes',
   PrComment: 'pr-comment',
   PrCommentKey: 'pr-comment-key',
-  GithubToken: 'github-token'
+  GithubToken: 'github-token',
+  MaxLogRequestsPerMinute: 'max-log-requests-per-minute'
 } as const
 
 export const Outputs = {

@@ -27,6 +27,8 @@ export interface Plan {
   variables: TaskVariable[]
   region: string
   timeoutMinutes?: number
+  /** At most this many GetLogEvents calls a minute for this run (the account's quota is shared). */
+  maxLogRequestsPerMinute?: number
   /** How long the build may wait in CodeBuild's queue (sent as its queued timeout). */
   queuedTimeoutMinutes?: number
   computeType?: ComputeType
@@ -176,6 +178,14 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (command !== '') plan.command = command
   if (timeoutMinutes !== undefined) plan.timeoutMinutes = timeoutMinutes
   if (queuedTimeoutMinutes !== undefined) plan.queuedTimeoutMinutes = queuedTimeoutMinutes
+  const maxLogRequests = read(Inputs.MaxLogRequestsPerMinute)
+  if (maxLogRequests !== '') {
+    const n = /^\d+$/.test(maxLogRequests) ? Number(maxLogRequests) : NaN
+    if (!(n >= 6 && n <= 600)) {
+      throw new InputError(Inputs.MaxLogRequestsPerMinute, `must be a whole number of requests from 6 to 600, got '${maxLogRequests}'`)
+    }
+    plan.maxLogRequestsPerMinute = n
+  }
   if (computeType !== undefined) plan.computeType = computeType
   return plan
 }

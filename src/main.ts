@@ -237,7 +237,11 @@ async function runTask(
         onNotice: say,
         onWarning: message => core.warning(message)
       },
-      { showLogs: plan.showLogs, signal }
+      {
+        showLogs: plan.showLogs,
+        signal,
+        ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
+      }
     )
     printer.end()
     const build = watched.build

@@ -11,8 +11,9 @@ import { BatchGetBuildsCommand, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
-import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isTransient } from './aws-errors.js'
+import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
 import type { Clock } from './clock.js'
+import { LogPacer } from './log-pacing.js'
 import { LogTail } from './logs.js'
 import type { Caller } from './logs.js'
 import { Backoff, withTimeLimit } from './retry.js'
@@ -104,6 +105,8 @@ export interface WatchHooks {
 
 export interface WatchOptions {
   showLogs: boolean
+  /** `max-log-requests-per-minute`: at most this many GetLogEvents calls a minute, the drain after the end included. */
+  maxLogRequestsPerMinute?: number
   signal?: AbortSignal
   timing?: Partial<Timing>
 }
@@ -208,6 +211,19 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
   const stopCalls = new AbortController()
   const callSignal = signal ? AbortSignal.any([signal, stopCalls.signal]) : stopCalls.signal
   const limited: Caller = call => withTimeLimit(clock, t.callLimitMs, callSignal, call)
+  const pacer = new LogPacer(options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0)
+  /** Log calls wait for their slot (the cap, the account's quota) and tell the pacer how they went. */
+  const paced: Caller = async call => {
+    await pacer.slot(clock, callSignal)
+    try {
+      const answer = await limited(call)
+      pacer.observe(false)
+      return answer
+    } catch (error) {
+      pacer.observe(isThrottled(error))
+      throw error
+    }
+  }
 
   let build = started
   let tail: LogTail | undefined
@@ -306,7 +322,7 @@ export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHo
     const now = clock.now()
     const activeTail = tail as LogTail
     try {
-      const drained = await activeTail.drain(limited)
+      const drained = await activeTail.drain(paced)
       result.logCalls += drained.calls
       result.logEvents += drained.events
       logBackoff.reset()

@@ -449,7 +449,7 @@ describe('the job summary', () => {
     const summary = readSummary(r.summary)
     expect(summary.headings).toHaveLength(1)
     expect(summary.headings[0]).toMatch(/CodeBuild migrate: DRY RUN$/)
-    expect([...summary.facts.keys()]).toEqual(['Task', 'Project', 'Region', 'Image', 'Command'])
+    expect([...summary.facts.keys()]).toEqual(['Task', 'Project', 'Region', 'Image', 'Command', 'Commit', 'Run'])
     expect(fact(summary, 'Task').text).toBe('migrate')
     expect(fact(summary, 'Project').text).toBe(PROJECT)
     expect(fact(summary, 'Region').text).toBe(REGION)

@@ -52,6 +52,11 @@ export interface StandInOptions {
   /** Answer requests without a SigV4 Authorization header with MissingAuthenticationTokenException. Default true. */
   requireAuth?: boolean
   /**
+   * Account-wide request quotas per operation, as AWS applies them (a token bucket shared by every caller): a call
+   * that finds the bucket empty is answered 400 ThrottlingException and recorded with `injected: 'throttle'`.
+   */
+  quotas?: Record<string, { perSecond: number; burst?: number }>
+  /**
    * Before the stream exists, give `logs.deepLink` as `...#logEvent:group=null;stream=null` (a shape CodeBuild has
    * been seen to return) instead of leaving it out. Default false.
    */
@@ -308,7 +313,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     port: options.port ?? 0,
     seed,
     faults: options.faults ?? {},
-    requireAuth: options.requireAuth ?? true
+    requireAuth: options.requireAuth ?? true,
+    quotas: options.quotas ?? {}
   })
   const port = await server.listen()
   const host = options.host ?? '127.0.0.1'

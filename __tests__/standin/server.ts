@@ -27,6 +27,7 @@ export interface ServerOptions {
   seed: number
   faults: FaultPlan
   requireAuth: boolean
+  quotas: Record<string, { perSecond: number; burst?: number }>
 }
 
 export class StandInServer {
@@ -122,7 +123,25 @@ export class StandInServer {
     })
   }
 
+  private readonly buckets = new Map<string, { tokens: number; at: number }>()
+
+  /** Takes a token from the operation's account-wide bucket; false when it is empty (the quota is exhausted). */
+  private withinQuota(operation: string): boolean {
+    const quota = this.options.quotas[operation]
+    if (!quota) return true
+    const burst = quota.burst ?? quota.perSecond
+    const now = this.world.now()
+    const bucket = this.buckets.get(operation) ?? { tokens: burst, at: now }
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * quota.perSecond)
+    bucket.at = now
+    this.buckets.set(operation, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
   private decide(operation: string): { kind: FaultKind; latencyMs: number } {
+    if (!this.withinQuota(operation)) return { kind: 'throttle', latencyMs: 0 }
     const n = this.perOperation.get(operation) ?? 0
     this.perOperation.set(operation, n + 1)
     const g = this.arrivals++
