@@ -17,14 +17,20 @@ export const Inputs = {
   StopOnCancel: 'stop-on-cancel',
   DryRun: 'dry-run',
   IfRunningTimeoutMinutes: 'if-running-timeout-minutes',
-  QueuedTimeoutMinutes: 'queued-timeout-minutes'
+  QueuedTimeoutMinutes: 'queued-timeout-minutes',
+  Backup: 'backup',
+  DbIdentifier: 'db-identifier',
+  BackupMaxAgeMinutes: 'backup-max-age-minutes',
+  BackupTimeoutMinutes: 'backup-timeout-minutes'
 } as const
 
 export const Outputs = {
   BuildId: 'build-id',
   BuildNumber: 'build-number',
   BuildStatus: 'build-status',
-  LogsUrl: 'logs-url'
+  LogsUrl: 'logs-url',
+  SnapshotId: 'snapshot-id',
+  SnapshotArn: 'snapshot-arn'
 } as const
 
 /** State shared with the post step (GITHUB_STATE → STATE_* in the post process). */
@@ -41,6 +47,9 @@ export const State = {
 
 export const TASKS = ['migrate', 'seed', 'cleanup'] as const
 export type Task = (typeof TASKS)[number]
+
+export const BACKUP_MODES = ['none', 'verify', 'snapshot'] as const
+export type BackupMode = (typeof BACKUP_MODES)[number]
 
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
 export type IfRunning = (typeof IF_RUNNING)[number]

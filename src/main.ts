@@ -9,6 +9,8 @@ import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from './aws-errors.js'
+import { dryRunBackup, runBackup } from './backup.js'
+import type { BackupReport } from './backup.js'
 import { cancelOnSignals } from './cancellation.js'
 import type { Cancellation } from './cancellation.js'
 import { createClients } from './clients.js'
@@ -80,11 +82,14 @@ type Outcome =
   | { kind: 'watch-failed'; error: WatchError }
   /** StartBuild's answer never came and no build was found: one may exist. */
   | { kind: 'start-unknown'; error: StartUnknownError }
+  /** The backup step (verify or snapshot) failed or was cancelled: nothing was started. */
+  | { kind: 'backup-failed'; message: string }
 
 /** What the conclusion needs to know about the run so far. */
 interface Context {
   plan?: Plan
   links?: BuildLinks
+  backup?: BackupReport
 }
 
 /** One line of the action's own, with any outside text in it flattened: never a workflow command. */
@@ -146,15 +151,31 @@ async function runTask(
   const secrets = secretsOf(plan)
   for (const value of secrets.register) core.setSecret(value)
   for (const warning of secrets.warnings) core.warning(warning)
-  const { codebuild, logs } = deps.clients(plan.region)
+  const clients = deps.clients(plan.region)
+  const { codebuild, logs } = clients
   // The project lookup and the first look for running builds go out together: one round trip, not two.
   const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
   firstLook?.catch(() => undefined)
   const checked = await preflight(codebuild, plan, deps.clock, signal)
   for (const w of checked.warnings) core.warning(w)
-  const request = buildStartRequest(plan, runIdentityFromEnv(deps.env))
+  const identity = runIdentityFromEnv(deps.env)
+  const request = buildStartRequest(plan, identity)
+  const backupDeps = (): Parameters<typeof runBackup>[1] => ({
+    rds: clients.rds(),
+    clock: deps.clock,
+    region: plan.region,
+    task: plan.task,
+    identity,
+    say,
+    signal
+  })
 
   if (plan.dryRun) {
+    if (plan.backup) {
+      const backup = await dryRunBackup(plan.backup, backupDeps())
+      ctx.backup = backup.report
+      if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
+    }
     const shown = redactRequest(request, plan)
     say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
     // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
@@ -177,6 +198,24 @@ async function runTask(
     first: firstLook
   })
   signal.throwIfAborted()
+  if (plan.backup) {
+    // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
+    const backup = await runBackup(plan.backup, backupDeps())
+    ctx.backup = backup.report
+    if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
+    // A snapshot can take long: look again for a build that started meanwhile.
+    await handleRunningBuilds({
+      codebuild,
+      clock: deps.clock,
+      projectName: plan.projectName,
+      region: plan.region,
+      mode: plan.ifRunning,
+      timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
+      notice: say,
+      signal
+    })
+    signal.throwIfAborted()
+  }
 
   const started = await start(codebuild, deps.clock, plan, request, signal)
   if (!started)
@@ -268,13 +307,18 @@ async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], build: Bu
 
 /** The one place that reports how the run ended. */
 async function conclude(ctx: Context, outcome: Outcome): Promise<void> {
-  const { plan, links } = ctx
+  const { plan, links, backup } = ctx
+  const snapshot = backup?.dryRun ? undefined : backup?.snapshot
+  if (snapshot) {
+    core.setOutput(Outputs.SnapshotId, snapshot.id)
+    core.setOutput(Outputs.SnapshotArn, snapshot.arn ?? '')
+  }
   const settle = (status: string): void => {
     core.saveState(State.Settled, 'true')
     core.setOutput(Outputs.BuildStatus, status)
   }
   const summary = async (data: Omit<SummaryData, 'plan'>): Promise<void> => {
-    if (plan) await writeSummary({ plan, ...(links ? { links } : {}), ...data })
+    if (plan) await writeSummary({ plan, ...(links ? { links } : {}), ...(backup ? { backup } : {}), ...data })
   }
 
   const fail = async (message: string, build?: Build): Promise<void> => {
@@ -289,6 +333,9 @@ async function conclude(ctx: Context, outcome: Outcome): Promise<void> {
     case 'start-unknown':
       core.setFailed(outcome.error.message)
       await summary({ notes: [outcome.error.message] })
+      return
+    case 'backup-failed':
+      await fail(outcome.message)
       return
     case 'dry-run':
       await summary({ request: outcome.request, notes: outcome.notes })
