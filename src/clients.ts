@@ -30,12 +30,20 @@ const REQUEST_LIMITS = {
  * throttling it must see. AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS / _RDS) are honoured by the SDK.
  */
 export function createClients(region: string): AwsClients {
-  const common = { region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } }
   let rds: RDSClient | undefined
   return {
-    codebuild: new CodeBuildClient({ ...common, retryMode: 'standard', maxAttempts: 4 }),
-    logs: new CloudWatchLogsClient({ ...common, retryMode: 'standard', maxAttempts: 1 }),
+    ...createCodeBuildClients(region),
     // RDS (AWS Query protocol) like CodeBuild: a few calls, each retried by the SDK, bounded by the caller (backup.ts).
-    rds: () => (rds ??= new RDSClient({ ...common, retryMode: 'standard', maxAttempts: 4 }))
+    rds: () => (rds ??= new RDSClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }))
+  }
+}
+
+const common = (region: string) => ({ region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } })
+
+/** Without RDS: for the post step, whose bundle then carries no RDS client. */
+export function createCodeBuildClients(region: string): Omit<AwsClients, 'rds'> {
+  return {
+    codebuild: new CodeBuildClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }),
+    logs: new CloudWatchLogsClient({ ...common(region), retryMode: 'standard', maxAttempts: 1 })
   }
 }
