@@ -536,7 +536,7 @@ function failureOf(error: unknown, deps: BackupDeps, plan: BackupPlan): string {
   if (deps.signal?.aborted) return `Cancelled during the backup step (${plan.mode} of ${plan.dbIdentifier}): nothing was started.`
   if (isExpiredCredentials(error)) return `The AWS credentials have expired (${errorText(error)}). Nothing was started.`
   const hint = rdsRefusalHint(error)
-  if (hint) return `RDS cannot snapshot ${plan.dbIdentifier} now: ${errorText(error)}. ${hint} Nothing was started.`
+  if (hint) return `RDS cannot snapshot ${plan.dbIdentifier} now: ${errorText(error).replace(/\.$/, '')}. ${hint} Nothing was started.`
   if (isAccessDenied(error))
     return `RDS refused a call of the backup step for ${plan.dbIdentifier}: ${errorText(error)}. Grant the RDS permissions listed in the README (Backups before migrations). Nothing was started.`
   return `The backup step (${plan.mode} of ${plan.dbIdentifier}) failed: ${errorText(error)}. Nothing was started.`
