@@ -184,7 +184,7 @@ function fromCluster(c: DBCluster): Database {
 }
 
 /** The DB instance named `id`, else the DB cluster: RDS says which it is. */
-export async function findDatabase(deps: BackupDeps, id: string): Promise<Database> {
+async function findDatabase(deps: BackupDeps, id: string): Promise<Database> {
   const { rds } = deps
   const missing: unknown[] = []
   try {

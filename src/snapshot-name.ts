@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 export const SNAPSHOT_PREFIX = 'gha-'
 
 /** RDS's limits: 255 characters for a DB snapshot identifier, 63 for a DB cluster snapshot identifier. */
-export const SNAPSHOT_NAME_LIMIT = { instance: 255, cluster: 63 } as const
+const SNAPSHOT_NAME_LIMIT = { instance: 255, cluster: 63 } as const
 
 export interface SnapshotNameParts {
   kind: 'instance' | 'cluster'
