@@ -93,7 +93,13 @@ async function runWith(
     read: reader({ ...BASE_INPUTS, 'show-logs': 'false', ...options.inputs }),
     clock: new ManualClock(Date.now()),
     actionRoot: ROOT,
-    clients: () => ({ codebuild: client.codebuild, logs: client.logs }),
+    clients: () => ({
+      codebuild: client.codebuild,
+      logs: client.logs,
+      rds: () => {
+        throw new Error('no RDS in these tests')
+      }
+    }),
     cancellation: () => ({ signal: controller.signal, dispose: () => undefined }),
     write: text => void stdout.push(text),
     ...options.deps

@@ -89,6 +89,30 @@ export function unreachableTarget(error: unknown): string | undefined {
   return undefined
 }
 
+/** RDS's "no such DB instance / cluster / snapshot" (DBInstanceNotFound, DBClusterNotFoundFault, DBSnapshotNotFound, …). */
+export function isNotFound(error: unknown): boolean {
+  const e = shape(error)
+  return /NotFound/.test(e.name ?? '') || (e.$metadata?.httpStatusCode === 404 && '$fault' in (error as object))
+}
+
+/** A name already taken (DBSnapshotAlreadyExists, DBClusterSnapshotAlreadyExistsFault): permanent, the name is the problem. */
+export function isAlreadyExists(error: unknown): boolean {
+  return /AlreadyExists/.test(shape(error).name ?? '')
+}
+
+/**
+ * RDS's answers for a database it cannot snapshot now, with what to do: permanent (a 400 that retrying in the next
+ * seconds does not change), reported with RDS's own message.
+ */
+export function rdsRefusalHint(error: unknown): string | undefined {
+  const name = shape(error).name ?? ''
+  if (/InvalidDB(?:Instance|Cluster)State/.test(name))
+    return 'RDS snapshots only a database that is available: not stopped, starting, modifying or already backing up. Start it or wait for the other operation, then re-run.'
+  if (/SnapshotQuotaExceeded/.test(name))
+    return 'The account has reached its quota of manual snapshots in this region: delete old ones or ask for a higher quota (Service Quotas, "Manual DB snapshots").'
+  return undefined
+}
+
 export function isThrottled(error: unknown): boolean {
   return error instanceof Error && isThrottlingError(error as unknown as SdkErrorLike)
 }

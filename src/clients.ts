@@ -1,11 +1,14 @@
 /** The AWS SDK clients, configured once: region, retries, timeouts, user agent. */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { RDSClient } from '@aws-sdk/client-rds'
 import { USER_AGENT } from './constants.js'
 
 export interface AwsClients {
   codebuild: CodeBuildClient
   logs: CloudWatchLogsClient
+  /** Created on first use: only runs with a backup step talk to RDS. */
+  rds: () => RDSClient
 }
 
 /**
@@ -21,15 +24,26 @@ const REQUEST_LIMITS = {
 } as const
 
 /**
- * Retries: the SDK's adaptive mode for CodeBuild (few calls; its client-side rate limiter backs off the whole client
- * when the account is throttled). CloudWatch Logs makes one attempt per call: its polling loop is already a retry
+ * Retries: the SDK's standard mode for CodeBuild (few calls; adaptive mode's client-side rate limiter slowed such a
+ * low-rate client to one call per 2 s after a few throttles). CloudWatch Logs makes one attempt per call: its polling loop is already a retry
  * loop that decides the pace (watch.ts), and SDK retries inside it would double the call rate and hide the
- * throttling it must see. AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS) are honoured by the SDK.
+ * throttling it must see. AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS / _RDS) are honoured by the SDK.
  */
 export function createClients(region: string): AwsClients {
-  const common = { region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } }
+  let rds: RDSClient | undefined
   return {
-    codebuild: new CodeBuildClient({ ...common, retryMode: 'standard', maxAttempts: 4 }),
-    logs: new CloudWatchLogsClient({ ...common, retryMode: 'standard', maxAttempts: 1 })
+    ...createCodeBuildClients(region),
+    // RDS (AWS Query protocol) like CodeBuild: a few calls, each retried by the SDK, bounded by the caller (backup.ts).
+    rds: () => (rds ??= new RDSClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }))
+  }
+}
+
+const common = (region: string) => ({ region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } })
+
+/** Without RDS: for the post step, whose bundle then carries no RDS client. */
+export function createCodeBuildClients(region: string): Omit<AwsClients, 'rds'> {
+  return {
+    codebuild: new CodeBuildClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }),
+    logs: new CloudWatchLogsClient({ ...common(region), retryMode: 'standard', maxAttempts: 1 })
   }
 }

@@ -21,14 +21,20 @@ export const Inputs = {
   PrComment: 'pr-comment',
   PrCommentKey: 'pr-comment-key',
   GithubToken: 'github-token',
-  MaxLogRequestsPerMinute: 'max-log-requests-per-minute'
+  MaxLogRequestsPerMinute: 'max-log-requests-per-minute',
+  Backup: 'backup',
+  DbIdentifier: 'db-identifier',
+  BackupMaxAgeMinutes: 'backup-max-age-minutes',
+  BackupTimeoutMinutes: 'backup-timeout-minutes'
 } as const
 
 export const Outputs = {
   BuildId: 'build-id',
   BuildNumber: 'build-number',
   BuildStatus: 'build-status',
-  LogsUrl: 'logs-url'
+  LogsUrl: 'logs-url',
+  SnapshotId: 'snapshot-id',
+  SnapshotArn: 'snapshot-arn'
 } as const
 
 /** State shared with the post step (GITHUB_STATE → STATE_* in the post process). */
@@ -45,6 +51,9 @@ export const State = {
 
 export const TASKS = ['migrate', 'seed', 'cleanup'] as const
 export type Task = (typeof TASKS)[number]
+
+export const BACKUP_MODES = ['none', 'verify', 'snapshot'] as const
+export type BackupMode = (typeof BACKUP_MODES)[number]
 
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
 

@@ -3,8 +3,8 @@
  * input and says what was expected.
  */
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { IF_RUNNING, Inputs, PR_COMMENT, TASKS } from './constants.js'
-import type { IfRunning, Task } from './constants.js'
+import { BACKUP_MODES, IF_RUNNING, Inputs, PR_COMMENT, TASKS } from './constants.js'
+import type { BackupMode, IfRunning, Task } from './constants.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
@@ -41,6 +41,19 @@ export interface Plan {
   dryRun: boolean
   /** The sticky pull-request comment: off, or on with the key that tells it apart and the token that writes it. */
   prComment: { enabled: false } | { enabled: true; key: string; token: string }
+  /** Absent with backup: none. */
+  backup?: BackupPlan
+}
+
+/** What to make sure of before the task starts: recent automated backups, or a fresh snapshot. */
+export interface BackupPlan {
+  mode: Exclude<BackupMode, 'none'>
+  /** An RDS DB instance or Aurora DB cluster identifier: which one is found out from RDS. */
+  dbIdentifier: string
+  /** verify: the latest restorable time may be at most this old. */
+  maxAgeMinutes: number
+  /** snapshot: how long the snapshot may take to become available. */
+  timeoutMinutes: number
 }
 
 /** Reads one input, trimmed, '' when absent (the contract of core.getInput). */
@@ -62,6 +75,12 @@ const MAX_TIMEOUT = 2160
 /** CodeBuild's range for a build's queued timeout. */
 const MIN_QUEUED_TIMEOUT = 5
 const MAX_QUEUED_TIMEOUT = 480
+/** RDS's rule for DB instance and cluster identifiers: 1-63 letters, digits, hyphens; a letter first; no -- or trailing -. */
+const DB_IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/
+const DEFAULT_BACKUP_MAX_AGE = 15
+const MAX_BACKUP_MAX_AGE = 10_080
+const DEFAULT_BACKUP_TIMEOUT = 60
+const MAX_BACKUP_TIMEOUT = 1440
 const DEFAULT_IF_RUNNING_TIMEOUT = 30
 const MAX_IF_RUNNING_TIMEOUT = 1440
 
@@ -88,6 +107,25 @@ function parseChoice<T extends string>(read: InputReader, name: string, choices:
   if (raw === '' && fallback !== undefined) return fallback
   if ((choices as readonly string[]).includes(raw)) return raw as T
   throw new InputError(name, `must be one of ${choices.join(', ')}, got '${raw}'`)
+}
+
+function parseBackup(read: InputReader): BackupPlan | undefined {
+  const mode = parseChoice(read, Inputs.Backup, BACKUP_MODES, 'none')
+  if (mode === 'none') return undefined
+  const dbIdentifier = read(Inputs.DbIdentifier)
+  if (dbIdentifier === '')
+    throw new InputError(Inputs.DbIdentifier, `is required with backup: ${mode}: the RDS DB instance or Aurora DB cluster identifier`)
+  if (!DB_IDENTIFIER.test(dbIdentifier) || dbIdentifier.endsWith('-'))
+    throw new InputError(
+      Inputs.DbIdentifier,
+      `must be an RDS DB instance or cluster identifier (1-63 letters, digits and hyphens, starting with a letter, no double or trailing hyphen), got '${dbIdentifier}'`
+    )
+  return {
+    mode,
+    dbIdentifier,
+    maxAgeMinutes: parseMinutes(read, Inputs.BackupMaxAgeMinutes, 1, MAX_BACKUP_MAX_AGE) ?? DEFAULT_BACKUP_MAX_AGE,
+    timeoutMinutes: parseMinutes(read, Inputs.BackupTimeoutMinutes, 1, MAX_BACKUP_TIMEOUT) ?? DEFAULT_BACKUP_TIMEOUT
+  }
 }
 
 export function parsePlan(read: InputReader, context: PlanContext): Plan {
@@ -187,6 +225,8 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     plan.maxLogRequestsPerMinute = n
   }
   if (computeType !== undefined) plan.computeType = computeType
+  const backup = parseBackup(read)
+  if (backup) plan.backup = backup
   return plan
 }
 

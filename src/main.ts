@@ -10,6 +10,8 @@ import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from './aws-errors.js'
+import { dryRunBackup, runBackup } from './backup.js'
+import type { BackupReport } from './backup.js'
 import { cancelOnSignals } from './cancellation.js'
 import type { Cancellation } from './cancellation.js'
 import { createClients } from './clients.js'
@@ -92,12 +94,15 @@ type Outcome =
   | { kind: 'watch-failed'; error: WatchError }
   /** StartBuild's answer never came and no build was found: one may exist. */
   | { kind: 'start-unknown'; error: StartUnknownError }
+  /** The backup step (verify or snapshot) failed or was cancelled: nothing was started. */
+  | { kind: 'backup-failed'; message: string }
 
 /** What the conclusion needs to know about the run so far. */
 interface Context {
   plan?: Plan
   links?: BuildLinks
   identity?: RunIdentity
+  backup?: BackupReport
   /** Values registered with the runner's masking: hidden in the pull-request comment too. */
   masked: string[]
 }
@@ -165,7 +170,8 @@ async function runTask(
   ctx.masked = secrets.register
   for (const value of secrets.register) core.setSecret(value)
   for (const warning of secrets.warnings) core.warning(warning)
-  const { codebuild, logs } = deps.clients(plan.region)
+  const clients = deps.clients(plan.region)
+  const { codebuild, logs } = clients
   // The project lookup and the first look for running builds go out together: one round trip, not two.
   const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
   firstLook?.catch(() => undefined)
@@ -174,8 +180,22 @@ async function runTask(
   const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
   ctx.identity = identity
   const request = buildStartRequest(plan, identity)
+  const backupDeps = (): Parameters<typeof runBackup>[1] => ({
+    rds: clients.rds(),
+    clock: deps.clock,
+    region: plan.region,
+    task: plan.task,
+    identity,
+    say,
+    signal
+  })
 
   if (plan.dryRun) {
+    if (plan.backup) {
+      const backup = await dryRunBackup(plan.backup, backupDeps())
+      ctx.backup = backup.report
+      if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
+    }
     const shown = redactRequest(request, plan)
     say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
     // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
@@ -198,6 +218,24 @@ async function runTask(
     first: firstLook
   })
   signal.throwIfAborted()
+  if (plan.backup) {
+    // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
+    const backup = await runBackup(plan.backup, backupDeps())
+    ctx.backup = backup.report
+    if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
+    // A snapshot can take long: look again for a build that started meanwhile.
+    await handleRunningBuilds({
+      codebuild,
+      clock: deps.clock,
+      projectName: plan.projectName,
+      region: plan.region,
+      mode: plan.ifRunning,
+      timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
+      notice: say,
+      signal
+    })
+    signal.throwIfAborted()
+  }
 
   const started = await start(codebuild, deps.clock, plan, request, signal)
   if (!started)
@@ -321,6 +359,8 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
       return { ...failed(outcome.message, {}), summary: false }
     case 'start-unknown':
       return failed(outcome.error.message, {})
+    case 'backup-failed':
+      return failed(outcome.message, {})
     case 'dry-run':
       return { errors: [], lines: [], report: { request: outcome.request, notes: outcome.notes }, summary: true }
     case 'detached':
@@ -392,6 +432,11 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
 
 /** Writes the verdict: state and outputs, annotations and lines, the step's result, the job summary. */
 async function conclude(ctx: Context, v: Verdict): Promise<void> {
+  const snapshot = ctx.backup?.dryRun ? undefined : ctx.backup?.snapshot
+  if (snapshot) {
+    core.setOutput(Outputs.SnapshotId, snapshot.id)
+    core.setOutput(Outputs.SnapshotArn, snapshot.arn ?? '')
+  }
   if (v.settled !== undefined) {
     core.saveState(State.Settled, 'true')
     core.setOutput(Outputs.BuildStatus, v.settled)
@@ -406,7 +451,13 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
 /** What the summary and the comment show for an outcome: the same data, from one place. */
 function reportData(ctx: Context, data: Omit<SummaryData, 'plan'>): SummaryData | undefined {
   if (!ctx.plan) return undefined
-  return { plan: ctx.plan, ...(ctx.links ? { links: ctx.links } : {}), ...(ctx.identity ? { identity: ctx.identity } : {}), ...data }
+  return {
+    plan: ctx.plan,
+    ...(ctx.links ? { links: ctx.links } : {}),
+    ...(ctx.identity ? { identity: ctx.identity } : {}),
+    ...(ctx.backup ? { backup: ctx.backup } : {}),
+    ...data
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core'
 import { errorText, isExpiredCredentials } from './aws-errors.js'
-import { createClients } from './clients.js'
+import { createCodeBuildClients } from './clients.js'
 import type { AwsClients } from './clients.js'
 import { systemClock } from './clock.js'
 import type { Clock } from './clock.js'
@@ -15,13 +15,13 @@ import { stopIfRunning } from './stop.js'
 import { inline } from './text.js'
 
 export interface PostDeps {
-  clients: (region: string) => AwsClients
+  clients: (region: string) => Pick<AwsClients, 'codebuild'>
   clock: Clock
   /** Signals the post step outlives while its StopBuild attempt finishes (bounded by the calls' own limits). */
   signals: NodeJS.Signals[]
 }
 
-const defaults: PostDeps = { clients: createClients, clock: systemClock, signals: ['SIGINT', 'SIGTERM'] }
+const defaults: PostDeps = { clients: createCodeBuildClients, clock: systemClock, signals: ['SIGINT', 'SIGTERM'] }
 
 export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
   const deps = { ...defaults, ...overrides }

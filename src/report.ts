@@ -2,6 +2,7 @@
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { isAgentLine } from './agent-log.js'
+import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
@@ -131,6 +132,8 @@ export interface SummaryData {
   notes?: string[]
   /** The GitHub run: commit, pull request, run link. */
   identity?: RunIdentity
+  /** The backup step before the task, when there was one. */
+  backup?: BackupReport
 }
 
 const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
@@ -177,6 +180,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
     summary.addCodeBlock(escapeCode(data.lastLines.join('\n')), 'text')
   }
+  if (data.backup) addBackupSummary(summary, data.backup)
   for (const note of data.notes ?? []) summary.addRaw(`<p>${escapeHtml(note)}</p>`, true)
   if (data.request) {
     summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
@@ -185,4 +189,26 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
   }
   return summary
+}
+
+/** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */
+function addBackupSummary(summary: SummaryWriter, backup: BackupReport): void {
+  const what = backup.database ? `${backup.database.kind === 'instance' ? 'DB instance' : 'DB cluster'} ` : ''
+  const rows: Array<[string, string]> = [['Database', `${what}<code>${escapeHtml(backup.dbIdentifier)}</code>`]]
+  if (backup.verified) rows.push(['Verified', `${backup.verified.passed ? '✅' : '❌'} ${escapeHtml(backup.verified.found)}`])
+  const snap = backup.snapshot
+  if (snap) {
+    rows.push([
+      'Snapshot',
+      `<code>${escapeHtml(snap.id)}</code> (${escapeHtml(snap.status)}${snap.reused ? ', from an earlier try of this step' : ''})`
+    ])
+    if (snap.allocatedStorageGiB !== undefined) rows.push(['Allocated storage', `${snap.allocatedStorageGiB} GiB`])
+    if (snap.tookMs !== undefined) rows.push(['Time taken', formatDuration(snap.tookMs)])
+  }
+  summary.addRaw(`<p><b>Backup before the task</b> (backup: ${escapeHtml(backup.mode)}${backup.dryRun ? ', dry run' : ''})</p>`, true)
+  summary.addTable(rows.map(([k, v]) => [`<b>${k}</b>`, v]))
+  if (backup.restore && snap) {
+    summary.addRaw('<p>To restore from the snapshot into a new database:</p>', true)
+    summary.addCodeBlock(escapeCode(backup.restore), 'sh')
+  }
 }

@@ -11,6 +11,8 @@
  */
 import { Build, type LogEventInfo } from './build.js'
 import type { GitHubStandIn } from './github.js'
+import { Rds } from './rds.js'
+import type { RdsConfig, SnapshotView } from './rds.js'
 import { StandInServer } from './server.js'
 import type { PhaseSpan, ResolvedCommand } from './timeline.js'
 import type {
@@ -30,6 +32,7 @@ export type { GitHubOptions, GitHubStandIn, IssueComment } from './github.js'
 export * from './scripts.js'
 export { agentLine, commandFailedContext, parseBuildspec } from './timeline.js'
 export type { PhaseSpan, ResolvedCommand } from './timeline.js'
+export type { ExistingSnapshot, RdsConfig, RdsDatabaseConfig, SnapshotScript, SnapshotView } from './rds.js'
 export { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS, formatToken, parseToken } from './logstore.js'
 
 export interface StandInOptions {
@@ -39,6 +42,8 @@ export interface StandInOptions {
   region?: string
   accountId?: string
   faults?: FaultPlan
+  /** RDS: DB instances, Aurora clusters and their snapshots (Query protocol). */
+  rds?: RdsConfig
   /** Delay between StopBuild and the build being STOPPED, ms. Default 300. */
   stopDelayMs?: number
   /** How long an idempotency token is remembered, ms. Default 300 000 (5 minutes, as AWS). */
@@ -275,6 +280,8 @@ export interface StandIn {
   waitForBuild(projectName?: string, n?: number, opts?: WaitOptions): Promise<BuildView>
   /** Resolves when the build has reached its terminal status. */
   waitForEnd(build: BuildView, opts?: WaitOptions): Promise<BuildView>
+  /** RDS manual snapshots (pre-existing and created), with their status now. */
+  snapshots(): SnapshotView[]
   close(): Promise<void>
 }
 
@@ -308,14 +315,19 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     },
     options.projects ?? []
   )
-  const server = new StandInServer(world, {
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
-    seed,
-    faults: options.faults ?? {},
-    requireAuth: options.requireAuth ?? true,
-    quotas: options.quotas ?? {}
-  })
+  const rds = new Rds(options.rds ?? {}, region, world.options.accountId, () => world.epochNow())
+  const server = new StandInServer(
+    world,
+    {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      seed,
+      faults: options.faults ?? {},
+      requireAuth: options.requireAuth ?? true,
+      quotas: options.quotas ?? {}
+    },
+    rds
+  )
   const port = await server.listen()
   const host = options.host ?? '127.0.0.1'
   const endpoint = `http://${host}:${port}`
@@ -379,6 +391,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       }),
     waitForEnd: (build, opts) =>
       waitFor(() => (build.endedAt !== null ? build : undefined), { message: `end of ${build.id}`, timeoutMs: 30_000, ...opts }),
+    snapshots: () => rds.views(),
     close: () => server.close()
   }
   return standIn

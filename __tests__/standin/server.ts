@@ -1,5 +1,6 @@
 /**
- * HTTP transport of the stand-in: AWS JSON 1.1 over `POST /`, routed by `X-Amz-Target`, with fault injection
+ * HTTP transport of the stand-in: AWS JSON 1.1 over `POST /`, routed by `X-Amz-Target` (CodeBuild, CloudWatch Logs),
+ * and the AWS Query protocol (form-encoded `Action=…&Version=…` bodies, XML answers) for RDS, with fault injection
  * (seeded, per operation) and a record of every call.
  */
 import { randomUUID } from 'node:crypto'
@@ -8,6 +9,8 @@ import type { AddressInfo } from 'node:net'
 import { AwsError } from './errors.js'
 import { GitHubStandIn } from './github.js'
 import { unitFor } from './prng.js'
+import { RDS_VERSION, RDS_XMLNS } from './rds.js'
+import type { Rds } from './rds.js'
 import type { FaultConfig, FaultKind, FaultPlan, RecordedCall, ServiceName } from './types.js'
 import type { World } from './world.js'
 
@@ -15,6 +18,14 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1'
 const MAX_BODY_BYTES = 10 * 1024 * 1024
 
 type Handler = (body: Record<string, unknown>) => Record<string, unknown>
+/** A Query-protocol operation: the form parameters in, the inner XML of `<Action>Result` out. */
+type QueryHandler = (params: URLSearchParams) => string
+
+const FORM = /^application\/x-www-form-urlencoded\b/i
+
+function xmlText(text: string): string {
+  return text.replace(/[&<>]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string)
+}
 
 const TARGET_PREFIX: Record<string, ServiceName> = {
   CodeBuild_20161006: 'codebuild',
@@ -41,12 +52,13 @@ export class StandInServer {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly listeners = new Set<(call: RecordedCall) => void>()
   private closed = false
-  private readonly handlers: Record<ServiceName, Record<string, Handler>>
+  private readonly handlers: Record<Exclude<ServiceName, 'rds'>, Record<string, Handler>>
+  private readonly queryHandlers: Record<string, QueryHandler>
   /** The GitHub REST calls of the pull-request comment, on the same port. */
   readonly github = new GitHubStandIn(() => this.baseUrl)
   private baseUrl = ''
 
-  constructor(world: World, options: ServerOptions) {
+  constructor(world: World, options: ServerOptions, rds: Rds) {
     this.world = world
     this.options = options
     this.faults = options.faults
@@ -61,6 +73,14 @@ export class StandInServer {
       logs: {
         GetLogEvents: b => world.getLogEvents(b)
       }
+    }
+    this.queryHandlers = {
+      DescribeDBInstances: p => rds.describeDBInstances(p),
+      DescribeDBClusters: p => rds.describeDBClusters(p),
+      CreateDBSnapshot: p => rds.createDBSnapshot(p),
+      CreateDBClusterSnapshot: p => rds.createDBClusterSnapshot(p),
+      DescribeDBSnapshots: p => rds.describeDBSnapshots(p),
+      DescribeDBClusterSnapshots: p => rds.describeDBClusterSnapshots(p)
     }
     this.server = http.createServer((req, res) => this.onRequest(req, res))
     this.server.keepAliveTimeout = 5_000
@@ -186,12 +206,18 @@ export class StandInServer {
     const requestId = randomUUID()
     const target = String(req.headers['x-amz-target'] ?? '')
     const dot = target.indexOf('.')
-    const service: ServiceName | 'unknown' = TARGET_PREFIX[target.slice(0, dot)] ?? 'unknown'
-    const operation = dot >= 0 ? target.slice(dot + 1) : target || '(none)'
+    // RDS speaks the Query protocol: no X-Amz-Target, a form body naming the operation in Action.
+    const query = !target && FORM.test(String(req.headers['content-type'] ?? '')) ? new URLSearchParams(text) : undefined
+    const service: ServiceName | 'unknown' = query ? 'rds' : (TARGET_PREFIX[target.slice(0, dot)] ?? 'unknown')
+    const operation = query ? query.get('Action') || '(none)' : dot >= 0 ? target.slice(dot + 1) : target || '(none)'
 
     let request: Record<string, unknown> = {}
     let parseError: string | undefined
-    if (text.length > 0) {
+    if (query) {
+      request = Object.fromEntries(query)
+      if (query.get('Version') !== RDS_VERSION)
+        parseError = `Could not find operation ${operation} for version ${query.get('Version') ?? 'NO_VERSION_SPECIFIED'}`
+    } else if (text.length > 0) {
       try {
         const parsed: unknown = JSON.parse(text)
         if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) request = parsed as Record<string, unknown>
@@ -229,22 +255,32 @@ export class StandInServer {
       let payload: Record<string, unknown> | undefined
       let error: AwsError | undefined
       const custom = this.faults[operation]?.message ?? this.faults['*']?.message
-      if (expired) error = new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400)
-      else if (kind === 'throttle') error = new AwsError('ThrottlingException', custom ?? 'Rate exceeded', 400)
+      // The Query protocol's names for the same answers: ExpiredToken, Throttling, ServiceUnavailable.
+      if (expired)
+        error = new AwsError(query ? 'ExpiredToken' : 'ExpiredTokenException', 'The security token included in the request is expired', 400)
+      else if (kind === 'throttle') error = new AwsError(query ? 'Throttling' : 'ThrottlingException', custom ?? 'Rate exceeded', 400)
       else if (kind === 'internal') error = new AwsError('InternalFailure', custom, 500)
       else if (kind === 'unavailable')
-        error = new AwsError('ServiceUnavailableException', custom ?? 'The service is unavailable. Please try again later.', 503)
+        error = new AwsError(
+          query ? 'ServiceUnavailable' : 'ServiceUnavailableException',
+          custom ?? 'The service is unavailable. Please try again later.',
+          503
+        )
       if (error && !expired) call.injected = kind as Exclude<FaultKind, 'ok'>
       if (!error && this.options.requireAuth && !auth) {
         error = new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
       }
       if (!error && req.method !== 'POST') error = new AwsError('UnknownOperationException', undefined, 404)
-      if (!error && parseError) error = new AwsError('SerializationException', parseError, 400)
-      const handler = service === 'unknown' ? undefined : this.handlers[service][operation]
-      if (!error && !handler) error = new AwsError('UnknownOperationException', undefined, 400)
-      if (!error && handler) {
+      if (!error && parseError) error = new AwsError(query ? 'InvalidAction' : 'SerializationException', parseError, 400)
+      const queryHandler = query ? this.queryHandlers[operation] : undefined
+      const handler = service === 'unknown' || service === 'rds' ? undefined : this.handlers[service][operation]
+      if (!error && !handler && !queryHandler)
+        error = query
+          ? new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`, 400)
+          : new AwsError('UnknownOperationException', undefined, 400)
+      if (!error && (handler || queryHandler)) {
         try {
-          payload = handler(request)
+          payload = queryHandler && query ? { $xml: queryHandler(query) } : (handler as Handler)(request)
         } catch (e) {
           if (e instanceof AwsError) error = e
           else {
@@ -253,11 +289,11 @@ export class StandInServer {
           }
         }
       }
-      const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': requestId }
+      const headers: Record<string, string> = { 'Content-Type': query ? 'text/xml' : CONTENT_TYPE, 'x-amzn-RequestId': requestId }
       if (error) {
         status = error.status
         payload = error.body()
-        headers['x-amzn-ErrorType'] = error.type
+        if (!query) headers['x-amzn-ErrorType'] = error.type
         call.errorType = error.type
         if (error.message !== error.type) call.errorMessage = error.message
       }
@@ -275,11 +311,11 @@ export class StandInServer {
         this.record(call)
         return
       }
-      let out = JSON.stringify(payload ?? {})
+      let out = query ? queryAnswer(operation, requestId, payload, error) : JSON.stringify(payload ?? {})
       if (!error && (kind === 'garbled' || kind === 'empty' || kind === 'cut')) {
         call.injected = kind
         if (kind === 'garbled') out = `<html><body><h1>502 Bad Gateway</h1></body></html>${out.slice(0, 40)}`
-        if (kind === 'empty') out = '{}'
+        if (kind === 'empty') out = query ? queryAnswer(operation, requestId, { $xml: '' }, undefined) : '{}'
       }
       headers['Content-Length'] = String(Buffer.byteLength(out, 'utf8'))
       res.writeHead(status, headers)
@@ -312,4 +348,29 @@ export class StandInServer {
     this.calls.push(call)
     for (const l of this.listeners) l(call)
   }
+}
+
+/**
+ * A Query-protocol answer: `<ActionResponse xmlns><ActionResult>…</ActionResult><ResponseMetadata>` on success;
+ * `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>` on error (Type Sender for 4xx,
+ * Receiver for 5xx).
+ */
+function queryAnswer(
+  operation: string,
+  requestId: string,
+  payload: Record<string, unknown> | undefined,
+  error: AwsError | undefined
+): string {
+  if (error) {
+    const message = error.message === error.type ? '' : `<Message>${xmlText(error.message)}</Message>`
+    return (
+      `<ErrorResponse xmlns="${RDS_XMLNS}"><Error><Type>${error.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+      `<Code>${xmlText(error.type)}</Code>${message}</Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+    )
+  }
+  const inner = typeof payload?.$xml === 'string' ? payload.$xml : ''
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="${RDS_XMLNS}"><${operation}Result>${inner}</${operation}Result>` +
+    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`
+  )
 }

@@ -273,7 +273,7 @@ export type FaultPlan = Partial<Record<string, FaultConfig>>
 // Recording
 // ---------------------------------------------------------------------------------------------------------------
 
-export type ServiceName = 'codebuild' | 'logs'
+export type ServiceName = 'codebuild' | 'logs' | 'rds'
 
 export interface RecordedCall {
   /** 0-based, in arrival order. */
@@ -284,7 +284,7 @@ export interface RecordedCall {
   answeredAt: number
   service: ServiceName | 'unknown'
   operation: string
-  /** The parsed JSON body ({} if empty; the raw text under `$raw` if it did not parse). */
+  /** The parsed JSON body ({} if empty; the raw text under `$raw` if it did not parse); for RDS, the form parameters. */
   request: Record<string, unknown>
   /** HTTP status; 0 for a reset connection; for a lost answer, the status it would have had. */
   status: number

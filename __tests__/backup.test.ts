@@ -1,0 +1,139 @@
+/** The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs. */
+import { verifyBackups } from '../src/backup.js'
+import type { Database } from '../src/backup.js'
+import { InputError, parsePlan } from '../src/inputs.js'
+import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/snapshot-name.js'
+import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+
+const base = { kind: 'instance' as const, db: 'orders-db', task: 'migrate', runId: '8123456789', runAttempt: '2', step: 'migrate', at: 0 }
+
+describe('snapshotName', () => {
+  it('is the prefix, database, task, run, attempt and step, lowercase, valid for RDS', () => {
+    const name = snapshotName(base)
+    expect(name).toBe('gha-orders-db-migrate-8123456789-2-migrate')
+    expect(isValidSnapshotName(name, 'instance')).toBe(true)
+    expect(name.startsWith(SNAPSHOT_PREFIX)).toBe(true)
+  })
+
+  it("turns GitHub's default step id and odd characters into single hyphens, none at the end", () => {
+    const name = snapshotName({ ...base, db: 'Orders_DB', step: '__your-org_codebuild-vpc-task-action_2' })
+    expect(name).toMatch(/^gha-orders-db-migrate-8123456789-2-your-org-code-[0-9a-f]{6}$/)
+    expect(isValidSnapshotName(name, 'instance')).toBe(true)
+    // Two long step ids that differ only at the end stay apart.
+    expect(snapshotName({ ...base, step: '__your-org_codebuild-vpc-task-action' })).not.toBe(name)
+  })
+
+  it('shortens the database part, never the run, to fit 63 characters for a cluster snapshot', () => {
+    const db = 'orders-aurora-postgresql-production-eu-central-1-primary-writer'
+    const name = snapshotName({ ...base, kind: 'cluster', db })
+    expect(name.length).toBeLessThanOrEqual(63)
+    expect(name).toMatch(/-migrate-8123456789-2-migrate$/)
+    expect(name).toMatch(/^gha-orders-aurora-[a-z0-9-]*-[0-9a-f]{6}-migrate/)
+    expect(isValidSnapshotName(name, 'cluster')).toBe(true)
+    // The same long name as an instance snapshot (255) is not shortened.
+    expect(snapshotName({ ...base, db })).toBe(`gha-${db}-migrate-8123456789-2-migrate`)
+    // Two long databases with the same start get different names.
+    expect(snapshotName({ ...base, kind: 'cluster', db: `${db}-2` })).not.toBe(name)
+  })
+
+  it('outside a workflow run: a timestamp in place of the run', () => {
+    const name = snapshotName({ ...base, runId: undefined, runAttempt: undefined, step: undefined, at: Date.UTC(2025, 0, 2, 3, 4, 5) })
+    expect(name).toBe('gha-orders-db-migrate-20250102030405')
+  })
+
+  it('always satisfies the rule, whatever the inputs', () => {
+    const odd = ['a', 'a-b', 'x'.repeat(63), 'db--x', '-', '9lives', 'ÄÖÜ']
+    for (const db of odd)
+      for (const kind of ['instance', 'cluster'] as const)
+        for (const step of ['', '__run', '-'.repeat(40), 'ü'.repeat(30)]) {
+          const name = snapshotName({ ...base, kind, db, step })
+          expect({ name, ok: isValidSnapshotName(name, kind) }).toEqual({ name, ok: true })
+          expect(name).toContain('-8123456789-2')
+        }
+  })
+})
+
+describe('verifyBackups', () => {
+  const now = Date.UTC(2025, 5, 1, 12, 0, 0)
+  const db: Database = {
+    kind: 'instance',
+    id: 'orders-db',
+    status: 'available',
+    engine: 'postgres',
+    retentionDays: 7,
+    latestRestorableTime: new Date(now - 4 * 60_000)
+  }
+
+  it('passes with backups on and a restorable time within the limit', () => {
+    const v = verifyBackups(db, now, 15)
+    expect(v.passed).toBe(true)
+    expect(v.found).toBe(
+      'DB instance orders-db (postgres, available) has automated backups kept 7 days; latest restorable time 2025-06-01T11:56:00.000Z, 4m 0s ago'
+    )
+  })
+
+  it('fails with retention 0, saying how to turn backups on', () => {
+    const v = verifyBackups({ ...db, retentionDays: 0 }, now, 15)
+    expect(v.passed).toBe(false)
+    expect(v.found).toMatch(/automated backups turned off \(backup retention period 0 days\)/)
+    expect(v.fix).toMatch(/aws rds modify-db-instance --db-instance-identifier orders-db --backup-retention-period 7/)
+    expect(verifyBackups({ ...db, kind: 'cluster', retentionDays: 0 }, now, 15).fix).toMatch(/modify-db-cluster --db-cluster-identifier/)
+  })
+
+  it('fails when the restorable time is older than the limit (exactly the limit passes)', () => {
+    expect(verifyBackups({ ...db, latestRestorableTime: new Date(now - 15 * 60_000) }, now, 15).passed).toBe(true)
+    const v = verifyBackups({ ...db, latestRestorableTime: new Date(now - 15 * 60_000 - 1_000) }, now, 15)
+    expect(v.passed).toBe(false)
+    expect(v.found).toMatch(/15m 1s ago, older than backup-max-age-minutes \(15\)/)
+    expect(v.fix).toMatch(/backup: snapshot/)
+  })
+
+  it('fails without a restorable time; a restorable time in the future (clock skew) counts as now', () => {
+    const { latestRestorableTime: _, ...none } = db
+    const verdict = verifyBackups(none, now, 15)
+    expect(verdict.passed).toBe(false)
+    expect(verdict.found).toMatch(/no latest restorable time yet/)
+    expect(verifyBackups({ ...db, latestRestorableTime: new Date(now + 60_000) }, now, 15)).toMatchObject({ passed: true })
+  })
+})
+
+describe('backup inputs', () => {
+  const plan = (inputs: Record<string, string>) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+  const error = (inputs: Record<string, string>): InputError => {
+    try {
+      plan(inputs)
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError)
+      return e as InputError
+    }
+    throw new Error('expected an InputError')
+  }
+
+  it('none by default: no backup in the plan', () => {
+    expect(plan({}).backup).toBeUndefined()
+    expect(plan({ backup: 'none', 'db-identifier': 'ignored' }).backup).toBeUndefined()
+  })
+
+  it('verify and snapshot with their defaults', () => {
+    expect(plan({ backup: 'verify', 'db-identifier': 'orders-db' }).backup).toEqual({
+      mode: 'verify',
+      dbIdentifier: 'orders-db',
+      maxAgeMinutes: 15,
+      timeoutMinutes: 60
+    })
+    expect(plan({ backup: 'snapshot', 'db-identifier': 'orders-db', 'backup-timeout-minutes': '120' }).backup?.timeoutMinutes).toBe(120)
+  })
+
+  it('names the input at fault', () => {
+    expect(error({ backup: 'full' }).message).toBe("Input 'backup' must be one of none, verify, snapshot, got 'full'")
+    expect(error({ backup: 'snapshot' }).message).toMatch(/^Input 'db-identifier' is required with backup: snapshot/)
+    expect(error({ backup: 'verify', 'db-identifier': 'orders--db' }).input).toBe('db-identifier')
+    expect(error({ backup: 'verify', 'db-identifier': '1db' }).input).toBe('db-identifier')
+    expect(error({ backup: 'verify', 'db-identifier': 'db-' }).input).toBe('db-identifier')
+    expect(error({ backup: 'verify', 'db-identifier': 'd'.repeat(64) }).input).toBe('db-identifier')
+    expect(error({ backup: 'verify', 'db-identifier': 'db', 'backup-max-age-minutes': '0' }).message).toBe(
+      "Input 'backup-max-age-minutes' must be a whole number of minutes from 1 to 10080, got '0'"
+    )
+    expect(error({ backup: 'snapshot', 'db-identifier': 'db', 'backup-timeout-minutes': '1441' }).input).toBe('backup-timeout-minutes')
+  })
+})
