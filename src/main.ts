@@ -206,24 +206,8 @@ async function runTask(
     return { kind: 'dry-run', request: shown, notes: checked.warnings }
   }
 
-  await handleRunningBuilds({
-    codebuild,
-    clock: deps.clock,
-    projectName: plan.projectName,
-    region: plan.region,
-    mode: plan.ifRunning,
-    timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
-    notice: say,
-    signal,
-    first: firstLook
-  })
-  signal.throwIfAborted()
-  if (plan.backup) {
-    // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
-    const backup = await runBackup(plan.backup, backupDeps())
-    ctx.backup = backup.report
-    if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
-    // A snapshot can take long: look again for a build that started meanwhile.
+  // if-running: the first look went out with the preflight; a later look is a fresh one.
+  const othersDone = async (first?: Promise<Build[]>): Promise<void> => {
     await handleRunningBuilds({
       codebuild,
       clock: deps.clock,
@@ -232,9 +216,19 @@ async function runTask(
       mode: plan.ifRunning,
       timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
       notice: say,
-      signal
+      signal,
+      ...(first ? { first } : {})
     })
     signal.throwIfAborted()
+  }
+  await othersDone(firstLook)
+  if (plan.backup) {
+    // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
+    const backup = await runBackup(plan.backup, backupDeps())
+    ctx.backup = backup.report
+    if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
+    // A snapshot can take long: look again for a build that started meanwhile.
+    await othersDone()
   }
 
   const started = await start(codebuild, deps.clock, plan, request, signal)
