@@ -12,6 +12,7 @@ import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
 import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
+import { abortReason } from './cancellation.js'
 import type { Clock } from './clock.js'
 import { LogPacer } from './log-pacing.js'
 import { LogTail } from './logs.js'
@@ -197,213 +198,250 @@ export function drainWindow(t: Timing, build: Build, seenAt: number, ingestionLa
   return Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + ingestionLagMs + 1_000 - seenAt))
 }
 
-export async function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHooks, options: WatchOptions): Promise<WatchResult> {
-  const t: Timing = { ...DEFAULT_TIMING, ...options.timing }
-  const { clock, codebuild } = deps
-  const signal = options.signal
-  const id = started.id as string
-  const watchStart = clock.now()
-  const progress = new PhaseProgress()
-  const statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
-  const logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
-  const result: WatchResult = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
+export function watchBuild(deps: WatchDeps, started: Build, hooks: WatchHooks, options: WatchOptions): Promise<WatchResult> {
+  return new BuildWatcher(deps, started, hooks, options).run()
+}
+
+/** One watch: its state in fields, each schedule a method; `run` interleaves them. */
+class BuildWatcher {
+  private readonly t: Timing
+  private readonly id: string
+  private readonly watchStart: number
+  private readonly progress = new PhaseProgress()
+  private readonly statusBackoff: Backoff
+  private readonly logBackoff: Backoff
+  private readonly result: WatchResult
   /** Aborted when watching ends, whatever the reason: no call outlives it. */
-  const stopCalls = new AbortController()
-  const callSignal = signal ? AbortSignal.any([signal, stopCalls.signal]) : stopCalls.signal
-  const limited: Caller = call => withTimeLimit(clock, t.callLimitMs, callSignal, call)
-  const pacer = new LogPacer(options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0)
+  private readonly stopCalls = new AbortController()
+  private readonly callSignal: AbortSignal
+  private readonly pacer: LogPacer
+
+  private build: Build
+  private tail: LogTail | undefined
+  private logsShown: boolean
+  private queuedPolls = 0
+  private emptyPolls = 0
+  private endingUntil = 0
+  private endedAt: number | undefined
+  private deadline = Infinity
+  private nextStatus: number
+  private nextLog = Infinity
+  private statusTroubleSince: number | undefined
+  private lastPhaseNotice: string | undefined
+  private retryNoticeShown = false
+
+  constructor(
+    private readonly deps: WatchDeps,
+    started: Build,
+    private readonly hooks: WatchHooks,
+    private readonly options: WatchOptions
+  ) {
+    const t = (this.t = { ...DEFAULT_TIMING, ...options.timing })
+    this.id = started.id as string
+    this.watchStart = deps.clock.now()
+    this.statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
+    this.logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
+    this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
+    this.callSignal = options.signal ? AbortSignal.any([options.signal, this.stopCalls.signal]) : this.stopCalls.signal
+    this.pacer = new LogPacer(options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0)
+    this.build = started
+    this.logsShown = options.showLogs
+    this.nextStatus = deps.clock.now() + Math.min(1_000, t.statusQueuedMs)
+  }
+
+  private readonly limited: Caller = call => withTimeLimit(this.deps.clock, this.t.callLimitMs, this.callSignal, call)
+
   /** Log calls wait for their slot (the cap, the account's quota) and tell the pacer how they went. */
-  const paced: Caller = async call => {
-    await pacer.slot(clock, callSignal)
+  private readonly paced: Caller = async call => {
+    await this.pacer.slot(this.deps.clock, this.callSignal)
     try {
-      const answer = await limited(call)
-      pacer.observe(false)
+      const answer = await this.limited(call)
+      this.pacer.observe(false)
       return answer
     } catch (error) {
-      pacer.observe(isThrottled(error))
+      this.pacer.observe(isThrottled(error))
       throw error
     }
   }
 
-  let build = started
-  let tail: LogTail | undefined
-  let logsShown = options.showLogs
-  let queuedPolls = 0
-  let emptyPolls = 0
-  let endingUntil = 0
-  let endedAt: number | undefined
-  let deadline = Infinity
-  let nextStatus = clock.now() + Math.min(1_000, t.statusQueuedMs)
-  let nextLog = Infinity
-  let statusTroubleSince: number | undefined
-  let lastPhaseNotice: string | undefined
-  let retryNoticeShown = false
-
   /** Cancellation and expired credentials end watching at once; the rest is for the caller to judge. */
-  const stopIfFinal = (error: unknown): void => {
-    if (signal?.aborted) throw signal.reason
-    if (isExpiredCredentials(error)) throw new WatchError('credentials-expired', build, clock.now() - watchStart, error)
+  private stopIfFinal(error: unknown): void {
+    if (this.options.signal?.aborted) throw abortReason(this.options.signal)
+    if (isExpiredCredentials(error)) throw new WatchError('credentials-expired', this.build, this.deps.clock.now() - this.watchStart, error)
   }
 
-  const retryNotice = (what: string, error: unknown, delay: number): void => {
-    if (retryNoticeShown) return
-    retryNoticeShown = true
-    hooks.onNotice?.(`${what} answered ${errorText(error)}; retrying in ${(delay / 1000).toFixed(1)} s (further retries are silent)`)
+  private retryNotice(what: string, error: unknown, delay: number): void {
+    if (this.retryNoticeShown) return
+    this.retryNoticeShown = true
+    this.hooks.onNotice?.(`${what} answered ${errorText(error)}; retrying in ${(delay / 1000).toFixed(1)} s (further retries are silent)`)
   }
 
-  const onEvents = (events: OutputLogEvent[]): void => {
+  private readonly onEvents = (events: OutputLogEvent[]): void => {
+    const now = this.deps.clock.now()
     let ending = false
     for (const e of events) {
-      const event = progress.observe(e.message ?? '')
+      const event = this.progress.observe(e.message ?? '')
       if (event && event.kind !== 'context' && ENDING_PHASES.has(event.phase)) ending = true
       if (event?.kind === 'complete' && event.phase === 'BUILD') ending = true
     }
-    hooks.onEvents?.(events)
-    if (ending && endedAt === undefined) {
+    this.hooks.onEvents?.(events)
+    if (ending && this.endedAt === undefined) {
       // The log shows the last phases: check the status now rather than at the next scheduled poll.
-      if (clock.now() >= endingUntil) nextStatus = Math.min(nextStatus, clock.now())
-      endingUntil = clock.now() + t.endingWindowMs
+      if (now >= this.endingUntil) this.nextStatus = Math.min(this.nextStatus, now)
+      this.endingUntil = now + this.t.endingWindowMs
     }
   }
 
-  const openTail = (): void => {
-    if (tail || !logsShown) return
-    const group = build.logs?.groupName
-    const stream = build.logs?.streamName
+  private openTail(): void {
+    if (this.tail || !this.logsShown) return
+    const group = this.build.logs?.groupName
+    const stream = this.build.logs?.streamName
     if (!group || !stream) return
-    tail = new LogTail(deps.logs, group, stream, onEvents)
-    nextLog = clock.now()
+    this.tail = new LogTail(this.deps.logs, group, stream, this.onEvents)
+    this.nextLog = this.deps.clock.now()
   }
 
-  const pollStatus = async (): Promise<void> => {
-    const now = clock.now()
+  /** The status schedule: one BatchGetBuilds, and when the next one is due. */
+  private async pollStatus(): Promise<void> {
+    const now = this.deps.clock.now()
     try {
-      result.statusCalls++
-      const response = await limited(s => codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: s }))
-      const found = response.builds?.find(b => b.id === id)
-      if (!found) throw new MalformedAnswerError('BatchGetBuilds', `no build ${id}`)
-      build = found
-      statusBackoff.reset()
-      statusTroubleSince = undefined
+      this.result.statusCalls++
+      const response = await this.limited(s => this.deps.codebuild.send(new BatchGetBuildsCommand({ ids: [this.id] }), { abortSignal: s }))
+      const found = response.builds?.find(b => b.id === this.id)
+      if (!found) throw new MalformedAnswerError('BatchGetBuilds', `no build ${this.id}`)
+      this.build = found
+      this.statusBackoff.reset()
+      this.statusTroubleSince = undefined
     } catch (error) {
-      stopIfFinal(error)
-      if (!isTransient(error)) throw new WatchError('refused', build, now - watchStart, error)
-      statusTroubleSince ??= now
-      if (now - statusTroubleSince >= t.giveUpMs) throw new WatchError('gave-up', build, now - watchStart, error)
-      const delay = statusBackoff.next()
-      retryNotice('CodeBuild', error, delay)
-      nextStatus = now + delay
+      this.stopIfFinal(error)
+      if (!isTransient(error)) throw new WatchError('refused', this.build, now - this.watchStart, error)
+      this.statusTroubleSince ??= now
+      if (now - this.statusTroubleSince >= this.t.giveUpMs) throw new WatchError('gave-up', this.build, now - this.watchStart, error)
+      const delay = this.statusBackoff.next()
+      this.retryNotice('CodeBuild', error, delay)
+      this.nextStatus = now + delay
       return
     }
-    if (logsShown && build.logs?.cloudWatchLogs?.status === 'DISABLED') {
-      logsShown = false
-      hooks.onWarning?.(
+    this.afterStatus(now)
+  }
+
+  private afterStatus(now: number): void {
+    const build = this.build
+    if (this.logsShown && build.logs?.cloudWatchLogs?.status === 'DISABLED') {
+      this.logsShown = false
+      this.hooks.onWarning?.(
         `The project's CloudWatch Logs are disabled: the build's log cannot be shown. Enable them in the project's logs configuration.`
       )
     }
-    openTail()
-    if (!tail && build.currentPhase && build.currentPhase !== lastPhaseNotice && !isTerminal(build)) {
-      lastPhaseNotice = build.currentPhase
-      hooks.onNotice?.(`Build phase: ${build.currentPhase}`)
+    this.openTail()
+    if (!this.tail && build.currentPhase && build.currentPhase !== this.lastPhaseNotice && !isTerminal(build)) {
+      this.lastPhaseNotice = build.currentPhase
+      this.hooks.onNotice?.(`Build phase: ${build.currentPhase}`)
     }
+    const clockNow = this.deps.clock.now()
     if (isTerminal(build)) {
-      endedAt = clock.now()
-      deadline = endedAt + drainWindow(t, build, endedAt, tail?.maxIngestionLagMs ?? 0)
-      nextLog = Math.min(nextLog, clock.now())
+      this.endedAt = clockNow
+      this.deadline = clockNow + drainWindow(this.t, build, clockNow, this.tail?.maxIngestionLagMs ?? 0)
+      this.nextLog = Math.min(this.nextLog, clockNow)
       return
     }
-    const ending = (build.currentPhase !== undefined && ENDING_PHASES.has(build.currentPhase)) || clock.now() < endingUntil
-    const view: StatusView = { logsShown, streamOpen: tail !== undefined, queuedPolls, ending }
-    if (logsShown && !tail) queuedPolls++
-    nextStatus = now + statusDelay(t, view)
+    const ending = (build.currentPhase !== undefined && ENDING_PHASES.has(build.currentPhase)) || clockNow < this.endingUntil
+    const view: StatusView = { logsShown: this.logsShown, streamOpen: this.tail !== undefined, queuedPolls: this.queuedPolls, ending }
+    if (this.logsShown && !this.tail) this.queuedPolls++
+    this.nextStatus = now + statusDelay(this.t, view)
   }
 
-  const pollLogs = async (): Promise<void> => {
-    const now = clock.now()
-    const activeTail = tail as LogTail
+  /** The log schedule: read what is readable now, and when to read next. */
+  private async pollLogs(): Promise<void> {
+    const now = this.deps.clock.now()
+    const tail = this.tail as LogTail
     try {
-      const drained = await activeTail.drain(paced)
-      result.logCalls += drained.calls
-      result.logEvents += drained.events
-      logBackoff.reset()
-      emptyPolls = drained.events > 0 ? 0 : emptyPolls + 1
+      const drained = await tail.drain(this.paced)
+      this.result.logCalls += drained.calls
+      this.result.logEvents += drained.events
+      this.logBackoff.reset()
+      this.emptyPolls = drained.events > 0 ? 0 : this.emptyPolls + 1
     } catch (error) {
-      stopIfFinal(error)
+      this.stopIfFinal(error)
       if (isAccessDenied(error)) {
-        hooks.onWarning?.(
-          `Cannot read the build's log (${errorText(error)}); the build is still watched to its end. Grant logs:GetLogEvents on ${activeTail.group} to see it.`
+        this.hooks.onWarning?.(
+          `Cannot read the build's log (${errorText(error)}); the build is still watched to its end. Grant logs:GetLogEvents on ${tail.group} to see it.`
         )
-        tail = undefined
-        logsShown = false
-        nextLog = Infinity
+        this.tail = undefined
+        this.logsShown = false
+        this.nextLog = Infinity
         return
       }
       // Anything else (timeouts, throttling, 5xx, a garbled page) is tried again: the log is never given up.
-      const delay = logBackoff.next()
-      retryNotice('CloudWatch Logs', error, delay)
-      nextLog = now + delay
+      const delay = this.logBackoff.next()
+      this.retryNotice('CloudWatch Logs', error, delay)
+      this.nextLog = now + delay
       return
     }
-    nextLog = now + logDelay(t, { ended: endedAt !== undefined, ending: now < endingUntil, emptyPolls })
-    if (endedAt === undefined && statusTroubleSince === undefined && nextStatus > now + t.statusRunningMs)
-      nextStatus = now + t.statusRunningMs
+    this.nextLog =
+      now + logDelay(this.t, { ended: this.endedAt !== undefined, ending: now < this.endingUntil, emptyPolls: this.emptyPolls })
+    if (this.endedAt === undefined && this.statusTroubleSince === undefined && this.nextStatus > now + this.t.statusRunningMs)
+      this.nextStatus = now + this.t.statusRunningMs
   }
 
-  // The two schedules run side by side: a slow or hung call of one never holds the other up.
-  let statusCall: Promise<void> | undefined
-  let logCall: Promise<void> | undefined
-  let failure: { error: unknown } | undefined
-  const track = (call: Promise<void>, done: () => void): Promise<void> =>
-    call.then(
-      () => done(),
-      (error: unknown) => {
-        done()
-        failure ??= { error }
-      }
-    )
-  const cancelled = new Promise<void>(resolve => callSignal.addEventListener('abort', () => resolve(), { once: true }))
-  try {
-    for (;;) {
-      signal?.throwIfAborted()
-      if (failure) throw failure.error
-      if (endedAt !== undefined && !logCall) {
-        if (!tail) break
-        if (progress.hasShownEndOf(lastLoggedPhase(build))) {
-          result.logComplete = true
-          break
-        }
-        if (clock.now() >= deadline) break
-      }
-      if (endedAt === undefined && !statusCall && clock.now() >= nextStatus) {
-        statusCall = track(pollStatus(), () => (statusCall = undefined))
-        continue
-      }
-      if (tail && !logCall && clock.now() >= nextLog) {
-        logCall = track(pollLogs(), () => (logCall = undefined))
-        continue
-      }
-      const due = [
-        endedAt === undefined && !statusCall ? nextStatus : Infinity,
-        tail && !logCall ? nextLog : Infinity,
-        endedAt !== undefined ? deadline : Infinity
-      ]
-      const pause = new AbortController()
-      const sleeping =
-        Math.min(...due) === Infinity
-          ? new Promise<void>(() => undefined)
-          : clock.sleep(Math.max(0, Math.min(...due) - clock.now()), pause.signal)
-      try {
-        await Promise.race([sleeping, cancelled, ...[statusCall, logCall].filter(c => c !== undefined)])
-      } finally {
-        pause.abort()
-        sleeping.catch(() => undefined)
-      }
+  /** The drain: once the build has ended, whether its log is complete or the wait for it is over. */
+  private drained(): boolean {
+    if (!this.tail) return true
+    if (this.progress.hasShownEndOf(lastLoggedPhase(this.build))) {
+      this.result.logComplete = true
+      return true
     }
-  } finally {
-    // Calls still out (cancellation, a failure of the other schedule) are abandoned, not left to print later.
-    stopCalls.abort()
-    await Promise.allSettled([statusCall, logCall])
+    return this.deps.clock.now() >= this.deadline
   }
-  result.build = build
-  return result
+
+  /** The two schedules run side by side: a slow or hung call of one never holds the other up. */
+  async run(): Promise<WatchResult> {
+    const { clock } = this.deps
+    let statusCall: Promise<void> | undefined
+    let logCall: Promise<void> | undefined
+    let failure: { error: unknown } | undefined
+    const track = (call: Promise<void>, done: () => void): Promise<void> =>
+      call.then(
+        () => done(),
+        (error: unknown) => {
+          done()
+          failure ??= { error }
+        }
+      )
+    const cancelled = new Promise<void>(resolve => this.callSignal.addEventListener('abort', () => resolve(), { once: true }))
+    try {
+      for (;;) {
+        this.options.signal?.throwIfAborted()
+        if (failure) throw failure.error
+        if (this.endedAt !== undefined && !logCall && this.drained()) break
+        if (this.endedAt === undefined && !statusCall && clock.now() >= this.nextStatus) {
+          statusCall = track(this.pollStatus(), () => (statusCall = undefined))
+          continue
+        }
+        if (this.tail && !logCall && clock.now() >= this.nextLog) {
+          logCall = track(this.pollLogs(), () => (logCall = undefined))
+          continue
+        }
+        const due = Math.min(
+          this.endedAt === undefined && !statusCall ? this.nextStatus : Infinity,
+          this.tail && !logCall ? this.nextLog : Infinity,
+          this.endedAt !== undefined ? this.deadline : Infinity
+        )
+        const pause = new AbortController()
+        const sleeping = due === Infinity ? new Promise<void>(() => undefined) : clock.sleep(Math.max(0, due - clock.now()), pause.signal)
+        try {
+          await Promise.race([sleeping, cancelled, ...[statusCall, logCall].filter(c => c !== undefined)])
+        } finally {
+          pause.abort()
+          sleeping.catch(() => undefined)
+        }
+      }
+    } finally {
+      // Calls still out (cancellation, a failure of the other schedule) are abandoned, not left to print later.
+      this.stopCalls.abort()
+      await Promise.allSettled([statusCall, logCall])
+    }
+    this.result.build = this.build
+    return this.result
+  }
 }
