@@ -196,14 +196,7 @@ async function runTask(
       ctx.backup = backup.report
       if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
     }
-    const shown = redactRequest(request, plan)
-    say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
-    // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
-    writeVerbatim(deps.write, JSON.stringify(shown, null, 2).split('\n'))
-    core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
-    writeVerbatim(deps.write, redactText(plan.buildspec.content).trimEnd().split(/\r?\n/))
-    core.endGroup()
-    return { kind: 'dry-run', request: shown, notes: checked.warnings }
+    return { kind: 'dry-run', request: printDryRun(deps.write, plan, request), notes: checked.warnings }
   }
 
   // if-running: the first look went out with the preflight; a later look is a fresh one.
@@ -251,6 +244,17 @@ async function runTask(
   if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
   if (!plan.wait) return { kind: 'detached', build: started }
 
+  return watchToEnd(deps, plan, { codebuild, logs }, started, signal)
+}
+
+/** Watches the build to its end, printing its log, and says how it ended. */
+async function watchToEnd(
+  deps: RunDeps,
+  plan: Plan,
+  { codebuild, logs }: Pick<AwsClients, 'codebuild' | 'logs'>,
+  started: Build,
+  signal: AbortSignal
+): Promise<Outcome> {
   const diagnoser = new FailureDiagnoser()
   const lastTaskLines = new LastTaskLines()
   const printer = new BuildLogPrinter(deps.write, { groups: true })
@@ -287,6 +291,18 @@ async function runTask(
     // A fault of the action itself: the build must not outlive the step.
     return abandon(plan, codebuild, started, `the action failed: ${errorText(error)}`)
   }
+}
+
+/** Prints the request a dry run would send (secrets masked) and the buildspec; returns the request as shown. */
+function printDryRun(write: Write, plan: Plan, request: StartRequest): StartBuildCommandInput {
+  const shown = redactRequest(request, plan)
+  say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
+  // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
+  writeVerbatim(write, JSON.stringify(shown, null, 2).split('\n'))
+  core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
+  writeVerbatim(write, redactText(plan.buildspec.content).trimEnd().split(/\r?\n/))
+  core.endGroup()
+  return shown
 }
 
 /**
