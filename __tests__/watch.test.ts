@@ -312,22 +312,6 @@ describe('LogPacer', () => {
     }
     expect(at).toEqual([0, 5_000, 10_000, 15_000])
   })
-  it('slows down when throttled in a row (a shared quota), and creeps back as calls go through', () => {
-    const pacer = new LogPacer()
-    pacer.observe(true)
-    expect(pacer.gapMs()).toBe(0)
-    pacer.observe(true)
-    expect(pacer.gapMs()).toBe(1_500)
-    pacer.observe(true)
-    expect(pacer.gapMs()).toBe(1_875)
-    for (let i = 0; i < 10; i++) pacer.observe(false)
-    expect(pacer.gapMs()).toBe(875)
-  })
-  it('does not slow down for scattered throttles', () => {
-    const pacer = new LogPacer()
-    for (let i = 0; i < 50; i++) pacer.observe(i % 3 === 0)
-    expect(pacer.gapMs()).toBe(0)
-  })
 })
 
 describe('watchBuild with max-log-requests-per-minute', () => {

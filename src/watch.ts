@@ -11,7 +11,7 @@ import { BatchGetBuildsCommand, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
-import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
+import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isTransient } from './aws-errors.js'
 import { abortReason } from './cancellation.js'
 import type { Clock } from './clock.js'
 import { LogPacer } from './log-pacing.js'
@@ -251,17 +251,10 @@ class BuildWatcher {
 
   private readonly limited: Caller = call => withTimeLimit(this.deps.clock, this.t.callLimitMs, this.callSignal, call)
 
-  /** Log calls wait for their slot (the cap, the account's quota) and tell the pacer how they went. */
+  /** Log calls wait for their slot under the cap (max-log-requests-per-minute). */
   private readonly paced: Caller = async call => {
     await this.pacer.slot(this.deps.clock, this.callSignal)
-    try {
-      const answer = await this.limited(call)
-      this.pacer.observe(false)
-      return answer
-    } catch (error) {
-      this.pacer.observe(isThrottled(error))
-      throw error
-    }
+    return this.limited(call)
   }
 
   /** Cancellation and expired credentials end watching at once; the rest is for the caller to judge. */
