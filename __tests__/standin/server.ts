@@ -271,7 +271,7 @@ export class StandInServer {
       const timer = setTimeout(() => {
         this.timers.delete(timer)
         answer()
-      }, latencyMs)
+      }, latencyMs / this.world.timeScale)
       this.timers.add(timer)
     } else {
       answer()
