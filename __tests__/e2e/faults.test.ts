@@ -8,7 +8,7 @@ import net from 'node:net'
 import type { StandIn } from '../standin/index.js'
 import { presets, taskLine } from '../standin/index.js'
 import { POST } from './runner.js'
-import { PROJECT, logLines, run, standIn } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, afterVirtual, logLines, run, standIn, virtualMs } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 
 let s: StandIn | undefined
@@ -46,7 +46,12 @@ function exitLagMs(st: StandIn, r: E2ERun): number {
 
 describe('a call that never answers', () => {
   it('one hung GetLogEvents: abandoned and retried; every line once, in order; exit within 30 s of the build', async () => {
-    s = await standIn([presets.success({ lines: 120, everyMs: 20 })], { faults: { GetLogEvents: { sequence: ['ok', 'ok', 'hang'] } } })
+    // The third read is the drain after the build's end only if the second came before it: 0.6 s to spare in real
+    // time, less the CPU time of the first calls times the clock's scale. Hence a slower clock for this one.
+    s = await standIn([presets.success({ lines: 120, everyMs: 20 })], {
+      faults: { GetLogEvents: { sequence: ['ok', 'ok', 'hang'] } },
+      timeScale: TIGHT_TIME_SCALE
+    })
     const r = await run(s, {}, { timeoutMs: 60_000 })
     expectHealthy(r, s)
     expect(s.callsOf('GetLogEvents').filter(c => c.injected === 'hang')).toHaveLength(1)
@@ -93,7 +98,7 @@ describe('an unreachable endpoint', () => {
   it('a region whose endpoint has no DNS name: fails within 60 s naming the region and host; nothing starts', async () => {
     const r = await run({ endpoint: 'http://codebuild.us-east-7.invalid' } as StandIn, { region: 'us-east-7' }, { timeoutMs: 90_000 })
     expect(r.code).toBe(1)
-    expect(r.exitedAt - r.startedAt).toBeLessThan(60_000)
+    expect(virtualMs(r.exitedAt - r.startedAt)).toBeLessThan(60_000)
     expect(failureOf(r)).toMatch(
       /Could not reach CodeBuild in region us-east-7 at codebuild\.us-east-7\.invalid: .*ENOTFOUND.*Nothing was started/
     )
@@ -104,15 +109,18 @@ describe('an unreachable endpoint', () => {
     const port = await closedPort()
     const r = await run({ endpoint: `http://127.0.0.1:${port}` } as StandIn, {}, { timeoutMs: 90_000 })
     expect(r.code).toBe(1)
-    expect(r.exitedAt - r.startedAt).toBeLessThan(60_000)
+    expect(virtualMs(r.exitedAt - r.startedAt)).toBeLessThan(60_000)
     expect(failureOf(r)).toMatch(new RegExp(`Could not reach CodeBuild in region us-east-1 at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`))
   }, 90_000)
 })
 
 describe('StartBuild', () => {
   it('every answer lost for 4 minutes: retried with one token, then the build is found by its token and watched; one build', async () => {
-    s = await standIn([presets.success({ lines: 20, everyMs: 5 })], { faults: { StartBuild: { lost: 1 } } })
-    const r = await run(s, {}, { timeScale: 20, timeoutMs: 60_000 })
+    s = await standIn([presets.success({ lines: 20, everyMs: 5 })], {
+      faults: { StartBuild: { lost: 1 } },
+      timeScale: LONG_WAIT_TIME_SCALE
+    })
+    const r = await run(s, {}, { timeoutMs: 60_000 })
     const starts = s.callsOf('StartBuild')
     expect(starts.length).toBeGreaterThan(4)
     expect(new Set(starts.map(c => c.request.idempotencyToken)).size).toBe(1)
@@ -121,8 +129,8 @@ describe('StartBuild', () => {
   }, 70_000)
 
   it('no answer and no build: the error says a build may have started and how to tell; nothing to stop', async () => {
-    s = await standIn([presets.success()], { faults: { StartBuild: { reset: 1 } } })
-    const r = await run(s, {}, { timeScale: 20, timeoutMs: 60_000 })
+    s = await standIn([presets.success()], { faults: { StartBuild: { reset: 1 } }, timeScale: LONG_WAIT_TIME_SCALE })
+    const r = await run(s, {}, { timeoutMs: 60_000 })
     expect(r.code).toBe(1)
     expect(s.startedBuilds(PROJECT)).toHaveLength(0)
     expect(failureOf(r)).toMatch(
@@ -134,22 +142,20 @@ describe('StartBuild', () => {
   it('a hung StartBuild honours SIGINT: the build it may have started is found by its token and stopped', async () => {
     s = await standIn([presets.longRunning({ runMs: 60_000 })], { faults: { StartBuild: { hang: 1 } } })
     const st = s
-    const off = st.onCall(call => {
-      if (call.operation === 'StartBuild') signalled = true
-    })
+    let action: { kill?: (s: string) => void } | undefined
     let signalled = false
+    // 200 ms after the first StartBuild arrived (a hung call is recorded on arrival).
+    const off = st.onCall(call => {
+      if (call.operation !== 'StartBuild' || signalled) return
+      signalled = true
+      afterVirtual(200, () => action?.kill?.('SIGINT'))
+    })
     const r = await run(
       st,
       {},
       {
         timeoutMs: 30_000,
-        onSpawn: child => {
-          const timer = setInterval(() => {
-            if (!signalled) return
-            clearInterval(timer)
-            setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 200)
-          }, 20)
-        }
+        onSpawn: child => (action = child as typeof action)
       }
     )
     off()
@@ -211,13 +217,12 @@ describe('outside text in the action’s own lines', () => {
 
 describe('watching that keeps failing', () => {
   it('gives up after 5 minutes of failed status calls: says the build goes on, IN_PROGRESS, never stopped, post leaves it', async () => {
-    s = await standIn([presets.longRunning({ runMs: 600_000, everyMs: 500 })])
+    s = await standIn([presets.longRunning({ runMs: 600_000, everyMs: 500 })], { timeScale: LONG_WAIT_TIME_SCALE })
     const st = s
     const r = await run(
       st,
       {},
       {
-        timeScale: 20,
         timeoutMs: 60_000,
         onLine: line => {
           if (line.text === taskLine(1)) st.setFaults({ BatchGetBuilds: { internal: 1 } })
@@ -241,8 +246,8 @@ describe('watching that keeps failing', () => {
 
 describe('every wait is bounded', () => {
   it('if-running: wait gives up after if-running-timeout-minutes, naming the build it waited for; nothing starts', async () => {
-    s = await standIn([presets.success()], {}, { running: [{ startedAgoMs: 120_000 }] })
-    const r = await run(s, { 'if-running-timeout-minutes': '1' }, { timeScale: 20, timeoutMs: 30_000 })
+    s = await standIn([presets.success()], { timeScale: LONG_WAIT_TIME_SCALE }, { running: [{ startedAgoMs: 120_000 }] })
+    const r = await run(s, { 'if-running-timeout-minutes': '1' }, { timeoutMs: 30_000 })
     expect(r.code).toBe(1)
     expect(failureOf(r)).toMatch(
       /Waited 1m 0s for another build of app-migrations to finish: build #\d+ app-migrations:[0-9a-f-]+ .*Nothing was started \(if-running-timeout-minutes\)/
@@ -281,7 +286,12 @@ describe('the post step under cancellation', () => {
       }
     )
     expect(main.signal).toBe('SIGKILL')
-    // The post step asks for the status, then sends StopBuild, which takes 1.5 s to answer: SIGINT lands meanwhile.
+    // The post step asks for the status, then sends StopBuild, which takes 1.5 s to answer: SIGINT lands meanwhile,
+    // 300 ms after the status answer (a moment taken from the calls, as the post step's start-up is CPU time).
+    let postChild: { kill?: (s: string) => void } | undefined
+    const off = st.onCall(call => {
+      if (call.operation === 'BatchGetBuilds' && postChild) afterVirtual(300, () => postChild?.kill?.('SIGINT'))
+    })
     const post = await run(
       st,
       {},
@@ -289,9 +299,10 @@ describe('the post step under cancellation', () => {
         entry: POST,
         state: main.state,
         timeoutMs: 20_000,
-        onSpawn: child => setTimeout(() => (child as { kill?: (s: string) => void }).kill?.('SIGINT'), 900)
+        onSpawn: child => (postChild = child as typeof postChild)
       }
     )
+    off()
     expect(post.signal).toBeNull()
     expect(post.code).toBe(0)
     expect(post.stdout).toMatch(/Received SIGINT: finishing the attempt to stop the build first/)
