@@ -16,8 +16,9 @@ export const TIME_SCALE = Number(process.env.E2E_TIME_SCALE ?? '10')
 
 /**
  * For the few tests whose subject is minutes of the action's waiting (a give-up limit, a retry window, an
- * if-running timeout): both clocks run this many times faster, so that 5 minutes pass in 5 s. Only for those: the
- * faster the clock, the longer the CPU time of each call looks.
+ * if-running timeout): both clocks run this many times faster, so that 5 minutes pass in 5 s (the action's 15 s
+ * call limit is then 250 ms of real time). Only for those: the faster the clock, the longer the CPU time of each
+ * call looks.
  */
 export const LONG_WAIT_TIME_SCALE = TIME_SCALE * 6
 
@@ -30,7 +31,7 @@ export const TIGHT_TIME_SCALE = Math.min(TIME_SCALE, 3)
 /** A real duration (e.g. between two `performance.now()` readings of this process) in virtual ms. */
 export const virtualMs = (realMs: number): number => realMs * TIME_SCALE
 
-/** Calls `fn` after `ms` of virtual time. */
+/** Calls `fn` after `ms` of virtual time (at `TIME_SCALE`). */
 export function afterVirtual(ms: number, fn: () => void): void {
   setTimeout(fn, ms / TIME_SCALE)
 }
@@ -107,4 +108,27 @@ export async function run(s: StandIn, inputs: Record<string, string> = {}, optio
     errors: log.commands.filter(c => c.command === 'error').map(c => `${c.properties}::${c.message}`),
     warnings: log.commands.filter(c => c.command === 'warning').map(c => c.message)
   }
+}
+
+const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+
+/** The `::error` messages, as the runner shows them (the action escapes %, CR and LF), one per line. */
+export const failureOf = (r: E2ERun): string =>
+  shown(
+    r.commands
+      .filter(c => c.command === 'error')
+      .map(c => c.message)
+      .join('\n')
+  )
+
+/** A healthy build: it succeeded, every line was shown once and in order, and the action never stopped it. */
+export function expectHealthy(r: E2ERun, st: StandIn): void {
+  const builds = st.startedBuilds(PROJECT)
+  expect(builds).toHaveLength(1)
+  const [build] = builds
+  expect(r.code).toBe(0)
+  expect(build?.status).toBe('SUCCEEDED')
+  expect(r.outputs['build-status']).toBe('SUCCEEDED')
+  expect(r.streamed).toEqual(logLines(build))
+  expect(st.callsOf('StopBuild')).toHaveLength(0)
 }
