@@ -38,8 +38,18 @@ interface Env {
 
 const open: Env[] = []
 
+/**
+ * The stand-in's clock runs this many times faster than real time here, as in the e2e tests: every time in these
+ * tests (scripts, delays, windows, `s.now()`, waits) is on it. The SDK clients of this process keep real time
+ * (their own timers do not matter here); the tests' pauses are virtual too (`sleep`).
+ */
+const TIME_SCALE = 10
+
+/** Resolves after `ms` of the stand-in's (virtual) time. */
+const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms / TIME_SCALE))
+
 async function setup(options: StandInOptions): Promise<Env> {
-  const s = await startStandIn(options)
+  const s = await startStandIn({ timeScale: TIME_SCALE, ...options })
   const cfg = { endpoint: s.endpoint, region: REGION, credentials: s.credentials, maxAttempts: 1 }
   const env = { s, cb: new CodeBuildClient(cfg), logs: new CloudWatchLogsClient(cfg) }
   open.push(env)
@@ -76,7 +86,7 @@ async function pollUntil<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000
     const v = await fn()
     if (v !== undefined) return v
     if (Date.now() > deadline) throw new Error('pollUntil: timed out')
-    await new Promise(r => setTimeout(r, 10))
+    await sleep(10)
   }
 }
 
@@ -103,7 +113,7 @@ async function readAll(
     const done = (page.events ?? []).length === 0 && page.nextForwardToken === token
     token = page.nextForwardToken
     if (done && build.endedAt !== null && env.s.now() > (build.allEvents().at(-1)?.readableAt ?? 0)) break
-    if ((page.events ?? []).length === 0) await new Promise(r => setTimeout(r, 10))
+    if ((page.events ?? []).length === 0) await sleep(10)
   }
   return out
 }
@@ -398,7 +408,7 @@ describe('StartBuild requests', () => {
   test('idempotency tokens expire after the window', async () => {
     const env = await setup({ projects: [project('p')], idempotencyWindowMs: 50 })
     const a = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 't' }))
-    await new Promise(r => setTimeout(r, 80))
+    await sleep(80)
     const b = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 't' }))
     expect(b.build?.id).not.toBe(a.build?.id)
   })
@@ -524,7 +534,7 @@ describe('projects and listings', () => {
     expect(other.buildStatus).toBe('IN_PROGRESS')
     expect(other.currentPhase).toBe('BUILD')
     expect(other.initiator).toBe('another-user')
-    expect((other.startTime as Date).getTime()).toBeLessThan(Date.now() - 30_000)
+    expect(env.s.fromEpoch((other.startTime as Date).getTime())).toBeLessThan(env.s.now() - 30_000)
     const view = env.s.buildsOf('p')[0] as BuildView
     expect(view.endsAt).toBeGreaterThan(380)
     expect(view.endsAt).toBeLessThan(420)
@@ -688,7 +698,7 @@ describe('CloudWatch Logs GetLogEvents', () => {
       expect(total).toBeGreaterThanOrEqual(readableAtArrival)
       for (const e of p.events ?? []) seen.push((e.message ?? '').trimEnd())
       token = p.nextForwardToken
-      await new Promise(r => setTimeout(r, 15))
+      await sleep(15)
     }
     expect(seen).toEqual(taskLineTexts(40))
   })
@@ -757,12 +767,15 @@ describe('faults', () => {
     const plan: FaultPlan = { '*': { throttle: 0.3, internal: 0.1, reset: 0.1 }, BatchGetProjects: { latencyMs: [5, 15] } }
     const outcomes: string[][] = []
     for (const seed of [7, 7, 8]) {
-      const s = await startStandIn({ projects: [project('p')], seed, faults: plan })
-      for (let i = 0; i < 40; i++) await rawCall(s, 'CodeBuild_20161006.BatchGetProjects', { names: ['p'] })
-      outcomes.push(s.calls.map(c => `${c.status}${c.errorType ?? ''}`))
-      const slow = s.calls.filter(c => c.status !== 0).every(c => c.answeredAt - c.at >= 4)
-      expect(slow).toBe(true)
-      await s.close()
+      const s = await startStandIn({ projects: [project('p')], seed, faults: plan, timeScale: TIME_SCALE })
+      try {
+        for (let i = 0; i < 40; i++) await rawCall(s, 'CodeBuild_20161006.BatchGetProjects', { names: ['p'] })
+        outcomes.push(s.calls.map(c => `${c.status}${c.errorType ?? ''}`))
+        const slow = s.calls.filter(c => c.status !== 0).every(c => c.answeredAt - c.at >= 4)
+        expect(slow).toBe(true)
+      } finally {
+        await s.close()
+      }
     }
     expect(outcomes[0]).toEqual(outcomes[1])
     expect(outcomes[0]).not.toEqual(outcomes[2])

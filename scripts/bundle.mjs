@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main) and
 // dist/post/index.js (post). Output goes to a fresh temporary directory first, so dist/ is exactly
-// what this script produces from the sources: nothing stale survives.
+// what this script produces from the sources: nothing stale survives. dist/sources.sha256 records which sources
+// (scripts/sources-hash.mjs): the end-to-end tests refuse to run a dist/ built from other sources.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sourcesHash } from './sources-hash.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
@@ -17,6 +19,7 @@ const entries = [
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bundle-'))
 try {
+  const hash = sourcesHash()
   for (const { src, out } of entries) {
     execFileSync(
       process.execPath,
@@ -42,6 +45,7 @@ try {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true })
   mkdirSync(path.join(root, 'dist'), { recursive: true })
   for (const name of readdirSync(tmp)) renameSync(path.join(tmp, name), path.join(root, 'dist', name))
+  writeFileSync(path.join(root, 'dist', 'sources.sha256'), `${hash}\n`)
 } finally {
   rmSync(tmp, { recursive: true, force: true })
 }

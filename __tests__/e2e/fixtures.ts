@@ -4,6 +4,38 @@ import { startStandIn } from '../standin/index.js'
 import { readWorkflowLog, runAction } from './runner.js'
 import type { ActionRun, RunOptions } from './runner.js'
 
+/**
+ * How many times faster than real time every e2e test runs: the stand-in's clock (`standIn()`) and the action's
+ * (`run()`, scaled-time.mjs) both, around the same origin, so they agree on the time. Every time in an e2e test is
+ * virtual (on that clock): read the stand-in's clock (`s.now()`, `s.fromPerformanceNow(t)`), and use
+ * `virtualMs` / `afterVirtual` for the test's own durations and delays. CPU time is not scaled: a process start or a
+ * 30,000-line burst costs its real time, which is `TIME_SCALE` times as long in virtual time. `E2E_TIME_SCALE=1`
+ * runs the suite in real time; `npm run bench` always does.
+ */
+export const TIME_SCALE = Number(process.env.E2E_TIME_SCALE ?? '10')
+
+/**
+ * For the few tests whose subject is minutes of the action's waiting (a give-up limit, a retry window, an
+ * if-running timeout): both clocks run this many times faster, so that 5 minutes pass in 5 s (the action's 15 s
+ * call limit is then 250 ms of real time). Only for those: the faster the clock, the longer the CPU time of each
+ * call looks.
+ */
+export const LONG_WAIT_TIME_SCALE = TIME_SCALE * 6
+
+/**
+ * For a test whose scenario has little time to spare between two of the action's calls (less than the CPU time of a
+ * few calls times `TIME_SCALE`): a slower clock, so that the CPU time does not decide the scenario.
+ */
+export const TIGHT_TIME_SCALE = Math.min(TIME_SCALE, 3)
+
+/** A real duration (e.g. between two `performance.now()` readings of this process) in virtual ms. */
+export const virtualMs = (realMs: number): number => realMs * TIME_SCALE
+
+/** Calls `fn` after `ms` of virtual time (at `TIME_SCALE`). */
+export function afterVirtual(ms: number, fn: () => void): void {
+  setTimeout(fn, ms / TIME_SCALE)
+}
+
 export const PROJECT = 'app-migrations'
 export const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/app-backend@sha256:${'ab'.repeat(32)}`
 
@@ -23,7 +55,7 @@ export async function standIn(
   options: StandInOptions = {},
   project: Partial<ProjectConfig> = {}
 ): Promise<StandIn> {
-  return startStandIn({ seed: 7, projects: [vpcProject(builds, project)], ...options })
+  return startStandIn({ seed: 7, timeScale: TIME_SCALE, projects: [vpcProject(builds, project)], ...options })
 }
 
 /** The build's log as lines: an event may hold several (a multi-line command the agent echoes). */
@@ -55,8 +87,19 @@ export interface E2ERun extends ActionRun {
   warnings: string[]
 }
 
+/** The options that run the action on the stand-in's clock (or on `TIME_SCALE` without one). */
+export function sameClock(s: Partial<Pick<StandIn, 'timeScale' | 'clockOrigin'>>): Pick<RunOptions, 'timeScale' | 'timeOrigin'> {
+  return s.clockOrigin === undefined ? { timeScale: TIME_SCALE } : { timeScale: s.timeScale, timeOrigin: s.clockOrigin }
+}
+
 export async function run(s: StandIn, inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}): Promise<E2ERun> {
-  const result = await runAction({ endpoint: s.endpoint, ...options, inputs: { ...BASE_INPUTS, ...inputs } })
+  const result = await runAction({
+    endpoint: s.endpoint,
+    ...sameClock(s),
+    compileCache: true,
+    ...options,
+    inputs: { ...BASE_INPUTS, ...inputs }
+  })
   const log = readWorkflowLog(result.stdout)
   return {
     ...result,
@@ -65,4 +108,27 @@ export async function run(s: StandIn, inputs: Record<string, string> = {}, optio
     errors: log.commands.filter(c => c.command === 'error').map(c => `${c.properties}::${c.message}`),
     warnings: log.commands.filter(c => c.command === 'warning').map(c => c.message)
   }
+}
+
+const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+
+/** The `::error` messages, as the runner shows them (the action escapes %, CR and LF), one per line. */
+export const failureOf = (r: E2ERun): string =>
+  shown(
+    r.commands
+      .filter(c => c.command === 'error')
+      .map(c => c.message)
+      .join('\n')
+  )
+
+/** A healthy build: it succeeded, every line was shown once and in order, and the action never stopped it. */
+export function expectHealthy(r: E2ERun, st: StandIn): void {
+  const builds = st.startedBuilds(PROJECT)
+  expect(builds).toHaveLength(1)
+  const [build] = builds
+  expect(r.code).toBe(0)
+  expect(build?.status).toBe('SUCCEEDED')
+  expect(r.outputs['build-status']).toBe('SUCCEEDED')
+  expect(r.streamed).toEqual(logLines(build))
+  expect(st.callsOf('StopBuild')).toHaveLength(0)
 }

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { KNOWN_FAILURES } from '../../src/diagnosis.js'
 import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
-import { IMAGE, PROJECT, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
+import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 import { ROOT, readWorkflowLog } from './runner.js'
 
@@ -589,6 +589,7 @@ async function runConcurrently<C extends { script: BuildScript; stopAt?: string;
   const project = (i: number): string => `${PROJECT}-${i}`
   const shared = await startStandIn({
     seed: 7,
+    timeScale: TIME_SCALE,
     projects: names.map((name, i) => vpcProject([(cases[name] as C).script], { name: project(i) }))
   })
   const results = await Promise.all(

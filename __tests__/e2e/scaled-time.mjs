@@ -1,14 +1,18 @@
 /**
  * Preloaded (`node --import`) into the action's process by the e2e runner when a test asks for scaled time:
  * Date, performance.now, setTimeout and setInterval run TIME_SCALE times faster, so that minutes of the action's
- * own waiting (give-up limits, retry windows, if-running waits) pass in seconds. Only the action's process is
- * scaled; the stand-in keeps real time. Never used by `npm run bench`.
+ * own waiting (give-up limits, retry windows, if-running waits) pass in seconds. The e2e tests run the stand-in
+ * on the same scaled clock (its `timeScale`), and pass its `clockOrigin` as TIME_ORIGIN (real epoch ms): dates are
+ * scaled around that moment, so the action and the stand-in agree on the time (a build's startTime is as far in
+ * the past for both). Not patched, so in real time: socket timeouts (`socket.setTimeout`), AbortSignal.timeout,
+ * setImmediate, and CPU time. Never used by `npm run bench`.
  */
 const scale = Number(process.env.TIME_SCALE ?? '1')
 if (Number.isFinite(scale) && scale > 0 && scale !== 1) {
   const RealDate = Date
   const realNow = RealDate.now.bind(RealDate)
-  const dateOrigin = realNow()
+  const origin = Number(process.env.TIME_ORIGIN)
+  const dateOrigin = Number.isFinite(origin) && origin > 0 ? origin : realNow()
   const scaledNow = () => Math.round(dateOrigin + (realNow() - dateOrigin) * scale)
   class ScaledDate extends RealDate {
     constructor(...args) {

@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { BuildView, RecordedCall, StandIn } from '../standin/index.js'
 import { bigLine, presets, taskLine, taskLineTexts } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, run, standIn } from './fixtures.js'
+import { IMAGE, PROJECT, logLines, run, sameClock, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 import { POST, ROOT, runAction } from './runner.js'
 
@@ -286,7 +286,7 @@ describe('failures before the task runs', () => {
     expect(st.callsOf('GetLogEvents')).toHaveLength(0)
     // It ended right after the build did: a few status polls, no drain of a stream that never comes.
     expect(st.callsOf('BatchGetBuilds').length).toBeLessThanOrEqual(4)
-    expect(r.exitedAt - r.startedAt).toBeLessThan(15_000)
+    expect(st.fromPerformanceNow(r.exitedAt) - st.fromPerformanceNow(r.startedAt)).toBeLessThan(15_000)
   })
 
   it('an unknown project: exit 1, one error naming the project and region, nothing started', async () => {
@@ -344,7 +344,7 @@ describe('wait and show-logs', () => {
     expect(build.status).toBe('IN_PROGRESS')
     expect(r.state).toMatchObject({ 'build-id': build.id, region: 'us-east-1', settled: 'true' })
 
-    const post = await runAction({ entry: POST, state: r.state, endpoint: st.endpoint, inputs: {} })
+    const post = await runAction({ entry: POST, state: r.state, endpoint: st.endpoint, inputs: {}, ...sameClock(st) })
     expect(post.code).toBe(0)
     expect(post.stdout).not.toMatch(/::error/)
     expect(st.callsOf('StopBuild')).toHaveLength(0)

@@ -66,14 +66,23 @@ export interface StandInOptions {
    * been seen to return) instead of leaving it out. Default false.
    */
   nullDeepLinkBeforeStream?: boolean
+  /**
+   * Runs the stand-in's clock this many times faster than real time (default 1). Every time of the stand-in is on
+   * that clock: `now()`, the build timelines and their epoch timestamps, `latencyMs`, `stopDelayMs`, the idempotency
+   * window, `expiredFromMs`, the `timeoutMs` of the waits. Give a child process the same clock with
+   * `TIME_SCALE=<timeScale> TIME_ORIGIN=<clockOrigin>` and `--import __tests__/e2e/scaled-time.mjs` (the e2e
+   * runner's `timeScale` and `timeOrigin`). Not to be confused with `realisticMigrationScenario({ timeScale })`,
+   * which shortens the scenario's script instead.
+   */
+  timeScale?: number
   host?: string
   port?: number
 }
 
 export interface WaitOptions {
-  /** Default 10 000 ms. */
+  /** On the stand-in's clock. Default 10 000 ms. */
   timeoutMs?: number
-  /** Poll interval, default 5 ms. */
+  /** Poll interval in real ms, default 5 ms. */
   intervalMs?: number
   /** Shown when the wait times out. */
   message?: string
@@ -242,6 +251,13 @@ export interface StandIn {
   readonly github: GitHubStandIn
   readonly port: number
   readonly region: string
+  /** How many times faster than real time its clock runs (option `timeScale`; 1: real time). */
+  readonly timeScale: number
+  /**
+   * The real epoch ms at which its clock started: its epoch time is `clockOrigin + (Date.now() - clockOrigin) *
+   * timeScale`, so a child process scaled around the same origin (scaled-time.mjs, `TIME_ORIGIN`) shares its dates.
+   */
+  readonly clockOrigin: number
   /**
    * Environment for a child process using the real SDK against the stand-in: AWS_ENDPOINT_URL, fake credentials
    * (AKIDTEST / test), AWS_REGION, and AWS_EC2_METADATA_DISABLED.
@@ -285,14 +301,14 @@ export interface StandIn {
   close(): Promise<void>
 }
 
-async function waitFor<T>(fn: () => T | undefined | null | false, opts: WaitOptions = {}): Promise<T> {
+async function waitFor<T>(world: World, fn: () => T | undefined | null | false, opts: WaitOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 10_000
   const intervalMs = opts.intervalMs ?? 5
-  const deadline = Date.now() + timeoutMs
+  const deadline = world.now() + timeoutMs
   for (;;) {
     const v = fn()
     if (v !== undefined && v !== null && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`stand-in: timed out after ${timeoutMs} ms${opts.message ? `: ${opts.message}` : ''}`)
+    if (world.now() > deadline) throw new Error(`stand-in: timed out after ${timeoutMs} ms${opts.message ? `: ${opts.message}` : ''}`)
     await new Promise(r => setTimeout(r, intervalMs))
   }
 }
@@ -311,7 +327,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       maxConcurrentBuilds: options.maxConcurrentBuilds,
       initiator: options.initiator ?? 'github-actions-role/GitHubActions',
       validateBuildspec: options.validateBuildspec ?? true,
-      nullDeepLinkBeforeStream: options.nullDeepLinkBeforeStream ?? false
+      nullDeepLinkBeforeStream: options.nullDeepLinkBeforeStream ?? false,
+      timeScale: options.timeScale ?? 1
     },
     options.projects ?? []
   )
@@ -348,6 +365,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     github: server.github,
     port,
     region,
+    timeScale: world.timeScale,
+    clockOrigin: world.t0EpochMs,
     env: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -362,7 +381,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     },
     now: () => world.now(),
     fromEpoch: epochMs => epochMs - world.t0EpochMs,
-    fromPerformanceNow: t => t - world.perf0,
+    fromPerformanceNow: t => world.fromPerformanceNow(t),
     callsOf: operation => server.calls.filter(c => c.operation === operation),
     build: idOrArn => {
       const b = world.findBuild(idOrArn)
@@ -378,19 +397,19 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     queueBuilds: (projectName, ...scripts) => world.queueBuilds(projectName, scripts),
     setFaults: plan => server.setFaults(plan),
     onCall: listener => server.onCall(listener),
-    waitFor,
+    waitFor: (fn, opts) => waitFor(world, fn, opts),
     waitForCall: (operation, n = 1, opts) =>
-      waitFor(() => server.calls.filter(c => c.operation === operation)[n - 1], {
+      waitFor(world, () => server.calls.filter(c => c.operation === operation)[n - 1], {
         message: `call ${n} of ${operation}`,
         ...opts
       }),
     waitForBuild: (projectName, n = 1, opts) =>
-      waitFor(() => standIn.startedBuilds(projectName)[n - 1], {
+      waitFor(world, () => standIn.startedBuilds(projectName)[n - 1], {
         message: `build ${n}${projectName ? ` of ${projectName}` : ''}`,
         ...opts
       }),
     waitForEnd: (build, opts) =>
-      waitFor(() => (build.endedAt !== null ? build : undefined), { message: `end of ${build.id}`, timeoutMs: 30_000, ...opts }),
+      waitFor(world, () => (build.endedAt !== null ? build : undefined), { message: `end of ${build.id}`, timeoutMs: 30_000, ...opts }),
     snapshots: () => rds.views(),
     close: () => server.close()
   }

@@ -331,11 +331,22 @@ export class StandInServer {
     }
 
     if (latencyMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer)
-        answer()
-      }, latencyMs)
-      this.timers.add(timer)
+      // Answered `latencyMs` after arrival on the stand-in's clock, never earlier: a timer can fire up to 1 ms early
+      // (libuv's clock has millisecond steps), which a scaled clock would make `timeScale` ms.
+      const due = at + latencyMs
+      const wait = (): void => {
+        const remaining = due - this.world.now()
+        if (remaining <= 0) {
+          answer()
+          return
+        }
+        const timer = setTimeout(() => {
+          this.timers.delete(timer)
+          wait()
+        }, remaining / this.world.timeScale)
+        this.timers.add(timer)
+      }
+      wait()
     } else {
       answer()
     }

@@ -30,6 +30,8 @@ export interface WorldOptions {
   initiator: string
   validateBuildspec: boolean
   nullDeepLinkBeforeStream: boolean
+  /** How many times faster than real time the stand-in's clock runs (1: real time). */
+  timeScale: number
 }
 
 export interface ProjectState {
@@ -88,6 +90,11 @@ export class World {
   readonly t0EpochMs: number
   /** performance.now() when the stand-in started */
   readonly perf0: number
+  /**
+   * How many times faster than real time the clock runs: every time of the stand-in (its clock, build timelines,
+   * latencies, stop delays, idempotency windows) is virtual, `timeScale` virtual ms per real ms since `t0EpochMs`.
+   */
+  readonly timeScale: number
   readonly projects = new Map<string, ProjectState>()
   /** every build, in creation order */
   readonly builds: Build[] = []
@@ -98,12 +105,18 @@ export class World {
     this.options = options
     this.t0EpochMs = Date.now()
     this.perf0 = performance.now()
+    this.timeScale = options.timeScale
     for (const config of projects) this.addProject(config)
   }
 
-  /** ms since the stand-in started (sub-millisecond, monotonic) */
+  /** ms since the stand-in started (sub-millisecond, monotonic), on its (possibly scaled) clock */
   now(): number {
-    return performance.now() - this.perf0
+    return this.fromPerformanceNow(performance.now())
+  }
+
+  /** A `performance.now()` reading of this process on the stand-in's clock. */
+  fromPerformanceNow(t: number): number {
+    return (t - this.perf0) * this.timeScale
   }
 
   epochNow(): number {
