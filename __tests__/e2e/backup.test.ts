@@ -6,7 +6,7 @@
  */
 import type { RdsConfig, RecordedCall, StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { PROJECT, run, standIn } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIME_SCALE, run, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 
 let s: StandIn | undefined
@@ -32,8 +32,9 @@ const ops = (st: StandIn): string[] => st.calls.map(c => c.operation)
 const rdsCalls = (st: StandIn): RecordedCall[] => st.calls.filter(c => c.service === 'rds')
 const info = (r: E2ERun): string[] => r.lines.map(l => l.text).filter(t => !t.startsWith('::'))
 
-async function withRds(rds: RdsConfig, builds = [presets.success({ lines: 5, everyMs: 5 })]): Promise<StandIn> {
-  return standIn(builds, { rds })
+/** A stand-in with RDS; `timeScale` for minutes of snapshot time (both clocks run at it). */
+async function withRds(rds: RdsConfig, builds = [presets.success({ lines: 5, everyMs: 5 })], timeScale = TIME_SCALE): Promise<StandIn> {
+  return standIn(builds, { rds, timeScale })
 }
 
 /** Nothing started, and the failure reached the summary. */
@@ -84,8 +85,13 @@ describe('backup: verify', () => {
 describe('backup: snapshot', () => {
   it('of an instance: created with the run tags, progress about every 30 s, then the build; outputs and summary', async () => {
     // 6 s of the stand-in's time; the action's clock runs 20 times faster: 2 minutes for it.
-    s = await withRds({ databases: [{ id: 'orders-db', allocatedStorage: 50, snapshots: [{ durationMs: 6_000 }] }] })
-    const r = await run(s, { backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: runEnv, timeScale: 20, timeoutMs: 60_000 })
+    // Two minutes of snapshot time (two seconds here): progress lines about every 30 s.
+    s = await withRds(
+      { databases: [{ id: 'orders-db', allocatedStorage: 50, snapshots: [{ durationMs: 120_000 }] }] },
+      undefined,
+      LONG_WAIT_TIME_SCALE
+    )
+    const r = await run(s, { backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: runEnv, timeoutMs: 60_000 })
     expect(r.code).toBe(0)
     const create = s.callsOf('CreateDBSnapshot')
     expect(create).toHaveLength(1)
@@ -163,11 +169,11 @@ describe('backup: snapshot', () => {
   })
 
   it('not available within backup-timeout-minutes: fails, says the snapshot goes on and where to see it; nothing starts', async () => {
-    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 10 * 60_000 }] }] })
+    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 10 * 60_000 }] }] }, undefined, LONG_WAIT_TIME_SCALE)
     const r = await run(
       s,
       { backup: 'snapshot', 'db-identifier': 'orders-db', 'backup-timeout-minutes': '2' },
-      { env: runEnv, timeScale: 30, timeoutMs: 60_000 }
+      { env: runEnv, timeoutMs: 60_000 }
     )
     expectNothingStarted(r, s)
     expect(failure(r)).toMatch(
@@ -221,12 +227,12 @@ describe('backup: snapshot', () => {
 
   it('a second try of the same step (same run and attempt) reuses the snapshot the first try left', async () => {
     // The first try gives up after 1 minute (2 s here); the snapshot goes on; the retried step waits for the same one.
-    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 4_000 }] }] })
+    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 120_000 }] }] }, undefined, LONG_WAIT_TIME_SCALE)
     const inputs = { backup: 'snapshot', 'db-identifier': 'orders-db', 'backup-timeout-minutes': '1' }
-    const first = await run(s, inputs, { env: runEnv, timeScale: 30, timeoutMs: 30_000 })
+    const first = await run(s, inputs, { env: runEnv, timeoutMs: 30_000 })
     expectNothingStarted(first, s)
     expect(failure(first)).toMatch(/was not available within backup-timeout-minutes \(1\)/)
-    const second = await run(s, { ...inputs, 'backup-timeout-minutes': '10' }, { env: runEnv, timeScale: 30, timeoutMs: 30_000 })
+    const second = await run(s, { ...inputs, 'backup-timeout-minutes': '10' }, { env: runEnv, timeoutMs: 30_000 })
     expect(second.code).toBe(0)
     expect(info(second).join('\n')).toMatch(
       new RegExp(`Snapshot ${INSTANCE_SNAPSHOT} was already taken by an earlier try of this step: using it \\(creating, \\d+%\\)`)
