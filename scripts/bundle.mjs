@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
 const entries = [
-  { src: 'src/index.ts', out: '.' },
-  { src: 'src/post-index.ts', out: 'post' }
+  { src: 'src/action/index.ts', out: '.' },
+  { src: 'src/action/post-index.ts', out: 'post' }
 ]
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bundle-'))

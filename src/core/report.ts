@@ -6,7 +6,7 @@ import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
-import { logLine } from './workflow-log.js'
+import { logLine } from './text.js'
 import { redactText } from './secrets.js'
 import { formatDuration, stripAnsi } from './text.js'
 
