@@ -30,7 +30,7 @@ import type { Write } from './workflow-log.js'
 import { PreflightError, preflight } from '../core/preflight.js'
 import { commentMarker, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
-import { LastTaskLines, addSummary, describeFailure } from '../core/report.js'
+import { LastTaskLines, addSummary, describeFailure, taskExitCode } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import type { StartRequest } from '../core/request.js'
@@ -349,6 +349,8 @@ interface Verdict {
   report: Omit<SummaryData, 'plan'>
   /** False for failures before a build was asked for (bad input, preflight): the error says it all. */
   summary: boolean
+  /** The task container's exit code, when the build ended and CodeBuild said it. */
+  taskExitCode?: number
 }
 
 /** The one place that decides what each outcome reports. */
@@ -383,9 +385,11 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
     case 'ended': {
       const { build, diagnosis, lastLines } = outcome
       const status = build.buildStatus ?? ''
+      const exit = taskExitCode(build)
+      const exitCode = exit === undefined ? {} : { taskExitCode: exit }
       if (status === StatusType.SUCCEEDED) {
         const lines = [`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`]
-        return { settled: status, errors: [], lines, report: { build }, summary: true }
+        return { settled: status, errors: [], lines, report: { build }, summary: true, ...exitCode }
       }
       const failure = describeFailure(ctx.plan as Plan, build, lastLines)
       const errors = [{ message: failure.message, title: failure.title }]
@@ -396,7 +400,8 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
         errors,
         lines: [],
         report: { build, lastLines, ...(diagnosis ? { diagnosis } : {}) },
-        summary: true
+        summary: true,
+        ...exitCode
       }
     }
     case 'abandoned': {
@@ -450,6 +455,7 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
     core.saveState(State.Settled, 'true')
     core.setOutput(Outputs.BuildStatus, v.settled)
   }
+  if (v.taskExitCode !== undefined) core.setOutput(Outputs.TaskExitCode, String(v.taskExitCode))
   for (const line of v.lines) say(line)
   for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
   if (v.failure !== undefined) core.setFailed(v.failure)

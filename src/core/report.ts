@@ -88,6 +88,24 @@ export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build:
   }
 }
 
+const EXIT_STATUS = /Reason: exit status (\d{1,3})\b/
+
+/**
+ * The task container's exit code: 0 when the build succeeded; N when its BUILD phase (where the task runs) failed
+ * with CodeBuild's phase context `… Reason: exit status N`; undefined otherwise (failed before the task ran,
+ * stopped, timed out, or no such context).
+ */
+export function taskExitCode(build: Build): number | undefined {
+  if (build.buildStatus === StatusType.SUCCEEDED) return 0
+  const phase = failedPhase(build)
+  if (phase?.phaseType !== 'BUILD') return undefined
+  for (const c of phase.contexts ?? []) {
+    const m = EXIT_STATUS.exec(c.message ?? '')
+    if (m) return Number(m[1])
+  }
+  return undefined
+}
+
 export function buildDurationMs(build: Build): number | undefined {
   if (!build.startTime) return undefined
   return (build.endTime ?? new Date()).getTime() - build.startTime.getTime()
