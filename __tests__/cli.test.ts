@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { renderFlags } from '../scripts/cli-flags.mjs'
 import { UsageError, inputReader, parseArgs } from '../src/cli/args.js'
-import { colorsWanted, neutralise } from '../src/cli/terminal.js'
+import { Terminal, colorsWanted, neutralise } from '../src/cli/terminal.js'
 import { taskExitCode } from '../src/core/report.js'
 import { ROOT } from './fixtures/inputs.js'
 
@@ -71,5 +71,42 @@ describe('taskExitCode', () => {
     expect(taskExitCode(failedIn('PRE_BUILD', 'Error while executing command: docker pull. Reason: exit status 1'))).toBeUndefined()
     expect(taskExitCode(failedIn('BUILD', 'Build has timed out.'))).toBeUndefined()
     expect(taskExitCode({ buildStatus: 'STOPPED' })).toBeUndefined()
+  })
+})
+
+describe('the layout', () => {
+  it('keeps @actions/* out of the core and the CLI', () => {
+    for (const dir of ['core', 'cli'])
+      for (const file of readdirSync(path.join(ROOT, 'src', dir)))
+        expect([file, readFileSync(path.join(ROOT, 'src', dir, file), 'utf8').includes("from '@actions/")]).toEqual([file, false])
+  })
+})
+
+describe('Terminal', () => {
+  const agent = (text: string): { message: string } => ({ message: `[Container] 2026/11/28 10:00:00.000001 ${text}\n` })
+  const events = [
+    agent('Entering phase INSTALL'),
+    { message: 'npm ci\n' },
+    agent('Entering phase BUILD'),
+    { message: '\u001b[32mok\u001b[0m\n' }
+  ]
+
+  it('on a TTY: setup phases on one updating line, then a heading and the task’s lines', () => {
+    let out = ''
+    const term = new Terminal({ write: t => (out += t), isTTY: true, columns: 80 }, { NO_COLOR: '1' })
+    term.events(events)
+    expect(out).toContain('\r\u001b[2KINSTALL · npm ci')
+    expect(out).not.toContain('── INSTALL ──')
+    expect(out).toContain('── BUILD ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase BUILD\nok\n')
+  })
+
+  it('elsewhere: every line plainly, each phase a heading, no escape sequence', () => {
+    let out = ''
+    const term = new Terminal({ write: t => (out += t) }, {})
+    term.events(events)
+    expect(out).toBe(
+      '── INSTALL ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase INSTALL\nnpm ci\n' +
+        '── BUILD ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase BUILD\nok\n'
+    )
   })
 })

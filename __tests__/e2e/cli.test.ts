@@ -185,4 +185,24 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(r.stdout).toContain(`Interrupted: stopped build ${build?.id}.`)
     expect(r.stdout).toContain('STOPPED')
   })
+  it('a second Ctrl-C exits at once, leaving the build running, with its console link', async () => {
+    // StopBuild answers slowly: the second Ctrl-C comes while it is in flight.
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })], { faults: { StopBuild: { latencyMs: 5_000 } } })
+    let first = false
+    let second = false
+    const r = await runCli(BASE, s.endpoint, (out, child) => {
+      if (!first && out.includes('task line 000002')) {
+        first = true
+        child.kill('SIGINT')
+      }
+      if (!second && out.includes('Interrupted: stopping build')) {
+        second = true
+        child.kill('SIGINT')
+      }
+    })
+    expect(r.code).toBe(130)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(r.stdout).toContain(`Interrupted again: exiting now; build ${build?.id} may still be running: https://`)
+    expect(r.stdout).not.toContain('── Result ──')
+  })
 })
