@@ -1,8 +1,8 @@
 /** The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs. */
-import { verifyBackups } from '../src/backup.js'
-import type { Database } from '../src/backup.js'
-import { InputError, parsePlan } from '../src/inputs.js'
-import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/snapshot-name.js'
+import { verifyBackups } from '../src/core/backup.js'
+import type { Database } from '../src/core/backup.js'
+import { InputError, parsePlan } from '../src/core/inputs.js'
+import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/core/snapshot-name.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const base = { kind: 'instance' as const, db: 'orders-db', task: 'migrate', runId: '8123456789', runAttempt: '2', step: 'migrate', at: 0 }

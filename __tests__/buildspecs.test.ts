@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { TASKS } from '../src/constants.js'
-import { buildspecProblem } from '../src/buildspec.js'
-import { bundledBuildspecText } from '../src/bundled-buildspec.js'
-import { quoteArgv, splitCommand } from '../src/command.js'
-import { CARRIED_PREFIX } from '../src/variables.js'
+import { TASKS } from '../src/core/constants.js'
+import { buildspecProblem } from '../src/core/buildspec.js'
+import { bundledBuildspecText } from '../src/core/bundled-buildspec.js'
+import { quoteArgv, splitCommand } from '../src/core/command.js'
+import { CARRIED_PREFIX } from '../src/core/variables.js'
 import { containerOf, markerExists, runOnBuildHost } from './fixtures/build-host.js'
 import { ROOT } from './fixtures/inputs.js'
 

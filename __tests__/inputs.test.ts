@@ -1,8 +1,8 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { InputError, parsePlan } from '../src/inputs.js'
-import { looksSecret } from '../src/secrets.js'
+import { InputError, parsePlan } from '../src/core/inputs.js'
+import { looksSecret } from '../src/core/secrets.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string>, ctx = context()) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), ctx)

@@ -1,4 +1,4 @@
-import { LogTail, mayHaveMore } from '../src/logs.js'
+import { LogTail, mayHaveMore } from '../src/core/logs.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
 

@@ -1,7 +1,7 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { parsePlan } from '../src/inputs.js'
-import { MAX_COMMENT_CHARS, commentMarker, escapeMarkdown, publishComment, renderComment } from '../src/pr-comment.js'
-import type { CommentApi, CommentData } from '../src/pr-comment.js'
+import { parsePlan } from '../src/core/inputs.js'
+import { MAX_COMMENT_CHARS, commentMarker, escapeMarkdown, publishComment, renderComment } from '../src/action/pr-comment.js'
+import type { CommentApi, CommentData } from '../src/action/pr-comment.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'github-token': 'ghs_x' }), context())

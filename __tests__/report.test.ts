@@ -1,8 +1,8 @@
-import { formatDuration } from '../src/text.js'
+import { formatDuration } from '../src/core/text.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/report.js'
-import type { SummaryWriter } from '../src/report.js'
-import { parsePlan } from '../src/inputs.js'
+import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/core/report.js'
+import type { SummaryWriter } from '../src/core/report.js'
+import { parsePlan } from '../src/core/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'DB_PASSWORD=hunter2' }), context())

@@ -1,7 +1,7 @@
-import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest } from '../src/request.js'
-import { runIdentity } from '../src/run-identity.js'
+import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest } from '../src/core/request.js'
+import { runIdentity } from '../src/core/run-identity.js'
 import { githubContext } from './fixtures/github.js'
-import { parsePlan } from '../src/inputs.js'
+import { parsePlan } from '../src/core/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())

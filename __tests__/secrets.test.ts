@@ -9,8 +9,8 @@ import {
   secretsOf,
   urlPasswords,
   valuesToRegister
-} from '../src/secrets.js'
-import { parsePlan } from '../src/inputs.js'
+} from '../src/core/secrets.js'
+import { parsePlan } from '../src/core/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const GH = `ghp_${'Ab1'.repeat(12)}`

@@ -1,4 +1,4 @@
-import { START_RETRY_WINDOW_MS, StartUnknownError, findStartedBuild, startBuild } from '../src/start.js'
+import { START_RETRY_WINDOW_MS, StartUnknownError, findStartedBuild, startBuild } from '../src/core/start.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 

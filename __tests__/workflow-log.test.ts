@@ -1,4 +1,5 @@
-import { BuildLogPrinter, logLine, writeVerbatim } from '../src/workflow-log.js'
+import { BuildLogPrinter, writeVerbatim } from '../src/action/workflow-log.js'
+import { logLine } from '../src/core/text.js'
 
 const agent = (text: string) => ({ message: `[Container] 2026/11/25 12:00:00.123456 ${text}\n` })
 const line = (text: string) => ({ message: `${text}\n` })

@@ -1,9 +1,9 @@
-// npm run buildspecs: writes buildspecs/<task>.yml from src/bundled-buildspec.ts (--check only compares).
+// npm run buildspecs: writes buildspecs/<task>.yml from src/core/bundled-buildspec.ts (--check only compares).
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TASKS } from '../src/constants.js'
-import { bundledBuildspecText } from '../src/bundled-buildspec.js'
+import { TASKS } from '../src/core/constants.js'
+import { bundledBuildspecText } from '../src/core/bundled-buildspec.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const check = process.argv.includes('--check')

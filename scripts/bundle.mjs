@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main) and
-// dist/post/index.js (post). Output goes to a fresh temporary directory first, so dist/ is exactly
-// what this script produces from the sources: nothing stale survives. dist/sources.sha256 records which sources
-// (scripts/sources-hash.mjs): the end-to-end tests refuse to run a dist/ built from other sources.
+// Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main),
+// dist/post/index.js (post) and dist/cli/index.js (the codebuild-vpc-task command). Output goes to a
+// fresh temporary directory first, so dist/ is exactly what this script produces from the sources:
+// nothing stale survives. dist/sources.sha256 records which sources (scripts/sources-hash.mjs): the
+// end-to-end tests refuse to run a dist/ built from other sources.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -13,8 +14,9 @@ import { sourcesHash } from './sources-hash.mjs'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
 const entries = [
-  { src: 'src/index.ts', out: '.' },
-  { src: 'src/post-index.ts', out: 'post' }
+  { src: 'src/action/index.ts', out: '.' },
+  { src: 'src/action/post-index.ts', out: 'post' },
+  { src: 'src/cli/index.ts', out: 'cli' }
 ]
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bundle-'))
@@ -51,5 +53,5 @@ try {
 }
 const size = f => statSync(path.join(root, 'dist', f)).size
 console.log(
-  `dist/index.js ${(size('index.js') / 1024).toFixed(0)} KiB, dist/post/index.js ${(size('post/index.js') / 1024).toFixed(0)} KiB`
+  `dist/index.js ${(size('index.js') / 1024).toFixed(0)} KiB, dist/post/index.js ${(size('post/index.js') / 1024).toFixed(0)} KiB, dist/cli/index.js ${(size('cli/index.js') / 1024).toFixed(0)} KiB`
 )

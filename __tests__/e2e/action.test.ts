@@ -22,7 +22,8 @@ describe('the bundled action on Node 24', () => {
       'build-id': build?.id,
       'build-number': String(build?.buildNumber),
       'build-status': 'SUCCEEDED',
-      'logs-url': `https://us-east-1.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/${PROJECT}/build/${encodeURIComponent(build?.id ?? '')}/log?region=us-east-1`
+      'logs-url': `https://us-east-1.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/${PROJECT}/build/${encodeURIComponent(build?.id ?? '')}/log?region=us-east-1`,
+      'task-exit-code': '0'
     })
     expect(r.stdout).toContain(`Started migrate build #${build?.buildNumber} of ${PROJECT}: ${build?.id}`)
     expect(r.errors).toEqual([])

@@ -249,7 +249,8 @@ describe('throttling and transient faults', () => {
       'build-id': build?.id,
       'build-number': String(build?.buildNumber),
       'logs-url': logsLink(build?.id as string),
-      'build-status': 'SUCCEEDED'
+      'build-status': 'SUCCEEDED',
+      'task-exit-code': '0'
     })
     expect(st.callsOf('StopBuild')).toHaveLength(0)
   }
@@ -366,7 +367,8 @@ describe('log injection', () => {
       'build-id': id,
       'build-number': String(build?.buildNumber),
       'logs-url': logsLink(id),
-      'build-status': 'FAILED'
+      'build-status': 'FAILED',
+      'task-exit-code': '1'
     })
   })
 })

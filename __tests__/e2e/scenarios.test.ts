@@ -36,12 +36,13 @@ function onlyBuild(st: StandIn): BuildView {
   return started[0] as BuildView
 }
 
-function expectOutputs(r: E2ERun, build: BuildView, status: string): void {
+function expectOutputs(r: E2ERun, build: BuildView, status: string, taskExitCode = status === 'SUCCEEDED' ? '0' : undefined): void {
   expect(r.outputs).toEqual({
     'build-id': build.id,
     'build-number': String(build.buildNumber),
     'build-status': status,
-    'logs-url': logsUrl(build)
+    'logs-url': logsUrl(build),
+    ...(taskExitCode !== undefined ? { 'task-exit-code': taskExitCode } : {})
   })
 }
 
@@ -83,7 +84,7 @@ describe('failing final statuses', () => {
     const build = onlyBuild(st)
     expect(r.streamed).toEqual(logLines(build))
     expect(r.streamed).toEqual(expect.arrayContaining(taskLineTexts(20)))
-    expectOutputs(r, build, 'FAILED')
+    expectOutputs(r, build, 'FAILED', '1')
     expect(r.errors[0]).toMatch(
       /^title=migrate FAILED in phase BUILD::Build .* ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: .*exit status 1/
     )
@@ -360,7 +361,7 @@ describe('wait and show-logs', () => {
     expect(build.status).toBe('FAILED')
     expect(r.streamed).toEqual([])
     expect(r.stdout).not.toContain(taskLine(0))
-    expectOutputs(r, build, 'FAILED')
+    expectOutputs(r, build, 'FAILED', '1')
     expect(r.errors[0]).toMatch(/^title=migrate FAILED in phase BUILD::/)
     expectOneStart(st)
     expect(st.callsOf('GetLogEvents')).toHaveLength(0)

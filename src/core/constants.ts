@@ -34,7 +34,8 @@ export const Outputs = {
   BuildStatus: 'build-status',
   LogsUrl: 'logs-url',
   SnapshotId: 'snapshot-id',
-  SnapshotArn: 'snapshot-arn'
+  SnapshotArn: 'snapshot-arn',
+  TaskExitCode: 'task-exit-code'
 } as const
 
 /** State shared with the post step (GITHUB_STATE → STATE_* in the post process). */

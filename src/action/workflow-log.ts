@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { PHASE_ORDER, parseAgentLine } from './agent-log.js'
+import { PHASE_ORDER, parseAgentLine } from '../core/agent-log.js'
+import { logLine } from '../core/text.js'
 
 export type Write = (text: string) => void
 
@@ -31,14 +32,6 @@ export function writeVerbatim(write: Write, lines: readonly string[], token: () 
   if (lines.length === 0) return
   const t = token()
   write(`::stop-commands::${t}\n${lines.join('\n')}\n::${t}::\n`)
-}
-
-/** A line of build output as one line of workflow log: no trailing newline, no stray carriage return. */
-export function logLine(message: string | undefined): string {
-  let text = message ?? ''
-  if (text.endsWith('\n')) text = text.slice(0, -1)
-  if (text.endsWith('\r')) text = text.slice(0, -1)
-  return text
 }
 
 /**

@@ -4,15 +4,15 @@
  * when StartBuild's answer never came, the start token the build carries.
  */
 import * as core from '@actions/core'
-import { errorText, isExpiredCredentials } from './aws-errors.js'
-import { createCodeBuildClients } from './clients.js'
-import type { AwsClients } from './clients.js'
-import { systemClock } from './clock.js'
-import type { Clock } from './clock.js'
-import { State } from './constants.js'
-import { findStartedBuild } from './start.js'
-import { stopIfRunning } from './stop.js'
-import { inline } from './text.js'
+import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { createCodeBuildClients } from '../core/clients.js'
+import type { AwsClients } from '../core/clients.js'
+import { systemClock } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
+import { State } from '../core/constants.js'
+import { findStartedBuild } from '../core/start.js'
+import { stopIfRunning } from '../core/stop.js'
+import { inline } from '../core/text.js'
 
 export interface PostDeps {
   clients: (region: string) => Pick<AwsClients, 'codebuild'>

@@ -5,9 +5,9 @@
  * masks never appears. A comment that cannot be written never changes the step's result.
  */
 import type { Build } from '@aws-sdk/client-codebuild'
-import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from './report.js'
-import type { SummaryData } from './report.js'
-import { formatDuration } from './text.js'
+import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from '../core/report.js'
+import type { SummaryData } from '../core/report.js'
+import { formatDuration } from '../core/text.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000

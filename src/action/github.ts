@@ -1,8 +1,8 @@
 /** The GitHub REST calls of the pull-request comment, through @actions/github's Octokit, each bounded in time. */
 import { getOctokit } from '@actions/github'
-import type { Clock } from './clock.js'
+import type { Clock } from '../core/clock.js'
 import type { CommentApi } from './pr-comment.js'
-import { withTimeLimit } from './retry.js'
+import { withTimeLimit } from '../core/retry.js'
 
 const CALL_LIMIT_MS = 15_000
 

@@ -6,7 +6,7 @@ import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
-import { logLine } from './workflow-log.js'
+import { logLine } from './text.js'
 import { redactText } from './secrets.js'
 import { formatDuration, stripAnsi } from './text.js'
 
@@ -86,6 +86,24 @@ export function describeFailure(plan: Pick<Plan, 'task' | 'projectName'>, build:
       `Build ${build.id ?? ''} of ${plan.projectName} ended ${status}${where}: ${reason}` +
       (lastLines.length > 0 ? `\nLast lines of the output:\n${lastLines.join('\n')}` : '')
   }
+}
+
+const EXIT_STATUS = /Reason: exit status (\d{1,3})\b/
+
+/**
+ * The task container's exit code: 0 when the build succeeded; N when its BUILD phase (where the task runs) failed
+ * with CodeBuild's phase context `… Reason: exit status N`; undefined otherwise (failed before the task ran,
+ * stopped, timed out, or no such context).
+ */
+export function taskExitCode(build: Build): number | undefined {
+  if (build.buildStatus === StatusType.SUCCEEDED) return 0
+  const phase = failedPhase(build)
+  if (phase?.phaseType !== 'BUILD') return undefined
+  for (const c of phase.contexts ?? []) {
+    const m = EXIT_STATUS.exec(c.message ?? '')
+    if (m) return Number(m[1])
+  }
+  return undefined
 }
 
 export function buildDurationMs(build: Build): number | undefined {

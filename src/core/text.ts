@@ -30,3 +30,11 @@ export function formatDuration(ms: number | undefined): string {
   if (m < 60) return `${m}m ${s % 60}s`
   return `${Math.floor(m / 60)}h ${m % 60}m`
 }
+
+/** A line of build output as one line of log: no trailing newline, no stray carriage return. */
+export function logLine(message: string | undefined): string {
+  let text = message ?? ''
+  if (text.endsWith('\n')) text = text.slice(0, -1)
+  if (text.endsWith('\r')) text = text.slice(0, -1)
+  return text
+}

@@ -3,47 +3,46 @@
  * `runTask` only finds out what happened (an Outcome); `conclude` alone writes outputs, state, annotations, the
  * summary and the step's result, so every way a run can end is reported the same way.
  */
-import path from 'node:path'
 import { context as githubContext } from '@actions/github'
-import { fileURLToPath } from 'node:url'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials } from './aws-errors.js'
-import { dryRunBackup, runBackup } from './backup.js'
-import type { BackupReport } from './backup.js'
-import { cancelOnSignals } from './cancellation.js'
-import type { Cancellation } from './cancellation.js'
-import { createClients } from './clients.js'
+import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { dryRunBackup, runBackup } from '../core/backup.js'
+import type { BackupReport } from '../core/backup.js'
+import { cancelOnSignals } from '../core/cancellation.js'
+import type { Cancellation } from '../core/cancellation.js'
+import { createClients } from '../core/clients.js'
 import { commentApi } from './github.js'
 import type { PullRequestRef } from './github.js'
-import type { AwsClients } from './clients.js'
-import { systemClock } from './clock.js'
-import type { Clock } from './clock.js'
-import { Outputs, State, TOKEN_VARIABLE } from './constants.js'
-import { FailureDiagnoser, formatDiagnosis } from './diagnosis.js'
-import type { Diagnosis } from './diagnosis.js'
-import { InputError, parsePlan } from './inputs.js'
-import type { InputReader, Plan } from './inputs.js'
-import { buildLinks } from './links.js'
-import type { BuildLinks } from './links.js'
+import type { AwsClients } from '../core/clients.js'
+import { systemClock } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
+import { Outputs, State, TOKEN_VARIABLE } from '../core/constants.js'
+import { FailureDiagnoser, formatDiagnosis } from '../core/diagnosis.js'
+import type { Diagnosis } from '../core/diagnosis.js'
+import { InputError, parsePlan } from '../core/inputs.js'
+import type { InputReader, Plan } from '../core/inputs.js'
+import { buildLinks } from '../core/links.js'
+import type { BuildLinks } from '../core/links.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
-import { PreflightError, preflight } from './preflight.js'
+import { PreflightError, preflight } from '../core/preflight.js'
 import { commentMarker, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
-import { LastTaskLines, addSummary, describeFailure } from './report.js'
-import type { SummaryData } from './report.js'
-import { buildStartRequest, redactRequest } from './request.js'
-import type { StartRequest } from './request.js'
-import { runIdentity } from './run-identity.js'
-import type { GitHubContext, RunIdentity } from './run-identity.js'
-import { ProjectBusyError, handleRunningBuilds, runningBuilds } from './running.js'
-import { MASK, redactText, secretsOf } from './secrets.js'
-import { StartUnknownError, findStartedBuild, startBuild } from './start.js'
-import { stopBuild } from './stop.js'
-import { formatDuration, inline } from './text.js'
-import { DEFAULT_TIMING, WatchError, watchBuild } from './watch.js'
+import { LastTaskLines, addSummary, describeFailure, taskExitCode } from '../core/report.js'
+import type { SummaryData } from '../core/report.js'
+import { buildStartRequest, redactRequest } from '../core/request.js'
+import type { StartRequest } from '../core/request.js'
+import { packageRoot } from '../core/root.js'
+import { runIdentity } from '../core/run-identity.js'
+import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
+import { ProjectBusyError, handleRunningBuilds, runningBuilds } from '../core/running.js'
+import { MASK, redactText, secretsOf } from '../core/secrets.js'
+import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
+import { stopBuild } from '../core/stop.js'
+import { formatDuration, inline } from '../core/text.js'
+import { DEFAULT_TIMING, WatchError, watchBuild } from '../core/watch.js'
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv
@@ -60,8 +59,8 @@ export interface RunDeps {
   comments: (token: string, pr: PullRequestRef, clock: Clock) => CommentApi
 }
 
-/** dist/index.js and src/main.ts both sit one level below the action's root. */
-const ACTION_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** dist/index.js sits one level below the action's root, src/action/main.ts two: the first with buildspecs/. */
+const ACTION_ROOT = packageRoot(import.meta.url)
 
 function defaultDeps(): RunDeps {
   return {
@@ -350,6 +349,8 @@ interface Verdict {
   report: Omit<SummaryData, 'plan'>
   /** False for failures before a build was asked for (bad input, preflight): the error says it all. */
   summary: boolean
+  /** The task container's exit code, when the build ended and CodeBuild said it. */
+  taskExitCode?: number
 }
 
 /** The one place that decides what each outcome reports. */
@@ -384,9 +385,11 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
     case 'ended': {
       const { build, diagnosis, lastLines } = outcome
       const status = build.buildStatus ?? ''
+      const exit = taskExitCode(build)
+      const exitCode = exit === undefined ? {} : { taskExitCode: exit }
       if (status === StatusType.SUCCEEDED) {
         const lines = [`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`]
-        return { settled: status, errors: [], lines, report: { build }, summary: true }
+        return { settled: status, errors: [], lines, report: { build }, summary: true, ...exitCode }
       }
       const failure = describeFailure(ctx.plan as Plan, build, lastLines)
       const errors = [{ message: failure.message, title: failure.title }]
@@ -397,7 +400,8 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
         errors,
         lines: [],
         report: { build, lastLines, ...(diagnosis ? { diagnosis } : {}) },
-        summary: true
+        summary: true,
+        ...exitCode
       }
     }
     case 'abandoned': {
@@ -451,6 +455,7 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
     core.saveState(State.Settled, 'true')
     core.setOutput(Outputs.BuildStatus, v.settled)
   }
+  if (v.taskExitCode !== undefined) core.setOutput(Outputs.TaskExitCode, String(v.taskExitCode))
   for (const line of v.lines) say(line)
   for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
   if (v.failure !== undefined) core.setFailed(v.failure)

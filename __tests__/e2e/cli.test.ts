@@ -1,0 +1,218 @@
+/** The CLI bundle (dist/cli/index.js) on Node 24 against the stand-in: output, exit codes, --json, Ctrl-C. */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { StandIn } from '../standin/index.js'
+import { presets } from '../standin/index.js'
+import { IMAGE, PROJECT, logLines, standIn } from './fixtures.js'
+import { NODE24, ROOT } from './runner.js'
+
+const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
+
+interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the CLI as a person would from a clone: no GitHub variables, output not a TTY. */
+function runCli(args: string[], endpoint?: string, onStdout?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'cli-run-'))
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: 'AKIDTEST',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-key',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: path.join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {})
+  }
+  const child = spawn(NODE24, [CLI, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8')
+  child.stderr.setEncoding('utf8')
+  child.stdout.on('data', (d: string) => {
+    stdout += d
+    onStdout?.(stdout, child)
+  })
+  child.stderr.on('data', (d: string) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
+  return new Promise(resolve =>
+    child.on('close', code => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  )
+}
+
+const BASE = ['migrate', '--project-name', PROJECT, '--image-uri', IMAGE]
+
+/** The build's lines as the CLI streamed them (before the result, which quotes the last ones again). */
+function printedLogLines(output: string, build: { lines(): string[] }): string[] {
+  const set = new Set(logLines(build).filter(l => l !== ''))
+  const streamed = output.split('── Result ──')[0] as string
+  return streamed.split('\n').filter(l => set.has(l))
+}
+
+function expectClean(output: string): void {
+  // eslint-disable-next-line no-control-regex
+  expect(output).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
+  for (const line of output.split('\n')) expect(line).not.toMatch(/^\s*(::|##\[)/)
+}
+
+let s: StandIn | undefined
+afterEach(async () => {
+  await s?.close()
+  s = undefined
+})
+
+describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
+  it('runs a successful task: every line once and in order, phases as headings, the result table, exit 0', async () => {
+    s = await standIn([presets.success({ lines: 200, everyMs: 5 })])
+    const r = await runCli([...BASE, '--env-vars', 'LOG_LEVEL=debug', '--env-vars', 'FEATURE=on'], s.endpoint)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+    expect(printedLogLines(r.stdout, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
+    expect(r.stdout).toContain('── BUILD ──')
+    expect(r.stdout).toContain(`Started migrate build #${build?.buildNumber} of ${PROJECT}: ${build?.id}`)
+    expect(r.stdout).toMatch(/── Result ──\n {2}Status +✔ SUCCEEDED\n/)
+    expect(r.stdout).toMatch(/ {2}Exit code +0\n/)
+    expectClean(r.stdout)
+    // Repeatable flags: one variable each; the token is the invocation's own, with no workflow identity.
+    const env = Object.fromEntries(
+      ((s.callsOf('StartBuild')[0]?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).map(v => [
+        v.name,
+        v.value
+      ])
+    )
+    expect(env).toMatchObject({ TASK_ENV_NAMES: 'LOG_LEVEL FEATURE', CBVT_VAR_LOG_LEVEL: 'debug', CBVT_VAR_FEATURE: 'on' })
+    expect(env).not.toHaveProperty('GITHUB_RUN_ID')
+    expect(env.TASK_RUN_TOKEN).toMatch(/^[0-9a-f]{40}$/)
+    expect(s.callsOf('StopBuild')).toHaveLength(0)
+  })
+
+  it('exits 1 for a failed build, with the failing phase, CodeBuild’s message, the last lines and the task’s exit code', async () => {
+    s = await standIn([presets.failure({ lines: 20, everyMs: 5 })])
+    const r = await runCli(BASE, s.endpoint)
+    expect(r.code).toBe(1)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(printedLogLines(r.stdout, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
+    expect(r.stdout).toContain('── Failure ──')
+    expect(r.stdout).toContain(`ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: ${build?.failureContext()?.message}`)
+    expect(r.stdout).toContain('Last lines of the output:')
+    const exit = /exit status (\d+)/.exec(build?.failureContext()?.message ?? '')?.[1]
+    expect(r.stdout).toMatch(new RegExp(` {2}Exit code +${exit}\\n`))
+    expectClean(r.stdout)
+  })
+
+  it('shows the diagnosis of a known failure (timed out), exit 1', async () => {
+    s = await standIn([presets.timedOut({ timeoutAtMs: 400 })])
+    const r = await runCli(BASE, s.endpoint)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('TIMED_OUT')
+    expect(r.stdout).toMatch(/^Likely cause: /m)
+    expect(r.stdout).toMatch(/^Fix: /m)
+    expectClean(r.stdout)
+  })
+
+  it('exits 2 for a bad flag or input, naming the flag, with nothing started', async () => {
+    s = await standIn([presets.success({ lines: 3 })])
+    const unknown = await runCli([...BASE, '--no-such-flag', 'x'], s.endpoint)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('--no-such-flag is not a flag')
+    const bad = await runCli([...BASE, '--timeout-minutes', '2'], s.endpoint)
+    expect(bad.code).toBe(2)
+    expect(bad.stdout + bad.stderr).toContain("--timeout-minutes: must be a whole number of minutes from 5 to 2160, got '2'")
+    const workflowOnly = await runCli([...BASE, '--github-token', 'x'], s.endpoint)
+    expect(workflowOnly.code).toBe(2)
+    expect(s.calls).toHaveLength(0)
+  })
+
+  it('--help lists every flag and the exit codes; --version prints the version', async () => {
+    const help = await runCli(['--help'])
+    expect(help.code).toBe(0)
+    for (const flag of ['--project-name', '--image-uri', '--env-vars', '--if-running', '--backup', '--profile', '--json'])
+      expect(help.stdout).toContain(flag)
+    expect(help.stdout).toContain('130')
+    expect(help.stdout).not.toContain('--github-token')
+    const version = await runCli(['--version'])
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+
+  it('--json prints one result object on stdout matching the build, the log on stderr', async () => {
+    s = await standIn([presets.failure({ lines: 10, everyMs: 5 })])
+    const r = await runCli([...BASE, '--json'], s.endpoint)
+    expect(r.code).toBe(1)
+    const [build] = s.startedBuilds(PROJECT)
+    const result = JSON.parse(r.stdout) as Record<string, unknown>
+    expect(result).toMatchObject({
+      exitCode: 1,
+      status: 'FAILED',
+      id: build?.id,
+      number: build?.buildNumber,
+      task: 'migrate',
+      project: PROJECT,
+      taskExitCode: Number(/exit status (\d+)/.exec(build?.failureContext()?.message ?? '')?.[1])
+    })
+    expect((result.links as { logs: string }).logs).toContain(encodeURIComponent(build?.id ?? ''))
+    expect((result.phases as Array<{ phase: string }>).map(p => p.phase)).toContain('BUILD')
+    expect(typeof result.durationSeconds).toBe('number')
+    expect(printedLogLines(r.stderr, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
+    expectClean(r.stderr)
+  })
+
+  it('Ctrl-C stops the build and exits 130', async () => {
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })])
+    let sent = false
+    const r = await runCli(BASE, s.endpoint, (out, child) => {
+      if (!sent && out.includes('task line 000002')) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    expect(sent).toBe(true)
+    expect(r.code).toBe(130)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(s.callsOf('StopBuild')).toHaveLength(1)
+    expect(r.stdout).toContain(`Interrupted: stopping build ${build?.id}`)
+    expect(r.stdout).toContain(`Interrupted: stopped build ${build?.id}.`)
+    expect(r.stdout).toContain('STOPPED')
+  })
+  it('a second Ctrl-C exits at once, leaving the build running, with its console link', async () => {
+    // StopBuild answers slowly: the second Ctrl-C comes while it is in flight.
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })], { faults: { StopBuild: { latencyMs: 5_000 } } })
+    let first = false
+    let second = false
+    const r = await runCli(BASE, s.endpoint, (out, child) => {
+      if (!first && out.includes('task line 000002')) {
+        first = true
+        child.kill('SIGINT')
+      }
+      if (!second && out.includes('Interrupted: stopping build')) {
+        second = true
+        child.kill('SIGINT')
+      }
+    })
+    expect(r.code).toBe(130)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(r.stdout).toContain(`Interrupted again: exiting now; build ${build?.id} may still be running: https://`)
+    expect(r.stdout).not.toContain('── Result ──')
+  })
+  it('exits 4 with nothing started when the project is busy and --if-running fail; --wait=false exits 0 with the build running', async () => {
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 50 }), presets.success({ lines: 3 })])
+    const detached = await runCli([...BASE, '--wait=false'], s.endpoint)
+    expect(detached.code).toBe(0)
+    expect(detached.stdout).toContain('wait is false: the build goes on.')
+    const busy = await runCli([...BASE, '--if-running', 'fail'], s.endpoint)
+    expect(busy.code).toBe(4)
+    expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+    expectClean(busy.stdout)
+  })
+})

@@ -1,0 +1,2 @@
+export const WORKFLOW_ONLY: string[]
+export function renderFlags(actionYamlText: string): string

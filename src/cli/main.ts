@@ -1,0 +1,380 @@
+/**
+ * The CLI front-end: the same plan, preflight, start, watch and diagnosis as the action, for a terminal.
+ * Exit codes: 0 succeeded; 1 the build failed, faulted, timed out or was stopped; 2 bad flags or inputs;
+ * 3 AWS, network or credential errors (watching given up included: the build goes on); 4 a precondition failed,
+ * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 Ctrl-C.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { StatusType } from '@aws-sdk/client-codebuild'
+import type { Build } from '@aws-sdk/client-codebuild'
+import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { dryRunBackup, runBackup } from '../core/backup.js'
+import type { BackupReport } from '../core/backup.js'
+import type { AwsClients } from '../core/clients.js'
+import type { Clock } from '../core/clock.js'
+import { TOKEN_VARIABLE } from '../core/constants.js'
+import { FailureDiagnoser, formatDiagnosis } from '../core/diagnosis.js'
+import type { Diagnosis } from '../core/diagnosis.js'
+import { InputError, parsePlan } from '../core/inputs.js'
+import type { Plan } from '../core/inputs.js'
+import { buildLinks } from '../core/links.js'
+import type { BuildLinks } from '../core/links.js'
+import { PreflightError, preflight } from '../core/preflight.js'
+import { LastTaskLines, buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
+import { buildStartRequest, redactRequest } from '../core/request.js'
+import { packageRoot } from '../core/root.js'
+import { runIdentity } from '../core/run-identity.js'
+import { ProjectBusyError, handleRunningBuilds, runningBuilds } from '../core/running.js'
+import { redactText, secretsOf } from '../core/secrets.js'
+import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
+import { stopBuild } from '../core/stop.js'
+import { formatDuration } from '../core/text.js'
+import { WatchError, watchBuild } from '../core/watch.js'
+import { UsageError, inputReader, parseArgs } from './args.js'
+import { helpText } from './help.js'
+import { Terminal } from './terminal.js'
+import type { Stream } from './terminal.js'
+
+const Exit = { Succeeded: 0, Failed: 1, Usage: 2, Aws: 3, Precondition: 4, Interrupted: 130 } as const
+
+export interface CliDeps {
+  argv: readonly string[]
+  env: NodeJS.ProcessEnv
+  stdout: Stream
+  stderr: Stream
+  clock: Clock
+  clients: (region: string) => AwsClients
+  cwd: string
+  /** Exits at once (the second Ctrl-C). */
+  exit: (code: number) => void
+}
+
+const ROOT = packageRoot(import.meta.url)
+
+function version(): string {
+  try {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown }
+    return typeof version === 'string' ? version : '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+/** The result, for --json and the final table: the same facts as the job summary. */
+interface Result {
+  exitCode: number
+  status: string
+  message?: string
+  task?: string
+  project?: string
+  id?: string
+  number?: number
+  durationSeconds?: number
+  links?: BuildLinks
+  phases?: Array<{ phase: string; status: string; durationSeconds?: number; context?: string }>
+  taskExitCode?: number
+  diagnosis?: Diagnosis
+  lastLines?: string[]
+  backup?: BackupReport
+}
+
+class Interrupted extends Error {}
+
+export async function runCli(deps: CliDeps): Promise<number> {
+  let args
+  try {
+    args = parseArgs(deps.argv)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    deps.stderr.write(`codebuild-vpc-task: ${error.message}\nRun codebuild-vpc-task --help for the flags.\n`)
+    return Exit.Usage
+  }
+  if (args.help) {
+    deps.stdout.write(helpText(version()))
+    return Exit.Succeeded
+  }
+  if (args.version) {
+    deps.stdout.write(`${version()}\n`)
+    return Exit.Succeeded
+  }
+  const env = { ...deps.env }
+  // The SDK's default credential chain reads the profile from AWS_PROFILE (shared config and credentials, SSO, process).
+  if (args.profile) env.AWS_PROFILE = args.profile
+  const term = new Terminal(args.json ? deps.stderr : deps.stdout, env)
+  const result = await execute(deps, env, inputReader(args), term)
+  if (args.json)
+    deps.stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
+  else report(term, result)
+  return result.exitCode
+}
+
+async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: string) => string, term: Terminal): Promise<Result> {
+  let plan: Plan
+  try {
+    plan = parsePlan(read, { env, actionRoot: ROOT, workspace: deps.cwd })
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    const message = `--${error.input}: ${error.message.replace(`Input '${error.input}' `, '')}`
+    return { exitCode: Exit.Usage, status: 'NOT_STARTED', message }
+  }
+  if (env.AWS_PROFILE) process.env.AWS_PROFILE = env.AWS_PROFILE
+  const base = { task: plan.task, project: plan.projectName }
+  const controller = new AbortController()
+  let started: Build | undefined
+  let links: BuildLinks | undefined
+  let interrupts = 0
+  const onSigint = (): void => {
+    interrupts++
+    if (interrupts === 1) {
+      term.clearProgress()
+      term.warn(
+        started
+          ? plan.stopOnCancel
+            ? `Interrupted: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
+            : `Interrupted: leaving build ${started.id ?? ''} running (stop-on-cancel: false): ${links?.build ?? ''}`
+          : 'Interrupted: nothing is started. (Ctrl-C again to exit at once)'
+      )
+      controller.abort(new Interrupted('interrupted'))
+      return
+    }
+    term.warn(
+      started
+        ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
+        : 'Interrupted again: exiting now.'
+    )
+    deps.exit(Exit.Interrupted)
+  }
+  process.on('SIGINT', onSigint)
+  const signal = controller.signal
+  let backup: BackupReport | undefined
+  try {
+    const secrets = secretsOf(plan)
+    for (const w of secrets.warnings) term.warn(w)
+    const clients = deps.clients(plan.region)
+    const { codebuild, logs } = clients
+    term.heading(`${plan.task} on ${plan.projectName} (${plan.region})`)
+    term.progress(`Checking project ${plan.projectName}…`)
+    const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
+    firstLook?.catch(() => undefined)
+    const checked = await preflight(codebuild, plan, deps.clock, signal)
+    for (const w of checked.warnings) term.warn(w)
+    // No workflow run: the token and the build's identity are this invocation's own (request.ts makes a random token).
+    const identity = runIdentity(
+      { eventName: '', sha: '', ref: '', payload: {}, runId: 0, runAttempt: 0, actor: '', job: '', action: '', serverUrl: '', apiUrl: '' },
+      undefined
+    )
+    const request = buildStartRequest(plan, identity)
+    const say = (m: string): void => term.info(m)
+    const backupDeps = (): Parameters<typeof runBackup>[1] => ({
+      rds: clients.rds(),
+      clock: deps.clock,
+      region: plan.region,
+      task: plan.task,
+      identity,
+      say,
+      signal
+    })
+    if (plan.dryRun) {
+      if (plan.backup) {
+        const b = await dryRunBackup(plan.backup, backupDeps())
+        backup = b.report
+        if (b.failure) return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: b.failure, backup }
+      }
+      term.heading('Dry run: the StartBuild request (nothing is started)')
+      for (const line of JSON.stringify(redactRequest(request, plan), null, 2).split('\n')) term.info(line)
+      term.heading(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
+      for (const line of redactText(plan.buildspec.content).trimEnd().split(/\r?\n/)) term.info(line)
+      return { ...base, exitCode: Exit.Succeeded, status: 'DRY_RUN', ...(backup ? { backup } : {}) }
+    }
+    const othersDone = async (first?: Promise<Build[]>): Promise<void> => {
+      await handleRunningBuilds({
+        codebuild,
+        clock: deps.clock,
+        projectName: plan.projectName,
+        region: plan.region,
+        mode: plan.ifRunning,
+        timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
+        notice: say,
+        signal,
+        ...(first ? { first } : {})
+      })
+      signal.throwIfAborted()
+    }
+    await othersDone(firstLook)
+    if (plan.backup) {
+      const b = await runBackup(plan.backup, backupDeps())
+      backup = b.report
+      if (b.failure) return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: b.failure, backup }
+      await othersDone()
+    }
+    term.progress(`Starting a build of ${plan.projectName}…`)
+    try {
+      started = await startBuild({ codebuild, clock: deps.clock, signal, notice: say }, request)
+    } catch (error) {
+      if (!signal.aborted) throw error
+      started = await findStartedBuild(codebuild, plan.projectName, request.idempotencyToken, deps.clock, 4_000)
+      if (!started)
+        return {
+          ...base,
+          exitCode: Exit.Interrupted,
+          status: 'NOT_STARTED',
+          message: `Interrupted while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
+        }
+    }
+    links = buildLinks(started, plan.region)
+    const id = started.id as string
+    term.info(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
+    term.info(`Build: ${links.build}`)
+    term.info(`Log:   ${links.logs}`)
+    if (signal.aborted) return await interrupted(plan, codebuild, started, links, base)
+    if (!plan.wait) return { ...buildResult(started, links, base), exitCode: Exit.Succeeded, message: 'wait is false: the build goes on.' }
+
+    const diagnoser = new FailureDiagnoser()
+    const last = new LastTaskLines()
+    try {
+      const watched = await watchBuild(
+        { codebuild, logs, clock: deps.clock },
+        started,
+        {
+          onEvents: events => {
+            for (const e of events) {
+              diagnoser.observe(e.message ?? '')
+              last.observe(e.message ?? '')
+            }
+            term.events(events)
+          },
+          onNotice: m => term.note(m),
+          onWarning: m => term.warn(m)
+        },
+        {
+          showLogs: plan.showLogs,
+          signal,
+          ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
+        }
+      )
+      term.clearProgress()
+      const build = watched.build
+      const result = buildResult(build, links, base)
+      if (build.buildStatus === StatusType.SUCCEEDED) return { ...result, exitCode: Exit.Succeeded }
+      const diagnosis = diagnoser.diagnose(build)
+      return {
+        ...result,
+        exitCode: Exit.Failed,
+        message: describeFailure(plan, build, last.lines()).message,
+        lastLines: last.lines(),
+        ...(diagnosis ? { diagnosis } : {}),
+        ...(backup ? { backup } : {})
+      }
+    } catch (error) {
+      term.clearProgress()
+      if (signal.aborted) return await interrupted(plan, codebuild, started, links, base)
+      if (error instanceof WatchError)
+        return {
+          ...buildResult(error.build, links, base),
+          exitCode: Exit.Aws,
+          message: `Stopped watching build ${id} (${error.reason}: ${errorText(error.cause)}). The build goes on: ${links.build}`
+        }
+      throw error
+    }
+  } catch (error) {
+    term.clearProgress()
+    const at = started ? { ...buildResult(started, links as BuildLinks, base) } : { ...base, status: 'NOT_STARTED' }
+    if (signal.aborted) return { ...at, exitCode: Exit.Interrupted, message: 'Interrupted before a build was started.' }
+    if (error instanceof ProjectBusyError || error instanceof PreflightError)
+      return { ...at, exitCode: Exit.Precondition, message: error.message }
+    if (error instanceof StartUnknownError) return { ...at, exitCode: Exit.Aws, message: error.message }
+    if (isExpiredCredentials(error))
+      return { ...at, exitCode: Exit.Aws, message: `The AWS credentials have expired (${errorText(error)}).` }
+    return { ...at, exitCode: Exit.Aws, message: errorText(error) }
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
+/** After Ctrl-C with a build running: stop it (unless stop-on-cancel is false). */
+async function interrupted(
+  plan: Plan,
+  codebuild: AwsClients['codebuild'],
+  build: Build,
+  links: BuildLinks,
+  base: Pick<Result, 'task' | 'project'>
+): Promise<Result> {
+  const id = build.id ?? ''
+  if (!plan.stopOnCancel)
+    return {
+      ...buildResult(build, links, base),
+      exitCode: Exit.Interrupted,
+      message: `Interrupted: build ${id} goes on running (stop-on-cancel: false): ${links.build}`
+    }
+  try {
+    const stopped = (await stopBuild(codebuild, id)) ?? build
+    const status = stopped.buildStatus && stopped.buildStatus !== StatusType.IN_PROGRESS ? stopped.buildStatus : StatusType.STOPPED
+    return {
+      ...buildResult({ ...stopped, buildStatus: status }, links, base),
+      exitCode: Exit.Interrupted,
+      message: `Interrupted: stopped build ${id}.`
+    }
+  } catch (error) {
+    return {
+      ...buildResult(build, links, base),
+      exitCode: Exit.Aws,
+      message: `Interrupted, but could not stop build ${id}: ${errorText(error)}. Stop it in the console: ${links.build}`
+    }
+  }
+}
+
+function buildResult(build: Build, links: BuildLinks, base: Pick<Result, 'task' | 'project'>): Result {
+  const duration = buildDurationMs(build)
+  const exit = taskExitCode(build)
+  return {
+    ...base,
+    exitCode: Exit.Succeeded,
+    status: build.buildStatus ?? StatusType.IN_PROGRESS,
+    ...(build.id ? { id: build.id } : {}),
+    ...(build.buildNumber !== undefined ? { number: build.buildNumber } : {}),
+    ...(duration !== undefined ? { durationSeconds: Math.round(duration / 1000) } : {}),
+    links,
+    phases: (build.phases ?? []).map(p => ({
+      phase: p.phaseType ?? '',
+      status: p.phaseStatus ?? '',
+      ...(p.durationInSeconds !== undefined ? { durationSeconds: p.durationInSeconds } : {}),
+      ...(phaseContext(p) ? { context: phaseContext(p) } : {})
+    })),
+    ...(exit !== undefined ? { taskExitCode: exit } : {})
+  }
+}
+
+const ICON: Record<string, string> = { SUCCEEDED: '✔', FAILED: '✘', FAULT: '✘', TIMED_OUT: '⏱', STOPPED: '■', IN_PROGRESS: '…' }
+
+/** The final table (the job summary's facts), and on failure the failing phase, CodeBuild's message, the diagnosis, the last lines. */
+function report(term: Terminal, r: Result): void {
+  if (r.exitCode === Exit.Usage) {
+    term.error(`codebuild-vpc-task: ${r.message ?? ''}\nRun codebuild-vpc-task --help for the flags.`)
+    return
+  }
+  term.heading('Result')
+  const colour = r.status === 'SUCCEEDED' || r.status === 'DRY_RUN' ? '32' : r.status === 'IN_PROGRESS' ? '33' : '31'
+  const rows: string[][] = [['Status', term.paint(colour, `${ICON[r.status] ?? '·'} ${r.status}`)]]
+  if (r.task) rows.push(['Task', `${r.task} on ${r.project ?? ''}`])
+  if (r.id) rows.push(['Build', `#${r.number ?? '?'} ${r.id}`])
+  if (r.durationSeconds !== undefined) rows.push(['Duration', formatDuration(r.durationSeconds * 1000)])
+  if (r.taskExitCode !== undefined) rows.push(['Exit code', String(r.taskExitCode)])
+  if (r.backup?.snapshot) rows.push(['Snapshot', r.backup.snapshot.id])
+  if (r.links) rows.push(['Console', r.links.build], ['Log', r.links.logs])
+  term.table(rows)
+  if (r.phases && r.phases.length > 0) {
+    term.info('')
+    term.table([
+      ['Phase', 'Status', 'Duration'],
+      ...r.phases.map(p => [p.phase, p.status || '–', p.durationSeconds === undefined ? '–' : formatDuration(p.durationSeconds * 1000)])
+    ])
+  }
+  if (r.exitCode === Exit.Succeeded) {
+    if (r.message) term.info(r.message)
+    return
+  }
+  term.heading('Failure')
+  if (r.message) term.error(r.message)
+  if (r.diagnosis) term.error(formatDiagnosis(r.diagnosis))
+}

@@ -1,0 +1,163 @@
+/**
+ * The CLI's terminal output: headings for the build's phases, the setup phases as one updating line on a TTY,
+ * the build's output as text (no control sequence but colours on a TTY, none at all otherwise), and never a line
+ * a GitHub runner would take as a workflow command, should the CLI itself run in a workflow step.
+ */
+import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
+import { PHASE_ORDER, parseAgentLine } from '../core/agent-log.js'
+import { logLine } from '../core/text.js'
+
+export interface Stream {
+  write(text: string): unknown
+  isTTY?: boolean
+  columns?: number
+}
+
+/** FORCE_COLOR (anything but 0/false) turns colours on, NO_COLOR off; otherwise colours when the output is a TTY. */
+export function colorsWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false'
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  return isTTY
+}
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;:]*m/g
+/** Any escape sequence: CSI, OSC (up to BEL or ST), DCS/SOS/PM/APC, or a lone two-character one. */
+// eslint-disable-next-line no-control-regex
+const ESCAPE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[ -~]?)/g
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f-\u009f]/g
+/** What a GitHub runner reads as a command at the start of a line: `::name::` and the older `##[name]`. */
+const WORKFLOW_COMMAND = /^\s*(?:::|##\[)/
+
+/**
+ * A line of the build's output made safe to print: colour sequences kept only when `colors`, every other escape
+ * sequence and control character removed (a build cannot move the cursor, retitle the terminal or write the
+ * clipboard), and a line that looks like a workflow command shown behind a marker.
+ */
+export function neutralise(line: string, colors: boolean): string {
+  const clean = (part: string): string => part.replace(ESCAPE, '').replace(CONTROL, '')
+  let text = ''
+  let last = 0
+  let coloured = false
+  for (const m of line.matchAll(SGR)) {
+    text += clean(line.slice(last, m.index)) + (colors ? m[0] : '')
+    coloured ||= colors
+    last = m.index + m[0].length
+  }
+  text += clean(line.slice(last))
+  if (coloured) text += '\u001b[0m'
+  return WORKFLOW_COMMAND.test(text) ? `» ${text}` : text
+}
+
+/** The CLI's own words with outside text in them: one line, no control characters. */
+function plain(text: string): string {
+  const flat = text.replace(ESCAPE, '').replace(CONTROL, ' ')
+  return WORKFLOW_COMMAND.test(flat) ? `» ${flat}` : flat
+}
+
+const SETUP: ReadonlySet<string> = new Set<string>(PHASE_ORDER.slice(0, PHASE_ORDER.indexOf('BUILD')))
+
+export class Terminal {
+  readonly tty: boolean
+  readonly colors: boolean
+  private progressShown = false
+  /** Index in PHASE_ORDER of the furthest phase the log has entered: phases only move forward. */
+  private reached = -1
+  private phase: string | undefined
+  lines = 0
+
+  constructor(
+    private readonly out: Stream,
+    env: NodeJS.ProcessEnv
+  ) {
+    this.tty = out.isTTY === true
+    this.colors = colorsWanted(env, this.tty)
+  }
+
+  paint(code: string, text: string): string {
+    return this.colors ? `\u001b[${code}m${text}\u001b[0m` : text
+  }
+
+  private emit(text: string): void {
+    this.clearProgress()
+    this.out.write(`${text}\n`)
+  }
+
+  heading(title: string): void {
+    this.emit(this.paint('1;36', `── ${plain(title)} ──`))
+  }
+
+  info(message: string): void {
+    this.emit(plain(message))
+  }
+
+  note(message: string): void {
+    this.emit(this.paint('2', plain(message)))
+  }
+
+  warn(message: string): void {
+    this.emit(this.paint('33', `warning: ${plain(message)}`))
+  }
+
+  error(message: string): void {
+    for (const line of message.split('\n')) this.emit(this.paint('31', plain(line)))
+  }
+
+  /** On a TTY, one line rewritten in place; elsewhere nothing (the lines themselves are printed). */
+  progress(text: string): void {
+    if (!this.tty) return
+    const width = Math.max(20, (this.out.columns ?? 100) - 1)
+    const flat = plain(text)
+    this.out.write(`\r\u001b[2K${this.paint('2', flat.length > width ? `${flat.slice(0, width - 1)}…` : flat)}`)
+    this.progressShown = true
+  }
+
+  clearProgress(): void {
+    if (!this.progressShown) return
+    this.out.write('\r\u001b[2K')
+    this.progressShown = false
+  }
+
+  /** A page of the build's log: a heading when a phase starts; setup phases on one updating line on a TTY. */
+  events(events: readonly OutputLogEvent[]): void {
+    for (const e of events) {
+      const line = logLine(e.message)
+      const event = parseAgentLine(line)
+      if (this.phase === undefined) this.enterPhase(event?.kind === 'enter' && this.advance(event.phase) ? event.phase : 'SUBMITTED')
+      else if (event?.kind === 'enter' && this.advance(event.phase)) this.enterPhase(event.phase)
+      this.lines++
+      if (this.tty && SETUP.has(this.phase as string)) this.progress(`${this.phase} · ${line.trim()}`)
+      else this.emit(neutralise(line, this.colors))
+    }
+  }
+
+  private advance(phase: string): boolean {
+    const index = (PHASE_ORDER as readonly string[]).indexOf(phase)
+    if (index <= this.reached) return false
+    this.reached = index
+    return true
+  }
+
+  private enterPhase(phase: string): void {
+    this.reached = Math.max(this.reached, (PHASE_ORDER as readonly string[]).indexOf(phase))
+    this.phase = phase
+    if (this.tty && SETUP.has(phase)) this.progress(`${phase} …`)
+    else this.heading(phase)
+  }
+
+  /** A table: the first column padded. */
+  table(rows: ReadonlyArray<readonly string[]>): void {
+    const widths: number[] = []
+    for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)))
+    for (const row of rows)
+      this.emit(
+        '  ' +
+          row
+            .map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)))
+            .join('  ')
+            .trimEnd()
+      )
+  }
+}
