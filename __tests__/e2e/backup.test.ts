@@ -178,7 +178,7 @@ describe('backup: snapshot', () => {
     expectNothingStarted(r, s)
     expect(failure(r)).toMatch(
       new RegExp(
-        `Snapshot ${INSTANCE_SNAPSHOT} was not available within backup-timeout-minutes \\(2\\): creating, \\d+% after 2m 0s\\. Nothing was started\\. The snapshot goes on in RDS; see it in the RDS console .* aws rds describe-db-snapshots --db-snapshot-identifier ${INSTANCE_SNAPSHOT} --region us-east-1`
+        `Snapshot ${INSTANCE_SNAPSHOT} was not available within backup-timeout-minutes \\(2\\): creating, \\d+% after 2m \\ds\\. Nothing was started\\. The snapshot goes on in RDS; see it in the RDS console .* aws rds describe-db-snapshots --db-snapshot-identifier ${INSTANCE_SNAPSHOT} --region us-east-1`
       )
     )
     expect(s.snapshots()[0]?.status).toBe('creating')
