@@ -8,8 +8,8 @@ import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import { dryRunBackup, runBackup } from '../core/backup.js'
-import type { BackupReport } from '../core/backup.js'
+import { dryRunBackup } from '../core/backup.js'
+import type { BackupDeps, BackupReport } from '../core/backup.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
 import { createClients } from '../core/clients.js'
@@ -37,7 +37,8 @@ import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
-import { ProjectBusyError, handleRunningBuilds, runningBuilds } from '../core/running.js'
+import { gateBeforeStart } from '../core/gate.js'
+import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { MASK, redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
@@ -179,7 +180,7 @@ async function runTask(
   const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
   ctx.identity = identity
   const request = buildStartRequest(plan, identity)
-  const backupDeps = (): Parameters<typeof runBackup>[1] => ({
+  const backupDeps = (): BackupDeps => ({
     rds: clients.rds(),
     clock: deps.clock,
     region: plan.region,
@@ -198,30 +199,16 @@ async function runTask(
     return { kind: 'dry-run', request: printDryRun(deps.write, plan, request), notes: checked.warnings }
   }
 
-  // if-running: the first look went out with the preflight; a later look is a fresh one.
-  const othersDone = async (first?: Promise<Build[]>): Promise<void> => {
-    await handleRunningBuilds({
-      codebuild,
-      clock: deps.clock,
-      projectName: plan.projectName,
-      region: plan.region,
-      mode: plan.ifRunning,
-      timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
-      notice: say,
-      signal,
-      ...(first ? { first } : {})
-    })
-    signal.throwIfAborted()
-  }
-  await othersDone(firstLook)
-  if (plan.backup) {
-    // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
-    const backup = await runBackup(plan.backup, backupDeps())
-    ctx.backup = backup.report
-    if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
-    // A snapshot can take long: look again for a build that started meanwhile.
-    await othersDone()
-  }
+  const gate = await gateBeforeStart(plan, {
+    codebuild,
+    clock: deps.clock,
+    say,
+    signal,
+    ...(firstLook ? { firstLook } : {}),
+    backup: backupDeps
+  })
+  if (gate.backup) ctx.backup = gate.backup
+  if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
 
   const started = await start(codebuild, deps.clock, plan, request, signal)
   if (!started)

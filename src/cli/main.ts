@@ -9,8 +9,8 @@ import path from 'node:path'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import { dryRunBackup, runBackup } from '../core/backup.js'
-import type { BackupReport } from '../core/backup.js'
+import { dryRunBackup } from '../core/backup.js'
+import type { BackupDeps, BackupReport } from '../core/backup.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
 import { TOKEN_VARIABLE } from '../core/constants.js'
@@ -25,7 +25,8 @@ import { LastTaskLines, buildDurationMs, describeFailure, phaseContext, taskExit
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { ProjectBusyError, handleRunningBuilds, runningBuilds } from '../core/running.js'
+import { gateBeforeStart } from '../core/gate.js'
+import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
@@ -166,7 +167,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     )
     const request = buildStartRequest(plan, identity)
     const say = (m: string): void => term.info(m)
-    const backupDeps = (): Parameters<typeof runBackup>[1] => ({
+    const backupDeps = (): BackupDeps => ({
       rds: clients.rds(),
       clock: deps.clock,
       region: plan.region,
@@ -187,27 +188,17 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
       for (const line of redactText(plan.buildspec.content).trimEnd().split(/\r?\n/)) term.info(line)
       return { ...base, exitCode: Exit.Succeeded, status: 'DRY_RUN', ...(backup ? { backup } : {}) }
     }
-    const othersDone = async (first?: Promise<Build[]>): Promise<void> => {
-      await handleRunningBuilds({
-        codebuild,
-        clock: deps.clock,
-        projectName: plan.projectName,
-        region: plan.region,
-        mode: plan.ifRunning,
-        timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
-        notice: say,
-        signal,
-        ...(first ? { first } : {})
-      })
-      signal.throwIfAborted()
-    }
-    await othersDone(firstLook)
-    if (plan.backup) {
-      const b = await runBackup(plan.backup, backupDeps())
-      backup = b.report
-      if (b.failure) return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: b.failure, backup }
-      await othersDone()
-    }
+    const gate = await gateBeforeStart(plan, {
+      codebuild,
+      clock: deps.clock,
+      say,
+      signal,
+      ...(firstLook ? { firstLook } : {}),
+      backup: backupDeps
+    })
+    if (gate.backup) backup = gate.backup
+    if (gate.failure)
+      return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
     term.progress(`Starting a build of ${plan.projectName}…`)
     try {
       started = await startBuild({ codebuild, clock: deps.clock, signal, notice: say }, request)

@@ -1,0 +1,45 @@
+/**
+ * What must hold between the preflight and StartBuild, for both front-ends: no other build in the way (if-running),
+ * then the backup step, then one more look (a snapshot can take long and another build may have started meanwhile).
+ */
+import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
+import { runBackup } from './backup.js'
+import type { BackupDeps, BackupReport } from './backup.js'
+import type { Clock } from './clock.js'
+import type { Plan } from './inputs.js'
+import { handleRunningBuilds } from './running.js'
+
+export interface GateDeps {
+  codebuild: CodeBuildClient
+  clock: Clock
+  say: (message: string) => void
+  signal: AbortSignal
+  /** The first look for running builds, when it went out with the preflight. */
+  firstLook?: Promise<Build[]>
+  backup: () => BackupDeps
+}
+
+/** Resolves when the build may start; `failure` says why not when the backup step refused. */
+export async function gateBeforeStart(plan: Plan, deps: GateDeps): Promise<{ backup?: BackupReport; failure?: string }> {
+  const othersDone = async (first?: Promise<Build[]>): Promise<void> => {
+    await handleRunningBuilds({
+      codebuild: deps.codebuild,
+      clock: deps.clock,
+      projectName: plan.projectName,
+      region: plan.region,
+      mode: plan.ifRunning,
+      timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
+      notice: deps.say,
+      signal: deps.signal,
+      ...(first ? { first } : {})
+    })
+    deps.signal.throwIfAborted()
+  }
+  await othersDone(deps.firstLook)
+  if (!plan.backup) return {}
+  // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
+  const backup = await runBackup(plan.backup, deps.backup())
+  if (backup.failure) return { backup: backup.report, failure: backup.failure }
+  await othersDone()
+  return { backup: backup.report }
+}
