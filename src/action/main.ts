@@ -9,7 +9,7 @@ import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
 import { dryRunBackup } from '../core/backup.js'
-import type { BackupDeps, BackupReport } from '../core/backup.js'
+import type { BackupReport } from '../core/backup.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
 import { createClients } from '../core/clients.js'
@@ -37,7 +37,7 @@ import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
-import { gateBeforeStart } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { MASK, redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -180,15 +180,7 @@ async function runTask(
   const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
   ctx.identity = identity
   const request = buildStartRequest(plan, identity)
-  const backupDeps = (): BackupDeps => ({
-    rds: clients.rds(),
-    clock: deps.clock,
-    region: plan.region,
-    task: plan.task,
-    identity,
-    say,
-    signal
-  })
+  const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
 
   if (plan.dryRun) {
     if (plan.backup) {

@@ -10,7 +10,7 @@ import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
 import { dryRunBackup } from '../core/backup.js'
-import type { BackupDeps, BackupReport } from '../core/backup.js'
+import type { BackupReport } from '../core/backup.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
 import { TOKEN_VARIABLE } from '../core/constants.js'
@@ -25,7 +25,7 @@ import { LastTaskLines, buildDurationMs, describeFailure, phaseContext, taskExit
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { gateBeforeStart } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -167,15 +167,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     )
     const request = buildStartRequest(plan, identity)
     const say = (m: string): void => term.info(m)
-    const backupDeps = (): BackupDeps => ({
-      rds: clients.rds(),
-      clock: deps.clock,
-      region: plan.region,
-      task: plan.task,
-      identity,
-      say,
-      signal
-    })
+    const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
     if (plan.dryRun) {
       if (plan.backup) {
         const b = await dryRunBackup(plan.backup, backupDeps())

@@ -5,8 +5,10 @@
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { runBackup } from './backup.js'
 import type { BackupDeps, BackupReport } from './backup.js'
+import type { AwsClients } from './clients.js'
 import type { Clock } from './clock.js'
 import type { Plan } from './inputs.js'
+import type { RunIdentity } from './run-identity.js'
 import { handleRunningBuilds } from './running.js'
 
 export interface GateDeps {
@@ -42,4 +44,20 @@ export async function gateBeforeStart(plan: Plan, deps: GateDeps): Promise<{ bac
   if (backup.failure) return { backup: backup.report, failure: backup.failure }
   await othersDone()
   return { backup: backup.report }
+}
+
+/** The backup step's dependencies for a plan (its RDS client is created only when the step runs). */
+export function backupDepsFor(
+  plan: Plan,
+  o: { clients: Pick<AwsClients, 'rds'>; clock: Clock; identity: RunIdentity; say: (message: string) => void; signal: AbortSignal }
+): () => BackupDeps {
+  return () => ({
+    rds: o.clients.rds(),
+    clock: o.clock,
+    region: plan.region,
+    task: plan.task,
+    identity: o.identity,
+    say: o.say,
+    signal: o.signal
+  })
 }
