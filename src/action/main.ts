@@ -19,7 +19,7 @@ import type { AwsClients } from '../core/clients.js'
 import { systemClock } from '../core/clock.js'
 import type { Clock } from '../core/clock.js'
 import { Outputs, State, TOKEN_VARIABLE } from '../core/constants.js'
-import { FailureDiagnoser, formatDiagnosis } from '../core/diagnosis.js'
+import { formatDiagnosis } from '../core/diagnosis.js'
 import type { Diagnosis } from '../core/diagnosis.js'
 import { InputError, parsePlan } from '../core/inputs.js'
 import type { InputReader, Plan } from '../core/inputs.js'
@@ -30,7 +30,7 @@ import type { Write } from './workflow-log.js'
 import { PreflightError, preflight } from '../core/preflight.js'
 import { commentMarker, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
-import { LastTaskLines, addSummary, describeFailure, taskExitCode } from '../core/report.js'
+import { addSummary, describeFailure, taskExitCode } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import type { StartRequest } from '../core/request.js'
@@ -43,7 +43,8 @@ import { MASK, redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
 import { formatDuration, inline } from '../core/text.js'
-import { DEFAULT_TIMING, WatchError, watchBuild } from '../core/watch.js'
+import { DEFAULT_TIMING, WatchError } from '../core/watch.js'
+import { followBuild } from '../core/follow.js'
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv
@@ -233,35 +234,17 @@ async function watchToEnd(
   started: Build,
   signal: AbortSignal
 ): Promise<Outcome> {
-  const diagnoser = new FailureDiagnoser()
-  const lastTaskLines = new LastTaskLines()
   const printer = new BuildLogPrinter(deps.write, { groups: true })
   try {
-    const watched = await watchBuild(
+    const followed = await followBuild(
       { codebuild, logs, clock: deps.clock },
+      plan,
       started,
-      {
-        onEvents: events => {
-          for (const e of events) {
-            diagnoser.observe(e.message ?? '')
-            lastTaskLines.observe(e.message ?? '')
-          }
-          printer.print(events)
-        },
-        onNotice: say,
-        onWarning: message => core.warning(message)
-      },
-      {
-        showLogs: plan.showLogs,
-        signal,
-        ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
-      }
+      { print: events => printer.print(events), onNotice: say, onWarning: message => core.warning(message) },
+      signal
     )
     printer.end()
-    const build = watched.build
-    if (build.buildStatus === StatusType.SUCCEEDED) return { kind: 'ended', build, lastLines: [] }
-    const diagnosis = diagnoser.diagnose(build)
-    return { kind: 'ended', build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+    return { kind: 'ended', ...followed }
   } catch (error) {
     printer.end()
     if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')

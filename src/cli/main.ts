@@ -14,14 +14,14 @@ import type { BackupReport } from '../core/backup.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
 import { TOKEN_VARIABLE } from '../core/constants.js'
-import { FailureDiagnoser, formatDiagnosis } from '../core/diagnosis.js'
+import { formatDiagnosis } from '../core/diagnosis.js'
 import type { Diagnosis } from '../core/diagnosis.js'
 import { InputError, parsePlan } from '../core/inputs.js'
 import type { Plan } from '../core/inputs.js'
 import { buildLinks } from '../core/links.js'
 import type { BuildLinks } from '../core/links.js'
 import { PreflightError, preflight } from '../core/preflight.js'
-import { LastTaskLines, buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
+import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
@@ -31,7 +31,8 @@ import { redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
 import { formatDuration } from '../core/text.js'
-import { WatchError, watchBuild } from '../core/watch.js'
+import { WatchError } from '../core/watch.js'
+import { followBuild } from '../core/follow.js'
 import { UsageError, inputReader, parseArgs } from './args.js'
 import { helpText } from './help.js'
 import { Terminal } from './terminal.js'
@@ -213,39 +214,22 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     if (signal.aborted) return await interrupted(plan, codebuild, started, links, base)
     if (!plan.wait) return { ...buildResult(started, links, base), exitCode: Exit.Succeeded, message: 'wait is false: the build goes on.' }
 
-    const diagnoser = new FailureDiagnoser()
-    const last = new LastTaskLines()
     try {
-      const watched = await watchBuild(
+      const { build, lastLines, diagnosis } = await followBuild(
         { codebuild, logs, clock: deps.clock },
+        plan,
         started,
-        {
-          onEvents: events => {
-            for (const e of events) {
-              diagnoser.observe(e.message ?? '')
-              last.observe(e.message ?? '')
-            }
-            term.events(events)
-          },
-          onNotice: m => term.note(m),
-          onWarning: m => term.warn(m)
-        },
-        {
-          showLogs: plan.showLogs,
-          signal,
-          ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
-        }
+        { print: events => term.events(events), onNotice: m => term.note(m), onWarning: m => term.warn(m) },
+        signal
       )
       term.clearProgress()
-      const build = watched.build
       const result = buildResult(build, links, base)
       if (build.buildStatus === StatusType.SUCCEEDED) return { ...result, exitCode: Exit.Succeeded }
-      const diagnosis = diagnoser.diagnose(build)
       return {
         ...result,
         exitCode: Exit.Failed,
-        message: describeFailure(plan, build, last.lines()).message,
-        lastLines: last.lines(),
+        message: describeFailure(plan, build, lastLines).message,
+        lastLines,
         ...(diagnosis ? { diagnosis } : {}),
         ...(backup ? { backup } : {})
       }
@@ -275,34 +259,36 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
   }
 }
 
-/** After Ctrl-C with a build running: stop it (unless stop-on-cancel is false). */
+/** After Ctrl-C (or a fault of the command) with a build running: stop it (unless stop-on-cancel is false). */
 async function interrupted(
   plan: Plan,
   codebuild: AwsClients['codebuild'],
   build: Build,
   links: BuildLinks,
-  base: Pick<Result, 'task' | 'project'>
+  base: Pick<Result, 'task' | 'project'>,
+  why = 'Interrupted',
+  exitCode: number = Exit.Interrupted
 ): Promise<Result> {
   const id = build.id ?? ''
   if (!plan.stopOnCancel)
     return {
       ...buildResult(build, links, base),
-      exitCode: Exit.Interrupted,
-      message: `Interrupted: build ${id} goes on running (stop-on-cancel: false): ${links.build}`
+      exitCode,
+      message: `${why}: build ${id} goes on running (stop-on-cancel: false): ${links.build}`
     }
   try {
     const stopped = (await stopBuild(codebuild, id)) ?? build
     const status = stopped.buildStatus && stopped.buildStatus !== StatusType.IN_PROGRESS ? stopped.buildStatus : StatusType.STOPPED
     return {
       ...buildResult({ ...stopped, buildStatus: status }, links, base),
-      exitCode: Exit.Interrupted,
-      message: `Interrupted: stopped build ${id}.`
+      exitCode,
+      message: `${why}: stopped build ${id}.`
     }
   } catch (error) {
     return {
       ...buildResult(build, links, base),
       exitCode: Exit.Aws,
-      message: `Interrupted, but could not stop build ${id}: ${errorText(error)}. Stop it in the console: ${links.build}`
+      message: `${why}, but could not stop build ${id}: ${errorText(error)}. Stop it in the console: ${links.build}`
     }
   }
 }

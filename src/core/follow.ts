@@ -1,0 +1,53 @@
+/**
+ * Following a started build to its end, for both front-ends: the log goes to the front-end's printer, and what the
+ * report needs is gathered on the way (the task's last lines and the diagnosis, for a build that did not succeed).
+ */
+import { StatusType } from '@aws-sdk/client-codebuild'
+import type { Build } from '@aws-sdk/client-codebuild'
+import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
+import type { AwsClients } from './clients.js'
+import type { Clock } from './clock.js'
+import { FailureDiagnoser } from './diagnosis.js'
+import type { Diagnosis } from './diagnosis.js'
+import type { Plan } from './inputs.js'
+import { LastTaskLines } from './report.js'
+import { watchBuild } from './watch.js'
+import type { WatchHooks } from './watch.js'
+
+export interface Followed {
+  build: Build
+  /** The task's last output lines; empty for a build that succeeded. */
+  lastLines: string[]
+  diagnosis?: Diagnosis
+}
+
+/** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
+export async function followBuild(
+  deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute'>,
+  started: Build,
+  hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & { print: (events: OutputLogEvent[]) => void },
+  signal: AbortSignal
+): Promise<Followed> {
+  const diagnoser = new FailureDiagnoser()
+  const lastTaskLines = new LastTaskLines()
+  const { build } = await watchBuild(
+    deps,
+    started,
+    {
+      onEvents: events => {
+        for (const e of events) {
+          diagnoser.observe(e.message ?? '')
+          lastTaskLines.observe(e.message ?? '')
+        }
+        hooks.print(events)
+      },
+      onNotice: hooks.onNotice,
+      onWarning: hooks.onWarning
+    },
+    { showLogs: plan.showLogs, signal, ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {}) }
+  )
+  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }
+  const diagnosis = diagnoser.diagnose(build)
+  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+}
