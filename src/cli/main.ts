@@ -242,7 +242,8 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
           exitCode: Exit.Aws,
           message: `Stopped watching build ${id} (${error.reason}: ${errorText(error.cause)}). The build goes on: ${links.build}`
         }
-      throw error
+      // A fault of the command itself: the build must not outlive it.
+      return await interrupted(plan, codebuild, started, links, base, `The command failed (${errorText(error)})`, Exit.Aws)
     }
   } catch (error) {
     term.clearProgress()
