@@ -76,6 +76,19 @@ describe('parsePlan', () => {
     ])
   })
 
+  it('reads the whole-number inputs within their ranges, naming the input and the unit otherwise', () => {
+    expect(plan({ 'max-log-requests-per-minute': '30', 'queued-timeout-minutes': '45' })).toMatchObject({
+      maxLogRequestsPerMinute: 30,
+      queuedTimeoutMinutes: 45
+    })
+    expect(() => plan({ 'max-log-requests-per-minute': '5' })).toThrow(
+      new InputError('max-log-requests-per-minute', "must be a whole number of requests from 6 to 600, got '5'")
+    )
+    expect(() => plan({ 'queued-timeout-minutes': '1.5' })).toThrow(
+      new InputError('queued-timeout-minutes', "must be a whole number of minutes from 5 to 480, got '1.5'")
+    )
+  })
+
   it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
     expect(plan({ region: '' }, context({ env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-west-2' } })).region).toBe('eu-west-1')
     expect(plan({ region: '' }, context({ env: { AWS_DEFAULT_REGION: 'us-west-2' } })).region).toBe('us-west-2')

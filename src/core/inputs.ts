@@ -84,15 +84,17 @@ const MAX_BACKUP_TIMEOUT = 1440
 const DEFAULT_IF_RUNNING_TIMEOUT = 30
 const MAX_IF_RUNNING_TIMEOUT = 1440
 
-/** A whole number of minutes within [min, max], or undefined when the input is empty. */
-function parseMinutes(read: InputReader, name: string, min: number, max: number): number | undefined {
+/** A whole number of `unit` within [min, max], or undefined when the input is empty. */
+function parseWholeNumber(read: InputReader, name: string, min: number, max: number, unit: string): number | undefined {
   const raw = read(name)
   if (raw === '') return undefined
-  const minutes = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!(minutes >= min && minutes <= max))
-    throw new InputError(name, `must be a whole number of minutes from ${min} to ${max}, got '${raw}'`)
-  return minutes
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= min && n <= max)) throw new InputError(name, `must be a whole number of ${unit} from ${min} to ${max}, got '${raw}'`)
+  return n
 }
+
+const parseMinutes = (read: InputReader, name: string, min: number, max: number): number | undefined =>
+  parseWholeNumber(read, name, min, max, 'minutes')
 
 function parseBoolean(read: InputReader, name: string, fallback: boolean): boolean {
   const raw = read(name)
@@ -216,14 +218,8 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (command !== '') plan.command = command
   if (timeoutMinutes !== undefined) plan.timeoutMinutes = timeoutMinutes
   if (queuedTimeoutMinutes !== undefined) plan.queuedTimeoutMinutes = queuedTimeoutMinutes
-  const maxLogRequests = read(Inputs.MaxLogRequestsPerMinute)
-  if (maxLogRequests !== '') {
-    const n = /^\d+$/.test(maxLogRequests) ? Number(maxLogRequests) : NaN
-    if (!(n >= 6 && n <= 600)) {
-      throw new InputError(Inputs.MaxLogRequestsPerMinute, `must be a whole number of requests from 6 to 600, got '${maxLogRequests}'`)
-    }
-    plan.maxLogRequestsPerMinute = n
-  }
+  const maxLogRequests = parseWholeNumber(read, Inputs.MaxLogRequestsPerMinute, 6, 600, 'requests')
+  if (maxLogRequests !== undefined) plan.maxLogRequestsPerMinute = maxLogRequests
   if (computeType !== undefined) plan.computeType = computeType
   const backup = parseBackup(read)
   if (backup) plan.backup = backup
