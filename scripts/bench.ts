@@ -5,7 +5,7 @@
  * minute, time from process start to StartBuild, peak RSS, bundle size. Numbers are printed, not asserted.
  * `npm run bench -- --quick` runs shorter scenarios; `--only <text>` the scenarios whose name contains it.
  */
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, writeFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { presets, startStandIn, taskLines } from '../__tests__/standin/index.js'
 import type { BuildScript, FaultPlan, StandIn } from '../__tests__/standin/index.js'
@@ -171,6 +171,14 @@ async function manyRuns(k: number, tps: number, lines: number): Promise<string> 
     if (build.endedAt !== null) exits.push(s.fromPerformanceNow(run.exitedAt) - build.endedAt)
   }
   const logCalls = s.callsOf('GetLogEvents')
+  if (process.env.BENCH_DUMP)
+    writeFileSync(
+      process.env.BENCH_DUMP,
+      JSON.stringify({
+        calls: logCalls.map(c => ({ at: c.at, stream: c.request.logStreamName, throttled: c.injected === 'throttle' })),
+        builds: s.startedBuilds(PROJECT).map(b => ({ stream: b.id.split(':')[1], endedAt: b.endedAt }))
+      })
+    )
   const throttled = logCalls.filter(c => c.injected === 'throttle').length
   const minutes = (Math.max(...logCalls.map(c => c.at)) - Math.min(...logCalls.map(c => c.at))) / 60_000
   await s.close()
