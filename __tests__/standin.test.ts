@@ -555,7 +555,7 @@ describe('projects and listings', () => {
 
 describe('CloudWatch Logs GetLogEvents', () => {
   test('ResourceNotFoundException before the stream exists, for an unknown group, and events once it does', async () => {
-    const env = await setup({ projects: [project('p', { builds: [presets.lateStream({ streamAtMs: 400 })] })] })
+    const env = await setup({ projects: [project('p', { builds: [presets.lateStream({ streamAtMs: 5_000 })] })] })
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     const view = env.s.build(id) as BuildView
     const before = await errorOf(
