@@ -96,9 +96,7 @@ async function runWith(
     clients: () => ({
       codebuild: client.codebuild,
       logs: client.logs,
-      rds: () => {
-        throw new Error('no RDS in these tests')
-      }
+      rds: () => Promise.reject(new Error('no RDS in these tests'))
     }),
     cancellation: () => ({ signal: controller.signal, dispose: () => undefined }),
     write: text => void stdout.push(text),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main),
+// Bundles each entry point with ncc (minified, tree-shaken) into dist/: dist/index.js (main, with the backup step's
+// RDS code in a chunk of its own, loaded only by runs that back up),
 // dist/post/index.js (post) and dist/cli/index.js (the codebuild-vpc-task command). Output goes to a
 // fresh temporary directory first, so dist/ is exactly what this script produces from the sources:
 // nothing stale survives. dist/sources.sha256 records which sources (scripts/sources-hash.mjs): the
@@ -9,6 +10,7 @@ import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync, writ
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { licensesFor } from './licenses.mjs'
 import { sourcesHash } from './sources-hash.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -32,8 +34,8 @@ try {
         '-o',
         path.join(tmp, out),
         '--minify',
-        '--license',
-        'licenses.txt',
+        '--stats-out',
+        path.join(tmp, `${out}.stats.json`),
         '--quiet',
         '--target',
         'es2023'
@@ -43,6 +45,8 @@ try {
         stdio: 'inherit'
       }
     )
+    writeFileSync(path.join(tmp, out, 'licenses.txt'), licensesFor(path.join(tmp, `${out}.stats.json`)))
+    rmSync(path.join(tmp, `${out}.stats.json`))
   }
   rmSync(path.join(root, 'dist'), { recursive: true, force: true })
   mkdirSync(path.join(root, 'dist'), { recursive: true })

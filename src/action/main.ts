@@ -8,11 +8,10 @@ import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import { dryRunBackup } from '../core/backup.js'
 import type { BackupReport } from '../core/backup.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
-import { createClients } from '../core/clients.js'
+import { createClients } from '../core/task-clients.js'
 import { commentApi } from './github.js'
 import type { PullRequestRef } from './github.js'
 import type { AwsClients } from '../core/clients.js'
@@ -37,7 +36,7 @@ import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
-import { backupDepsFor, gateBeforeStart } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart, loadBackup } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { MASK, redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -185,7 +184,7 @@ async function runTask(
 
   if (plan.dryRun) {
     if (plan.backup) {
-      const backup = await dryRunBackup(plan.backup, backupDeps())
+      const backup = await (await loadBackup()).dryRunBackup(plan.backup, await backupDeps())
       ctx.backup = backup.report
       if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the codebuild-vpc-task command. */
-import { createClients } from '../core/clients.js'
+import { createClients } from '../core/task-clients.js'
 import { systemClock } from '../core/clock.js'
 import { runCli } from './main.js'
 

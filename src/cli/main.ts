@@ -9,7 +9,6 @@ import path from 'node:path'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import { dryRunBackup } from '../core/backup.js'
 import type { BackupReport } from '../core/backup.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
@@ -25,7 +24,7 @@ import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '..
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { backupDepsFor, gateBeforeStart } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart, loadBackup } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -171,7 +170,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
     if (plan.dryRun) {
       if (plan.backup) {
-        const b = await dryRunBackup(plan.backup, backupDeps())
+        const b = await (await loadBackup()).dryRunBackup(plan.backup, await backupDeps())
         backup = b.report
         if (b.failure) return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: b.failure, backup }
       }

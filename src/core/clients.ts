@@ -1,14 +1,14 @@
 /** The AWS SDK clients, configured once: region, retries, timeouts, user agent. */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
-import { RDSClient } from '@aws-sdk/client-rds'
+import type { RDSClient } from '@aws-sdk/client-rds'
 import { USER_AGENT } from './constants.js'
 
 export interface AwsClients {
   codebuild: CodeBuildClient
   logs: CloudWatchLogsClient
-  /** Created on first use: only runs with a backup step talk to RDS. */
-  rds: () => RDSClient
+  /** Loaded and created on first use (task-clients.ts): only runs with a backup step talk to RDS. */
+  rds: () => Promise<RDSClient>
 }
 
 /**
@@ -23,27 +23,20 @@ const REQUEST_LIMITS = {
   throwOnRequestTimeout: true
 } as const
 
+/** What every client shares: the region, the user agent and the request limits above. */
+export const clientOptions = (region: string) => ({ region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } })
+
 /**
  * Retries: the SDK's standard mode for CodeBuild (few calls; adaptive mode's client-side rate limiter slowed such a
  * low-rate client to one call per 2 s after a few throttles). CloudWatch Logs makes one attempt per call: its polling loop is already a retry
  * loop that decides the pace (watch.ts), and SDK retries inside it would double the call rate and hide the
  * throttling it must see. AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_CODEBUILD / _CLOUDWATCH_LOGS / _RDS) are honoured by the SDK.
+ *
+ * CodeBuild and CloudWatch Logs: the post step needs no more; a task run adds RDS on demand (task-clients.ts).
  */
-export function createClients(region: string): AwsClients {
-  let rds: RDSClient | undefined
-  return {
-    ...createCodeBuildClients(region),
-    // RDS (AWS Query protocol) like CodeBuild: a few calls, each retried by the SDK, bounded by the caller (backup.ts).
-    rds: () => (rds ??= new RDSClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }))
-  }
-}
-
-const common = (region: string) => ({ region, customUserAgent: USER_AGENT, requestHandler: { ...REQUEST_LIMITS } })
-
-/** Without RDS: for the post step, whose bundle then carries no RDS client. */
 export function createCodeBuildClients(region: string): Omit<AwsClients, 'rds'> {
   return {
-    codebuild: new CodeBuildClient({ ...common(region), retryMode: 'standard', maxAttempts: 4 }),
-    logs: new CloudWatchLogsClient({ ...common(region), retryMode: 'standard', maxAttempts: 1 })
+    codebuild: new CodeBuildClient({ ...clientOptions(region), retryMode: 'standard', maxAttempts: 4 }),
+    logs: new CloudWatchLogsClient({ ...clientOptions(region), retryMode: 'standard', maxAttempts: 1 })
   }
 }

@@ -3,7 +3,6 @@
  * then the backup step, then one more look (a snapshot can take long and another build may have started meanwhile).
  */
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
-import { runBackup } from './backup.js'
 import type { BackupDeps, BackupReport } from './backup.js'
 import type { AwsClients } from './clients.js'
 import type { Clock } from './clock.js'
@@ -18,7 +17,7 @@ export interface GateDeps {
   signal: AbortSignal
   /** The first look for running builds, when it went out with the preflight. */
   firstLook?: Promise<Build[]>
-  backup: () => BackupDeps
+  backup: () => Promise<BackupDeps>
 }
 
 /** Resolves when the build may start; `failure` says why not when the backup step refused. */
@@ -40,19 +39,23 @@ export async function gateBeforeStart(plan: Plan, deps: GateDeps): Promise<{ bac
   await othersDone(deps.firstLook)
   if (!plan.backup) return {}
   // After the checks that could refuse the build (no snapshot for a build that would not start), before StartBuild.
-  const backup = await runBackup(plan.backup, deps.backup())
+  const { runBackup } = await loadBackup()
+  const backup = await runBackup(plan.backup, await deps.backup())
   if (backup.failure) return { backup: backup.report, failure: backup.failure }
   await othersDone()
   return { backup: backup.report }
 }
 
-/** The backup step's dependencies for a plan (its RDS client is created only when the step runs). */
+/** The backup step's code, with the RDS SDK it needs: loaded only by runs that have the step. */
+export const loadBackup = (): Promise<typeof import('./backup.js')> => import('./backup.js')
+
+/** The backup step's dependencies for a plan (its RDS client is loaded and created only when the step runs). */
 export function backupDepsFor(
   plan: Plan,
   o: { clients: Pick<AwsClients, 'rds'>; clock: Clock; identity: RunIdentity; say: (message: string) => void; signal: AbortSignal }
-): () => BackupDeps {
-  return () => ({
-    rds: o.clients.rds(),
+): () => Promise<BackupDeps> {
+  return async () => ({
+    rds: await o.clients.rds(),
     clock: o.clock,
     region: plan.region,
     task: plan.task,
