@@ -6,8 +6,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, standIn } from './fixtures.js'
-import { NODE24, ROOT } from './runner.js'
+import { IMAGE, PROJECT, logLines, sameClock, standIn } from './fixtures.js'
+import { NODE24, ROOT, node24 } from './runner.js'
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
 
@@ -17,8 +17,11 @@ interface CliRun {
   stderr: string
 }
 
-/** Runs the CLI as a person would from a clone: no GitHub variables, output not a TTY. */
-function runCli(args: string[], endpoint?: string, onStdout?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
+/**
+ * Runs the CLI as a person would from a clone: no GitHub variables, output not a TTY; on the stand-in's (scaled)
+ * clock, as the action's e2e runs are.
+ */
+function runCli(args: string[], stand?: StandIn, onStdout?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'cli-run-'))
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -29,9 +32,10 @@ function runCli(args: string[], endpoint?: string, onStdout?: (text: string, chi
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: path.join(home, 'none'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {})
+    ...(stand ? { AWS_ENDPOINT_URL: stand.endpoint } : {})
   }
-  const child = spawn(NODE24, [CLI, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
+  const node = node24({ ...sameClock(stand ?? {}), compileCache: true })
+  const child = spawn(NODE24, [...node.args, CLI, ...args], { env: { ...env, ...node.env }, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8')
@@ -74,7 +78,7 @@ afterEach(async () => {
 describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
   it('runs a successful task: every line once and in order, phases as headings, the result table, exit 0', async () => {
     s = await standIn([presets.success({ lines: 200, everyMs: 5 })])
-    const r = await runCli([...BASE, '--env-vars', 'LOG_LEVEL=debug', '--env-vars', 'FEATURE=on'], s.endpoint)
+    const r = await runCli([...BASE, '--env-vars', 'LOG_LEVEL=debug', '--env-vars', 'FEATURE=on'], s)
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const [build] = s.startedBuilds(PROJECT)
@@ -100,7 +104,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
 
   it('exits 1 for a failed build, with the failing phase, CodeBuild’s message, the last lines and the task’s exit code', async () => {
     s = await standIn([presets.failure({ lines: 20, everyMs: 5 })])
-    const r = await runCli(BASE, s.endpoint)
+    const r = await runCli(BASE, s)
     expect(r.code).toBe(1)
     const [build] = s.startedBuilds(PROJECT)
     expect(printedLogLines(r.stdout, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
@@ -114,7 +118,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
 
   it('shows the diagnosis of a known failure (timed out), exit 1', async () => {
     s = await standIn([presets.timedOut({ timeoutAtMs: 400 })])
-    const r = await runCli(BASE, s.endpoint)
+    const r = await runCli(BASE, s)
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('TIMED_OUT')
     expect(r.stdout).toMatch(/^Likely cause: /m)
@@ -124,13 +128,13 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
 
   it('exits 2 for a bad flag or input, naming the flag, with nothing started', async () => {
     s = await standIn([presets.success({ lines: 3 })])
-    const unknown = await runCli([...BASE, '--no-such-flag', 'x'], s.endpoint)
+    const unknown = await runCli([...BASE, '--no-such-flag', 'x'], s)
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('--no-such-flag is not a flag')
-    const bad = await runCli([...BASE, '--timeout-minutes', '2'], s.endpoint)
+    const bad = await runCli([...BASE, '--timeout-minutes', '2'], s)
     expect(bad.code).toBe(2)
     expect(bad.stdout + bad.stderr).toContain("--timeout-minutes: must be a whole number of minutes from 5 to 2160, got '2'")
-    const workflowOnly = await runCli([...BASE, '--github-token', 'x'], s.endpoint)
+    const workflowOnly = await runCli([...BASE, '--github-token', 'x'], s)
     expect(workflowOnly.code).toBe(2)
     expect(s.calls).toHaveLength(0)
   })
@@ -148,7 +152,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
 
   it('--json prints one result object on stdout matching the build, the log on stderr', async () => {
     s = await standIn([presets.failure({ lines: 10, everyMs: 5 })])
-    const r = await runCli([...BASE, '--json'], s.endpoint)
+    const r = await runCli([...BASE, '--json'], s)
     expect(r.code).toBe(1)
     const [build] = s.startedBuilds(PROJECT)
     const result = JSON.parse(r.stdout) as Record<string, unknown>
@@ -171,7 +175,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
   it('Ctrl-C stops the build and exits 130', async () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })])
     let sent = false
-    const r = await runCli(BASE, s.endpoint, (out, child) => {
+    const r = await runCli(BASE, s, (out, child) => {
       if (!sent && out.includes('task line 000002')) {
         sent = true
         child.kill('SIGINT')
@@ -190,7 +194,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })], { faults: { StopBuild: { latencyMs: 5_000 } } })
     let first = false
     let second = false
-    const r = await runCli(BASE, s.endpoint, (out, child) => {
+    const r = await runCli(BASE, s, (out, child) => {
       if (!first && out.includes('task line 000002')) {
         first = true
         child.kill('SIGINT')
@@ -207,10 +211,10 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
   })
   it('exits 4 with nothing started when the project is busy and --if-running fail; --wait=false exits 0 with the build running', async () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 50 }), presets.success({ lines: 3 })])
-    const detached = await runCli([...BASE, '--wait=false'], s.endpoint)
+    const detached = await runCli([...BASE, '--wait=false'], s)
     expect(detached.code).toBe(0)
     expect(detached.stdout).toContain('wait is false: the build goes on.')
-    const busy = await runCli([...BASE, '--if-running', 'fail'], s.endpoint)
+    const busy = await runCli([...BASE, '--if-running', 'fail'], s)
     expect(busy.code).toBe(4)
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
     expectClean(busy.stdout)

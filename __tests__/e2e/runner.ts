@@ -90,6 +90,23 @@ function parseFileCommands(text: string): Record<string, string> {
   return result
 }
 
+/**
+ * How Node 24 is started for a bundle: on a scaled clock when asked (scaled-time.mjs, sharing the stand-in's
+ * clock), with V8's code cache kept between runs when asked. Used for the action's entries and for the CLI.
+ */
+export function node24(options: Pick<RunOptions, 'timeScale' | 'timeOrigin' | 'compileCache'>): {
+  args: string[]
+  env: Record<string, string>
+} {
+  const env: Record<string, string> = {}
+  if (options.compileCache) env.NODE_COMPILE_CACHE = COMPILE_CACHE
+  const scaled = options.timeScale !== undefined && options.timeScale !== 1
+  if (!scaled) return { args: [], env }
+  env.TIME_SCALE = String(options.timeScale)
+  if (options.timeOrigin !== undefined) env.TIME_ORIGIN = String(options.timeOrigin)
+  return { args: ['--import', pathToFileURL(SCALED_TIME).href], env }
+}
+
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'action-run-'))
   const files = { output: path.join(dir, 'output'), state: path.join(dir, 'state'), summary: path.join(dir, 'summary.md') }
@@ -118,7 +135,6 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: path.join(dir, 'none'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
-    ...(options.compileCache ? { NODE_COMPILE_CACHE: COMPILE_CACHE } : {}),
     ...(options.endpoint ? { AWS_ENDPOINT_URL: options.endpoint } : {}),
     ...options.env
   }
@@ -126,11 +142,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
 
   const startedAt = performance.now()
-  const scaled = options.timeScale !== undefined && options.timeScale !== 1
-  if (scaled) env.TIME_SCALE = String(options.timeScale)
-  if (scaled && options.timeOrigin !== undefined) env.TIME_ORIGIN = String(options.timeOrigin)
-  const args = [...(scaled ? ['--import', pathToFileURL(SCALED_TIME).href] : []), options.entry ?? MAIN]
-  const child = spawn(NODE24, args, { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] })
+  const node = node24(options)
+  const child = spawn(NODE24, [...node.args, options.entry ?? MAIN], {
+    env: { ...env, ...node.env },
+    cwd: workspace,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   options.onSpawn?.(child)
   const lines: StdoutLine[] = []
   const chunks: string[] = []
