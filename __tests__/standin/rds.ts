@@ -149,17 +149,17 @@ export class Rds {
     return busy ? 'backing-up' : status
   }
 
-  private snapshotStatus(s: SnapshotState): string {
+  private snapshotStatus(s: SnapshotState, at = this.epochNow()): string {
     if (s.fixedStatus) return s.fixedStatus
-    const age = this.epochNow() - s.createdEpochMs
+    const age = at - s.createdEpochMs
     if (s.failAtMs !== undefined && age >= s.failAtMs) return 'failed'
     return age >= s.durationMs ? 'available' : 'creating'
   }
 
-  private percentOf(s: SnapshotState): number {
-    const status = this.snapshotStatus(s)
+  private percentOf(s: SnapshotState, at = this.epochNow()): number {
+    const status = this.snapshotStatus(s, at)
     if (status === 'available') return 100
-    const age = this.epochNow() - s.createdEpochMs
+    const age = at - s.createdEpochMs
     return Math.min(99, Math.floor((age / Math.max(1, s.durationMs)) * 100))
   }
 
@@ -204,13 +204,14 @@ export class Rds {
     ])}</DBCluster>`
   }
 
-  private snapshotXml(s: SnapshotState): string {
+  /** The snapshot as it is now, or at `at` (a create call answers with the snapshot as it was created). */
+  private snapshotXml(s: SnapshotState, at = this.epochNow()): string {
     const common: Array<[string, string | number | boolean | undefined]> = [
       ['SnapshotCreateTime', iso(s.createdEpochMs)],
       ['Engine', s.engine],
       ['AllocatedStorage', s.allocatedStorage],
-      ['Status', this.snapshotStatus(s)],
-      ['PercentProgress', this.percentOf(s)],
+      ['Status', this.snapshotStatus(s, at)],
+      ['PercentProgress', this.percentOf(s, at)],
       ['SnapshotType', 'manual']
     ]
     if (s.kind === 'instance') {
@@ -256,11 +257,13 @@ export class Rds {
   }
 
   createDBSnapshot(p: URLSearchParams): string {
-    return `${this.snapshotXml(this.create(p, 'instance'))}`
+    const created = this.create(p, 'instance')
+    return this.snapshotXml(created, created.createdEpochMs)
   }
 
   createDBClusterSnapshot(p: URLSearchParams): string {
-    return `${this.snapshotXml(this.create(p, 'cluster'))}`
+    const created = this.create(p, 'cluster')
+    return this.snapshotXml(created, created.createdEpochMs)
   }
 
   describeDBSnapshots(p: URLSearchParams): string {
