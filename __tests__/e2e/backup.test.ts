@@ -6,7 +6,7 @@
  */
 import type { RdsConfig, RecordedCall, StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { LONG_WAIT_TIME_SCALE, PROJECT, TIME_SCALE, run, standIn } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, TIME_SCALE, run, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 
 let s: StandIn | undefined
@@ -135,7 +135,9 @@ describe('backup: snapshot', () => {
   })
 
   it('a fast snapshot adds about the first poll (2 s) before StartBuild', async () => {
-    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 1_000 }] }] })
+    // A duration is the subject: on the slower clock the CPU time of the calls (loading RDS's code included) counts
+    // for less, so a loaded machine does not decide it.
+    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 1_000 }] }] }, undefined, TIGHT_TIME_SCALE)
     const r = await run(s, { backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: runEnv })
     expect(r.code).toBe(0)
     const added = (s.callsOf('StartBuild')[0]?.at ?? NaN) - (s.callsOf('DescribeDBInstances')[0]?.at ?? NaN)
