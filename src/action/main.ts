@@ -36,7 +36,7 @@ import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
-import { backupDepsFor, gateBeforeStart, loadBackup } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { MASK, redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -183,11 +183,9 @@ async function runTask(
   const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
 
   if (plan.dryRun) {
-    if (plan.backup) {
-      const backup = await (await loadBackup()).dryRunBackup(plan.backup, await backupDeps())
-      ctx.backup = backup.report
-      if (backup.failure) return { kind: 'backup-failed', message: backup.failure }
-    }
+    const gate = await gateDryRun(plan, backupDeps)
+    if (gate.backup) ctx.backup = gate.backup
+    if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
     return { kind: 'dry-run', request: printDryRun(deps.write, plan, request), notes: checked.warnings }
   }
 

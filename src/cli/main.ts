@@ -24,7 +24,7 @@ import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '..
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { backupDepsFor, gateBeforeStart, loadBackup } from '../core/gate.js'
+import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { redactText, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
@@ -169,11 +169,10 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     const say = (m: string): void => term.info(m)
     const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
     if (plan.dryRun) {
-      if (plan.backup) {
-        const b = await (await loadBackup()).dryRunBackup(plan.backup, await backupDeps())
-        backup = b.report
-        if (b.failure) return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: b.failure, backup }
-      }
+      const gate = await gateDryRun(plan, backupDeps)
+      backup = gate.backup
+      if (gate.failure)
+        return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
       term.heading('Dry run: the StartBuild request (nothing is started)')
       for (const line of JSON.stringify(redactRequest(request, plan), null, 2).split('\n')) term.info(line)
       term.heading(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)

@@ -46,8 +46,16 @@ export async function gateBeforeStart(plan: Plan, deps: GateDeps): Promise<{ bac
   return { backup: backup.report }
 }
 
+/** A dry run's gate: the backup step's read-only checks (nothing is created); `failure` says why it would refuse. */
+export async function gateDryRun(plan: Plan, backupDeps: () => Promise<BackupDeps>): Promise<{ backup?: BackupReport; failure?: string }> {
+  if (!plan.backup) return {}
+  const { dryRunBackup } = await loadBackup()
+  const backup = await dryRunBackup(plan.backup, await backupDeps())
+  return backup.failure ? { backup: backup.report, failure: backup.failure } : { backup: backup.report }
+}
+
 /** The backup step's code, with the RDS SDK it needs: loaded only by runs that have the step. */
-export const loadBackup = (): Promise<typeof import('./backup.js')> => import('./backup.js')
+const loadBackup = (): Promise<typeof import('./backup.js')> => import('./backup.js')
 
 /** The backup step's dependencies for a plan (its RDS client is loaded and created only when the step runs). */
 export function backupDepsFor(
