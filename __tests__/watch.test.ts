@@ -1,7 +1,6 @@
 import type { Build } from '@aws-sdk/client-codebuild'
 import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../src/core/watch.js'
 import type { LogView, StatusView } from '../src/core/watch.js'
-import { LogPacer } from '../src/core/log-pacing.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
@@ -139,19 +138,21 @@ describe('watchBuild', () => {
     expect(result.build.buildStatus).toBe('FAILED')
   })
 
-  it('retries a scattered throttle of the log soon, without slowing its pace after', async () => {
+  it('retries a throttled log read soon, then reads at the fair-share pace (the quota may be shared)', async () => {
     const lines = [...taskLines(0, 200, 100), ...ending(20_000)]
     const sim = simulate(
       { streamAt: 0, endAt: 20_200, status: 'SUCCEEDED', lines },
       { logFault: n => (n === 3 ? awsError('ThrottlingException', 400, 'Rate exceeded') : undefined) }
     )
-    const { printed } = await watch(sim)
+    const { printed, elapsed } = await watch(sim)
     expect(printed).toEqual(lines.map(([, text]) => text))
     const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
     expect(gaps.slice(0, 3)).toEqual([1_000, 1_000, 1_000])
-    // random() = 0.5: the first retry comes after 300 ms (400 ms base, full jitter), then the pace is as before.
+    // random() = 0.5: the retry comes after 300 ms (400 ms base, full jitter), then a read every 2.6 s (no jitter).
     expect(gaps[3]).toBe(300)
-    expect(gaps.slice(4, 7)).toEqual([1_000, 1_000, 1_000])
+    expect(gaps.slice(4, 7)).toEqual([2_600, 2_600, 2_600])
+    // The reads after the build's end are not slowed: the step still ends soon after the build.
+    expect(elapsed - 20_200).toBeLessThanOrEqual(2_600 + 1_000)
   })
 
   it('rides out a status call and a log call that never answer: each is abandoned at its time limit, nothing lost', async () => {
@@ -298,19 +299,6 @@ describe('the schedules, as policy: given what was observed, when is the next ca
     expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 0)).toBe(1_500)
     expect(drainWindow(t, { buildStatus: 'STOPPED', endTime }, 100_500, 4_000)).toBe(4_500)
     expect(drainWindow(t, { buildStatus: 'FAULT', endTime }, 100_500, 60_000)).toBe(15_000)
-  })
-})
-
-describe('LogPacer', () => {
-  it('keeps the cap: never two calls closer than 60 s / max-log-requests-per-minute', async () => {
-    const clock = new ManualClock(0)
-    const pacer = new LogPacer(60_000 / 12)
-    const at: number[] = []
-    for (let i = 0; i < 4; i++) {
-      await pacer.slot(clock)
-      at.push(clock.now())
-    }
-    expect(at).toEqual([0, 5_000, 10_000, 15_000])
   })
 })
 

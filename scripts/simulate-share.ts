@@ -10,8 +10,8 @@
  * - steady: one run, no throttling.
  *
  * What it leaves out: the CPU contention of 12 Node processes on 2 cores (calls get a random latency of 5-40 ms, the
- * runs start up to `--stagger` ms apart, 2000 by default), HTTP, the process's own exit after watching (about 0.5 s
- * in the bench), the stand-in's build phases. Calibration, today's watch loop, 10 seeds: 64% throttled, a median of
+ * runs start up to `--stagger` ms apart, 2000 by default), HTTP, the process's own exit after watching (tens of
+ * ms alone, more under contention), the stand-in's build phases. Calibration, the watch loop without fair-share pacing, 10 seeds: 64% throttled, a median of
  * medians of 4.5 s on average and a worst median up to 18 s for many runs (the bench, 2026-11-28: 66%, 1.4-2.5 s, 14-15 s:
  * the sim's runs lock in step with the bucket more than real ones); 30 random-throttling runs: a p50 of 0.67 s on
  * average (the bench: 0.62-0.72 s).
@@ -39,8 +39,8 @@ for (const kv of shareArg ? shareArg.split(',') : []) {
 }
 
 /**
- * `--share` goes to the watch loop as `fairShare`: the numbers of a fair-share pacing, for a watch loop that takes them
- * (today's ignores them). RETRY / RETRY_CAP (ms) replace the loop's back-off after a failed log read.
+ * `--share` goes to the watch loop as `fairShare`: numbers of `ShareTiming` (src/core/log-pacing.ts) to try instead of
+ * the defaults. RETRY / RETRY_CAP (ms) replace the loop's back-off after a failed log read.
  */
 const watchOptions = {
   showLogs: true,

@@ -11,10 +11,11 @@ import { BatchGetBuildsCommand, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
-import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isTransient } from './aws-errors.js'
+import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
 import { abortReason } from './cancellation.js'
 import type { Clock } from './clock.js'
-import { LogPacer } from './log-pacing.js'
+import { DEFAULT_SHARE_TIMING, LogPacer } from './log-pacing.js'
+import type { ShareTiming } from './log-pacing.js'
 import { LogTail } from './logs.js'
 import type { Caller } from './logs.js'
 import { Backoff, withTimeLimit } from './retry.js'
@@ -57,6 +58,8 @@ export interface Timing {
    */
   logRetryBaseMs: number
   logRetryCapMs: number
+  /** Log polls are spread at random by up to this fraction of their pause, either way. */
+  logJitter: number
   /**
    * No call, its SDK retries included, is awaited longer than this (the SDK abandons a silent request after 10 s,
    * see clients.ts; this bounds its retries too). The loop makes one call at a time, so this is also the longest
@@ -85,6 +88,7 @@ export const DEFAULT_TIMING: Timing = {
   statusRetryCapMs: 15_000,
   logRetryBaseMs: 400,
   logRetryCapMs: 1_000,
+  logJitter: 0.1,
   callLimitMs: 15_000,
   giveUpMs: 5 * 60_000
 }
@@ -110,6 +114,8 @@ export interface WatchOptions {
   maxLogRequestsPerMinute?: number
   signal?: AbortSignal
   timing?: Partial<Timing>
+  /** The fair-share pacing's numbers (tests and the simulation try others). */
+  fairShare?: Partial<ShareTiming>
 }
 
 export interface WatchResult {
@@ -215,6 +221,7 @@ class BuildWatcher {
   private readonly stopCalls = new AbortController()
   private readonly callSignal: AbortSignal
   private readonly pacer: LogPacer
+  private readonly random: () => number
 
   private build: Build
   private tail: LogTail | undefined
@@ -239,11 +246,20 @@ class BuildWatcher {
     const t = (this.t = { ...DEFAULT_TIMING, ...options.timing })
     this.id = started.id as string
     this.watchStart = deps.clock.now()
+    this.random = deps.random ?? Math.random
     this.statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
     this.logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
     this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
     this.callSignal = options.signal ? AbortSignal.any([options.signal, this.stopCalls.signal]) : this.stopCalls.signal
-    this.pacer = new LogPacer(options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0)
+    this.pacer = new LogPacer(
+      options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0,
+      {
+        ...DEFAULT_SHARE_TIMING,
+        paceMs: t.logFastMs,
+        ...options.fairShare
+      },
+      deps.random
+    )
     this.build = started
     this.logsShown = options.showLogs
     this.nextStatus = deps.clock.now() + Math.min(1_000, t.statusQueuedMs)
@@ -251,10 +267,20 @@ class BuildWatcher {
 
   private readonly limited: Caller = call => withTimeLimit(this.deps.clock, this.t.callLimitMs, this.callSignal, call)
 
-  /** Log calls wait for their slot under the cap (max-log-requests-per-minute). */
+  /**
+   * Log calls wait for their slot (the cap of max-log-requests-per-minute, and the fair share of the account's quota
+   * until the build has ended), and tell the pacer whether they were throttled.
+   */
   private readonly paced: Caller = async call => {
-    await this.pacer.slot(this.deps.clock, this.callSignal)
-    return this.limited(call)
+    await this.pacer.slot(this.deps.clock, this.callSignal, this.endedAt !== undefined)
+    try {
+      const answer = await this.limited(call)
+      this.pacer.record(false)
+      return answer
+    } catch (error) {
+      if (isThrottled(error)) this.pacer.record(true)
+      throw error
+    }
   }
 
   /** Cancellation and expired credentials end watching at once; the rest is for the caller to judge. */
@@ -365,16 +391,22 @@ class BuildWatcher {
         this.nextLog = Infinity
         return
       }
-      // Anything else (timeouts, throttling, 5xx, a garbled page) is tried again: the log is never given up.
-      const delay = this.logBackoff.next()
+      // Anything else (timeouts, throttling, 5xx, a garbled page) is tried again: the log is never given up. After a
+      // throttle, the fair-share rule may set the retry (short and fixed for the first two in a row once settled).
+      const delay = (isThrottled(error) ? this.pacer.retryAfterThrottleMs() : undefined) ?? this.logBackoff.next()
       this.retryNotice('CloudWatch Logs', error, delay)
       this.nextLog = now + delay
       return
     }
-    this.nextLog =
-      now + logDelay(this.t, { ended: this.endedAt !== undefined, ending: now < this.endingUntil, emptyPolls: this.emptyPolls })
+    const pause = logDelay(this.t, { ended: this.endedAt !== undefined, ending: now < this.endingUntil, emptyPolls: this.emptyPolls })
+    this.nextLog = now + pause * (1 + (this.random() - 0.5) * 2 * this.t.logJitter)
     if (this.endedAt === undefined && this.statusTroubleSince === undefined && this.nextStatus > now + this.t.statusRunningMs)
       this.nextStatus = now + this.t.statusRunningMs
+  }
+
+  /** When the next log poll goes out: its schedule, and the pacer's slot (so the build's end is never waited out). */
+  private logDue(): number {
+    return Math.max(this.nextLog, this.pacer.readyAt(this.endedAt !== undefined))
   }
 
   /** The drain: once the build has ended, whether its log is complete or the wait for it is over. */
@@ -411,13 +443,13 @@ class BuildWatcher {
           statusCall = track(this.pollStatus(), () => (statusCall = undefined))
           continue
         }
-        if (this.tail && !logCall && clock.now() >= this.nextLog) {
+        if (this.tail && !logCall && clock.now() >= this.logDue()) {
           logCall = track(this.pollLogs(), () => (logCall = undefined))
           continue
         }
         const due = Math.min(
           this.endedAt === undefined && !statusCall ? this.nextStatus : Infinity,
-          this.tail && !logCall ? this.nextLog : Infinity,
+          this.tail && !logCall ? this.logDue() : Infinity,
           this.endedAt !== undefined ? this.deadline : Infinity
         )
         const pause = new AbortController()
