@@ -79,8 +79,7 @@ export type SharePace = 'own' | 'slow' | 'scattered'
 /** The fair-share rule as a pure state machine: the outcome of each call in (with its time), the least gap out. */
 export class FairShare {
   pace: SharePace = 'own'
-  private lastThrottled = false
-  /** Throttles since the last answer. */
+  /** Throttles since the last answer (0: the last call was answered). */
   private throttlesInARow = 0
   private slowSince = 0
   private settleMs = 0
@@ -102,7 +101,7 @@ export class FairShare {
 
   /** The least gap between the last call and the next: none at the own pace, and none for a retry after a throttle. */
   gapMs(): number {
-    if (this.lastThrottled || this.pace === 'own') return 0
+    if (this.throttlesInARow > 0 || this.pace === 'own') return 0
     return this.pace === 'slow' ? this.t.slowGapMs : this.t.scatteredGapMs
   }
 
@@ -121,7 +120,6 @@ export class FairShare {
   /** What a call that went out at `at` got: throttled or an answer. Other failures say nothing about the quota. */
   record(throttled: boolean, at: number): void {
     const t = this.t
-    this.lastThrottled = throttled
     this.throttlesInARow = throttled ? this.throttlesInARow + 1 : 0
     if (throttled) this.lastThrottleAt = at
     if (this.pace === 'own') {
@@ -162,7 +160,7 @@ export class FairShare {
 export class LogPacer {
   private lastCallAt = -Infinity
   private extraMs = 0
-  readonly share: FairShare
+  private readonly share: FairShare
 
   constructor(
     /** The least gap between two calls: 60 s / max-log-requests-per-minute, 0 without a cap. */
