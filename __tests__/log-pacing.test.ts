@@ -1,5 +1,6 @@
 import { DEFAULT_SHARE_TIMING, FairShare, LogPacer } from '../src/core/log-pacing.js'
 import { ManualClock } from './fixtures/clock.js'
+import { Prng } from './standin/prng.js'
 
 /** Wall-clock times: T0 is a multiple of the re-test period, so re-tests fall at T0 + 20 s, T0 + 40 s... */
 const T0 = 1_764_331_200_000
@@ -181,15 +182,7 @@ describe('LogPacer', () => {
  * token bucket of 5 requests a second, and one run throttled at random 40% of the time.
  */
 describe('FairShare against a shared quota and against scattered throttles', () => {
-  function prng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let x = Math.imul(a ^ (a >>> 15), a | 1)
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-    }
-  }
+  const prng = (seed: number): (() => number) => new Prng(seed).next
 
   /**
    * Runs `k` readers for `ms`; `throttle(at)` says whether a read at `at` is throttled. Each reader reads every second

@@ -23,6 +23,7 @@
 import { ManualClock } from '../__tests__/fixtures/clock.js'
 import { FakeClient, awsError } from '../__tests__/fixtures/fake-aws.js'
 import { FakeStream } from '../__tests__/fixtures/fake-stream.js'
+import { Prng } from '../__tests__/standin/prng.js'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { watchBuild } from '../src/core/watch.js'
 import type { WatchOptions } from '../src/core/watch.js'
@@ -50,16 +51,7 @@ const watchOptions = {
     : {})
 } as WatchOptions
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = (seed: number): (() => number) => new Prng(seed).next
 
 const agent = (text: string): string => `[Container] 2026/11/25 12:00:00.123456 ${text}`
 const quantile = (values: number[], q: number): number => {

@@ -31,8 +31,8 @@ export class Prng {
     this.state = seed >>> 0
   }
 
-  /** Uniform in [0, 1). */
-  next(): number {
+  /** Uniform in [0, 1). Bound to its generator, so `new Prng(seed).next` can stand for `Math.random`. */
+  readonly next = (): number => {
     this.state = (this.state + 0x6d2b79f5) >>> 0
     let t = this.state
     t = Math.imul(t ^ (t >>> 15), t | 1)
