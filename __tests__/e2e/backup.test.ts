@@ -46,7 +46,13 @@ function expectNothingStarted(r: E2ERun, st: StandIn): void {
 
 describe('backup: verify', () => {
   it('passes: one DescribeDBInstances between the running-builds check and StartBuild; the summary says what was verified', async () => {
-    s = await withRds({ databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000 }] })
+    // The slower clock: the age in the message ("4m 0s") is the answer's time plus the call's CPU time, which at 10x
+    // passed a second under a cold, loaded CI run ("4m 1s").
+    s = await withRds(
+      { databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000 }] },
+      undefined,
+      TIGHT_TIME_SCALE
+    )
     const r = await run(s, { backup: 'verify', 'db-identifier': 'orders-db' })
     expect(r.code).toBe(0)
     expect(rdsCalls(s).map(c => c.operation)).toEqual(['DescribeDBInstances'])
