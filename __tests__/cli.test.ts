@@ -5,6 +5,7 @@ import { renderFlags } from '../scripts/cli-flags.mjs'
 import { UsageError, inputReader, parseArgs } from '../src/cli/args.js'
 import { Terminal, colorsWanted, neutralise } from '../src/cli/terminal.js'
 import { taskExitCode } from '../src/core/report.js'
+import { isWorkflowCommand } from '../src/core/text.js'
 import { ROOT } from './fixtures/inputs.js'
 
 describe('the CLI flags', () => {
@@ -45,7 +46,25 @@ describe('terminal output', () => {
     expect(neutralise(line, true)).toBe('\u001b[31mred\u001b[0m done\u001b[0m')
     expect(neutralise(line, false)).toBe('red done')
     expect(neutralise('::add-mask::x', false)).toBe('» ::add-mask::x')
-    expect(neutralise('  ##[error]x', false)).toBe('»   ##[error]x')
+    expect(neutralise('  ##[error]x', false)).toBe('  # #[error]x')
+    expect(neutralise('tool says ##[add-mask]x and ##[error]y', false)).toBe('tool says # #[add-mask]x and # #[error]y')
+    expect(neutralise('#\u001b[31m#[error]x', false)).toBe('# #[error]x')
+  })
+
+  it("prints a table's outside text without escape sequences or workflow commands", () => {
+    let out = ''
+    const terminal = new Terminal({ write: (t: string) => (out += t), isTTY: false }, {})
+    terminal.table([
+      ['Build', '::error::forged'],
+      ['Phase', 'BUILD ##[add-mask]x \u001b]52;c;Zm9v\u0007\u001b[2J\u202edone']
+    ])
+    const lines = out.split('\n').filter(l => l !== '')
+    expect(lines).toHaveLength(2)
+    for (const line of lines) {
+      expect(isWorkflowCommand(line)).toBe(false)
+      expect(line).not.toContain('\u001b')
+    }
+    expect(lines[1]).toContain('BUILD # #[add-mask]x')
   })
 
   it('honours FORCE_COLOR and NO_COLOR', () => {

@@ -195,8 +195,10 @@ export interface WorkflowCommand {
 }
 
 /**
- * Reads stdout as the runner does: `::name props::message` and `##[name]message` lines are commands,
- * except inside a `::stop-commands::TOKEN` … `::TOKEN::` span. Returns the commands and the text lines.
+ * Reads stdout as the runner does (actions/runner, src/Runner.Common/ActionCommand.cs): a line is a command when,
+ * trimmed, it starts with `::name props::message` (TryParseV2), or when it holds `##[name]message` anywhere (the legacy
+ * TryParse looks with IndexOf), except inside a `::stop-commands::TOKEN` … `::TOKEN::` span. Returns the commands and
+ * the text lines.
  */
 export function readWorkflowLog(stdout: string): { commands: WorkflowCommand[]; text: string[]; guarded: string[] } {
   const commands: WorkflowCommand[] = []
@@ -216,7 +218,7 @@ export function readWorkflowLog(stdout: string): { commands: WorkflowCommand[]; 
       continue
     }
     const v2 = /^\s*::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(line)
-    const v1 = /^\s*##\[([A-Za-z-]+)(?: ([^\]]*))?\](.*)$/.exec(line)
+    const v1 = /##\[([A-Za-z-]+)(?: ([^\]]*))?\](.*)$/.exec(line)
     const m = v2 ?? v1
     if (m) {
       const command = { command: m[1] as string, properties: m[2] ?? '', message: m[3] ?? '' }

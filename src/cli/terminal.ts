@@ -5,7 +5,7 @@
  */
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { PHASE_ORDER, parseAgentLine } from '../core/agent-log.js'
-import { logLine } from '../core/text.js'
+import { defuse, logLine } from '../core/text.js'
 
 export interface Stream {
   write(text: string): unknown
@@ -28,13 +28,12 @@ const SGR = /\u001b\[[0-9;:]*m/g
 const ESCAPE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[ -~]?)/g
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f-\u009f]/g
-/** What a GitHub runner reads as a command at the start of a line: `::name::` and the older `##[name]`. */
-const WORKFLOW_COMMAND = /^\s*(?:::|##\[)/
 
 /**
  * A line of the build's output made safe to print: colour sequences kept only when `colors`, every other escape
  * sequence and control character removed (a build cannot move the cursor, retitle the terminal or write the
- * clipboard), and a line that looks like a workflow command shown behind a marker.
+ * clipboard), and nothing a GitHub runner would take as a workflow command (`defuse`: a leading `::` behind a
+ * marker, `##[` anywhere broken).
  */
 export function neutralise(line: string, colors: boolean): string {
   const clean = (part: string): string => part.replace(ESCAPE, '').replace(CONTROL, '')
@@ -48,13 +47,12 @@ export function neutralise(line: string, colors: boolean): string {
   }
   text += clean(line.slice(last))
   if (coloured) text += '\u001b[0m'
-  return WORKFLOW_COMMAND.test(text) ? `» ${text}` : text
+  return defuse(text)
 }
 
 /** The CLI's own words with outside text in them: one line, no control characters. */
 function plain(text: string): string {
-  const flat = text.replace(ESCAPE, '').replace(CONTROL, ' ')
-  return WORKFLOW_COMMAND.test(flat) ? `» ${flat}` : flat
+  return defuse(text.replace(ESCAPE, '').replace(CONTROL, ' '))
 }
 
 const SETUP: ReadonlySet<string> = new Set<string>(PHASE_ORDER.slice(0, PHASE_ORDER.indexOf('BUILD')))
@@ -147,8 +145,9 @@ export class Terminal {
     else this.heading(phase)
   }
 
-  /** A table: the first column padded. */
-  table(rows: ReadonlyArray<readonly string[]>): void {
+  /** A table: the first column padded; every cell outside text made plain. */
+  table(table: ReadonlyArray<readonly string[]>): void {
+    const rows = table.map(row => row.map(plain))
     const widths: number[] = []
     for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)))
     for (const row of rows)

@@ -5,11 +5,36 @@
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g
 
 /**
- * One line, no control characters, at most `max` characters: embedded in a line that starts with the action's own
- * words, such text can never begin a line, so the runner never takes it as a workflow command.
+ * What a GitHub runner takes as a workflow command in a line of output (actions/runner,
+ * src/Runner.Common/ActionCommand.cs): `::` at the start once the line is trimmed (TryParseV2), and the legacy
+ * `##[` anywhere in the line (TryParse finds it with IndexOf).
+ */
+const V2_COMMAND = /^\s*::/
+const LEGACY_COMMAND = /##\[/g
+
+/** Marks a line the runner would read as a `::` command; shown to people, it reads as a quotation. */
+export const COMMAND_MARK = '» '
+
+/** True when the runner would read `line` as a workflow command. */
+export function isWorkflowCommand(line: string): boolean {
+  return V2_COMMAND.test(line) || line.includes('##[')
+}
+
+/**
+ * One line of outside text made inert for the runner: a leading `::` behind a mark, every `##[` broken to `# #[`.
+ * The one rule for every line the action or the CLI writes itself with outside text in it.
+ */
+export function defuse(line: string): string {
+  const text = line.includes('##[') ? line.replace(LEGACY_COMMAND, '# #[') : line
+  return V2_COMMAND.test(text) ? `${COMMAND_MARK}${text}` : text
+}
+
+/**
+ * One line, no control characters, no workflow command (`defuse`), at most `max` characters: safe to print on its
+ * own or inside a line of the action's own words.
  */
 export function inline(text: string, max = 1_000): string {
-  const flat = text.replace(CONTROL, ' ').trim()
+  const flat = defuse(text.replace(CONTROL, ' ').trim())
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
