@@ -340,3 +340,31 @@ describe('image-uri: a registry that only looks like ECR', () => {
     }
   )
 })
+
+describe("StartBuild's reported limit of 4096 characters per variable value, before anything starts", () => {
+  const long = (n: number): string => 'x'.repeat(n)
+
+  it('accepts a value of exactly 4096 characters', () => {
+    expect(plan({ 'env-vars': `NOTE=${long(4096)}` }).variables[0]?.value).toHaveLength(4096)
+  })
+
+  it.each([
+    [{ 'env-vars': `NOTE=${long(4097)}` }, 'env-vars', /gives NOTE a value that is 4097 characters long/],
+    [{ 'env-vars': 'NOTE' }, 'env-vars', /gives NOTE a value that is 5000 characters long/],
+    [{ 'secret-env-vars': `DB=${'a'.repeat(4095)}/x:KEY` }, 'secret-env-vars', /gives DB a value/],
+    [{ command: `migrate ${long(4100)}` }, 'command', /is 4108 characters long/],
+    // Each word quoted for TASK_ARGV: 1,100 words of 2 characters take 5,499 characters, the command 3,299.
+    [{ command: Array.from({ length: 1100 }, () => 'ab').join(' ') }, 'command', /quoted word by word \(TASK_ARGV\) is \d+ characters/],
+    [
+      { 'env-vars': Array.from({ length: 300 }, (_, i) => `VARIABLE_NUMBER_${i}=x`).join('\n') },
+      'env-vars, secret-env-vars, parameter-env-vars',
+      /together name 300 variables/
+    ]
+  ])('%#: refuses a value StartBuild would refuse, naming the input', (inputs, input, message) => {
+    const error = inputError(inputs, context({ env: { NOTE: long(5000) } }))
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(message)
+    expect(error.message).toMatch(/at most 4096/)
+    expect(error.message).not.toContain(long(100))
+  })
+})

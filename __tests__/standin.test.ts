@@ -376,16 +376,25 @@ describe('StartBuild requests', () => {
     )
     expect(reserved.name).toBe('InvalidInputException')
 
+    const long = await errorOf(
+      env.cb.send(new StartBuildCommand({ projectName: 'p', environmentVariablesOverride: [{ name: 'A', value: 'x'.repeat(4097) }] }))
+    )
+    expect(long.name).toBe('InvalidInputException')
+    expect(long.message).toBe('EnvironmentVariable should be at most 4096 characters')
+    await env.cb.send(new StartBuildCommand({ projectName: 'p', environmentVariablesOverride: [{ name: 'A', value: 'x'.repeat(4096) }] }))
+
     const timeout = await errorOf(env.cb.send(new StartBuildCommand({ projectName: 'p', timeoutInMinutesOverride: 3000 })))
     expect(timeout.name).toBe('InvalidInputException')
     expect(timeout.message).toBe(
       "1 validation error detected: Value '3000' at 'timeoutInMinutesOverride' failed to satisfy constraint: Member must have value less than or equal to 2160"
     )
-    expect(env.s.startedBuilds()).toHaveLength(0)
+    expect(env.s.startedBuilds()).toHaveLength(1)
     expect(env.s.callsOf('StartBuild').map(c => c.errorType)).toEqual([
       'ResourceNotFoundException',
       'InvalidInputException',
       'InvalidInputException',
+      'InvalidInputException',
+      undefined,
       'InvalidInputException'
     ])
   })

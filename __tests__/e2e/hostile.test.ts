@@ -433,3 +433,31 @@ describe("the task's output cannot steer the report", () => {
     expect(fix).toMatch(/outside this build's account 123456789012/)
   })
 })
+
+describe('AWS error text cannot become a runner command', () => {
+  // actions/runner reads `##[name]` anywhere in a line (the legacy parser's IndexOf) and `::name::` after leading
+  // whitespace: a throttling message quoted in the action's retry notice must be neither.
+  it("a `##[add-mask]` in an error message quoted in the action's own notice stays text", async () => {
+    s = await standIn([presets.success({ lines: 3, everyMs: 5 })], {
+      faults: { GetLogEvents: { sequence: ['throttle'], message: 'Rate exceeded ##[add-mask]not-a-secret ##[error]forged' } }
+    })
+    const r = await run(s)
+    expect(r.code).toBe(0)
+    expect(r.commands.filter(c => c.command === 'add-mask')).toEqual([])
+    expect(r.errors).toEqual([])
+    const notice = r.stdout.split('\n').find(l => l.startsWith('CloudWatch Logs answered'))
+    expect(notice).toContain('Rate exceeded # #[add-mask]not-a-secret # #[error]forged')
+  })
+})
+
+describe("a value longer than StartBuild's reported limit", () => {
+  it('is refused before any AWS call, so before the backup snapshot, naming the input', async () => {
+    s = await standIn([presets.success({ lines: 2 })], { rds: { databases: [{ id: 'orders-db' }] } })
+    const r = await run(s, { 'env-vars': 'NOTE', backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: { NOTE: 'n'.repeat(5_000) } })
+    expect(r.code).toBe(1)
+    expect(errorsOf(r).join('\n')).toMatch(
+      /^Input 'env-vars' gives NOTE a value that is 5000 characters long; CodeBuild accepts at most 4096/
+    )
+    expect(s.calls).toEqual([])
+  })
+})

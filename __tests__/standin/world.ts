@@ -20,6 +20,9 @@ import type {
   VpcConfig
 } from './types.js'
 
+/** StartBuild's limit on one environment variable's value: not documented, reported by users (README, Fidelity notes). */
+const MAX_VARIABLE_VALUE = 4096
+
 export interface WorldOptions {
   seed: number
   region: string
@@ -303,6 +306,7 @@ export class World {
     }
     const overrides = body['environmentVariablesOverride']
     const reserved: string[] = []
+    const tooLong: string[] = []
     if (overrides !== undefined) {
       if (!Array.isArray(overrides)) {
         problems.push(
@@ -320,6 +324,7 @@ export class World {
             problems.push(`Value '' at '${at}.name' failed to satisfy constraint: Member must have length greater than or equal to 1`)
           else if (name.startsWith('CODEBUILD_')) reserved.push(name)
           if (typeof value !== 'string') problems.push(`Value null at '${at}.value' failed to satisfy constraint: Member must not be null`)
+          else if (value.length > MAX_VARIABLE_VALUE) tooLong.push(name as string)
           if (type !== undefined && !ENV_TYPES.includes(type as EnvironmentVariableType)) {
             problems.push(
               `Value '${quoteValue(type)}' at '${at}.type' failed to satisfy constraint: Member must satisfy enum value set: [${ENV_TYPES.join(', ')}]`
@@ -348,6 +353,9 @@ export class World {
       )
     }
     if (problems.length > 0) throw new AwsError('InvalidInputException', validationMessage(problems))
+    // Undocumented; the wording users have reported (wolfeidau/buildkite-serverless-agent#35).
+    if (tooLong.length > 0)
+      throw new AwsError('InvalidInputException', `EnvironmentVariable should be at most ${MAX_VARIABLE_VALUE} characters`)
     if (reserved.length > 0) {
       throw new AwsError(
         'InvalidInputException',

@@ -11,6 +11,7 @@ import type { ImageRef } from './image.js'
 import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
 import { InputError } from './input-error.js'
+import { checkStartLimits } from './start-limits.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
@@ -223,6 +224,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (computeType !== undefined) plan.computeType = computeType
   const backup = parseBackup(read)
   if (backup) plan.backup = backup
+  checkStartLimits(plan)
   return plan
 }
 
