@@ -22,7 +22,7 @@ interface Sent {
 }
 
 /** The longest value of one environment variable CodeBuild is reported to accept. */
-export const MAX_VARIABLE_VALUE = 4096
+const MAX_VARIABLE_VALUE = 4096
 
 /** Each value the plan puts in StartBuild's environmentVariablesOverride, with the input it comes from. */
 function sentValues(plan: Sent): Array<{ input: string; what: string; length: number }> {

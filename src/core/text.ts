@@ -13,7 +13,7 @@ const V2_COMMAND = /^\s*::/
 const LEGACY_COMMAND = /##\[/g
 
 /** Marks a line the runner would read as a `::` command; shown to people, it reads as a quotation. */
-export const COMMAND_MARK = '» '
+const COMMAND_MARK = '» '
 
 /** True when the runner would read `line` as a workflow command. */
 export function isWorkflowCommand(line: string): boolean {
