@@ -281,7 +281,25 @@ describe('a custom buildspec refuses names that steer the build host', () => {
     'NO_PROXY',
     'NODE_OPTIONS',
     'PYTHONPATH',
-    'GIT_SSH_COMMAND'
+    'GIT_SSH_COMMAND',
+    'npm_config_script_shell',
+    'NPM_CONFIG_USERCONFIG',
+    'Npm_Config_Registry',
+    'MAVEN_OPTS',
+    'GRADLE_OPTS',
+    'GOFLAGS',
+    'DOTNET_STARTUP_HOOKS',
+    'CORECLR_PROFILER_PATH',
+    'COMPlus_EnableDiagnostics',
+    'LUA_INIT',
+    'LUA_INIT_5_4',
+    'PHPRC',
+    'LESSOPEN',
+    'CURL_HOME',
+    'WGETRC',
+    'XDG_CONFIG_HOME',
+    'ZDOTDIR',
+    'SSH_ASKPASS'
   ])('%s', name => {
     const error = custom(`${name}=x`)
     expect(error.message).toMatch(new RegExp(`^Input 'env-vars' line 1: ${name} changes how the build host's shell or tools`))

@@ -95,10 +95,35 @@ const HOST_CONTROL_NAMES: ReadonlySet<string> = new Set([
   'VISUAL',
   'PAGER',
   'BROWSER',
-  'SSH_AUTH_SOCK'
+  'SSH_AUTH_SOCK',
+  'SSH_ASKPASS',
+  'SSH_ASKPASS_REQUIRE',
+  'SUDO_ASKPASS',
+  'LESSOPEN',
+  'LESSCLOSE',
+  // configuration files and start-up code of shells and tools (issue 22's review)
+  'ZDOTDIR',
+  'XDG_CONFIG_HOME',
+  'XDG_CONFIG_DIRS',
+  'CURL_HOME',
+  'WGETRC',
+  'PHPRC',
+  'PHP_INI_SCAN_DIR',
+  'MAVEN_OPTS',
+  'MAVEN_ARGS',
+  'GRADLE_OPTS',
+  'GOFLAGS',
+  'GOENV',
+  'GOTOOLCHAIN',
+  'DOTNET_STARTUP_HOOKS',
+  'DOTNET_ADDITIONAL_DEPS',
+  'DOTNET_SHARED_STORE'
 ])
 
-/** Prefixes of such names: the loader (LD_), Docker and BuildKit, the AWS CLI/SDK, CodeBuild, Python, git. */
+/**
+ * Prefixes of such names: the loader (LD_), Docker and BuildKit, the AWS CLI/SDK, CodeBuild, Python, git, npm's
+ * configuration (npm reads `npm_config_*` in any case), .NET's runtime (CORECLR_, COMPlus_) and Lua's LUA_INIT(_5_x).
+ */
 const HOST_CONTROL_PREFIXES = [
   'LD_',
   'DYLD_',
@@ -114,12 +139,21 @@ const HOST_CONTROL_PREFIXES = [
   'PYTHON',
   'PIP_',
   'GIT_',
-  'BASH_FUNC_'
+  'BASH_FUNC_',
+  'CORECLR_',
+  'COMPLUS_',
+  'LUA_INIT',
+  'NPM_CONFIG_'
 ] as const
 
 /** True when a name changes how the build host's shell or tools behave. */
 function isHostControlName(name: string): boolean {
-  return HOST_CONTROL_NAMES.has(name) || HOST_CONTROL_PREFIXES.some(p => name.startsWith(p)) || /(?:^|_)PROXY$/i.test(name)
+  const upper = name.toUpperCase()
+  return (
+    HOST_CONTROL_NAMES.has(name) ||
+    HOST_CONTROL_PREFIXES.some(p => name.startsWith(p) || ((p === 'NPM_CONFIG_' || p === 'COMPLUS_') && upper.startsWith(p))) ||
+    /(?:^|_)PROXY$/i.test(name)
+  )
 }
 
 /** Names the runner and other actions use for credentials and internals: never taken from the environment. */
