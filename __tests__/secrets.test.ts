@@ -94,6 +94,51 @@ describe('urlPasswords and redactText', () => {
   })
 })
 
+describe('the secret shapes issue 22 found shown in clear', () => {
+  // Built from pieces so that no scanner takes this file's examples for real tokens.
+  const glpat = ['glpat', 'xYz12AbC34dEf56GhI78jk'].join('-')
+  const openai = ['sk', 'proj', 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56'].join('-')
+  const google = 'AIza' + 'SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q'
+  const npmToken = 'npm_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'
+  const slack = 'https://hooks.slack.com/services/' + 'T0000AAAA/B0000BBBB/abcdEFGHijklMNOPqrstUVWX'
+  it.each([
+    [
+      'jdbc:postgresql://db:5432/app?user=app&password=Sup3r-S3cret&ssl=true',
+      'jdbc:postgresql://db:5432/app?user=app&password=***&ssl=true'
+    ],
+    ['FATAL: could not connect to app_user:Sup3r-S3cret-Pw@db.internal:5432', 'FATAL: could not connect to app_user:***@db.internal:5432'],
+    [
+      "psql 'host=db.internal port=5432 user=app password=Sup3r-S3cret dbname=app'",
+      "psql 'host=db.internal port=5432 user=app password=*** dbname=app'"
+    ],
+    ["host=db password='two words' user=app", "host=db password='***' user=app"],
+    ['export DB_PASSWORD=hunter2hunter2', 'export DB_PASSWORD=***'],
+    ['//registry.npmjs.org/:_authToken=abc123def456ghi', '//registry.npmjs.org/:_authToken=***'],
+    [
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=bXlrZXk9PQ==;EndpointSuffix=core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=***;EndpointSuffix=core.windows.net'
+    ],
+    [
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=c2VjcmV0',
+      'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=***'
+    ],
+    [`token ${glpat} and ${openai}`, 'token *** and ***'],
+    [`key=${google}`, 'key=***'],
+    [`npm ${npmToken}`, 'npm ***'],
+    [`POST ${slack}`, 'POST ***']
+  ])('%s', (text, shown) => {
+    expect(redactText(text)).toBe(shown)
+    expect(isSecretValue(text)).toBe(true)
+  })
+  it.each([
+    'git@github.com:acme/app.git',
+    'at 12:30@noon',
+    'see https://example.com/a:b@c',
+    'time=12:00:01 host=db user=app',
+    'listening on 0.0.0.0:5432'
+  ])('leaves %s alone', text => expect(redactText(text)).toBe(text))
+})
+
 describe('looksSecret', () => {
   it.each([
     ['DB_PASSWORD', 'x', true],

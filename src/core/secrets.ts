@@ -2,8 +2,9 @@
  * Secret detection: the one home of the rules that decide what the action never shows.
  *
  * - a variable is secret when its NAME looks like one (PASS, PWD, SECRET, TOKEN, KEY, …) or its VALUE does;
- * - a value looks like a secret when it is shaped like a well-known token (GitHub, Slack, Stripe, AWS access
- *   key ids, JWTs, PEM blocks) or holds a URL with a password (any scheme, any characters);
+ * - a value looks like a secret when it is shaped like a well-known token (GitHub, GitLab, Slack tokens and webhook
+ *   URLs, Stripe, OpenAI, Google API keys, npm, AWS access key ids, JWTs, PEM blocks), holds a URL with a password
+ *   (any scheme, any characters) or a `user:password@host`, or a `password=`, `_authToken=` or `AccountKey=` value;
  * - in free text (the `command` input, a custom buildspec) the secret-looking parts are replaced by ***.
  *
  * Showing *** and registering a value with the runner (`core.setSecret`, which masks it in the whole job log) are
@@ -25,8 +26,30 @@ const TOKEN_SHAPES: readonly RegExp[] = [
   /\b(?:sk|rk)_live_[A-Za-z0-9]{10,}\b/g,
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
   /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
-  /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g
+  /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g,
+  /\bglpat-[A-Za-z0-9_-]{20,}/g,
+  /\bsk-proj-[A-Za-z0-9_-]{20,}/g,
+  /\bAIza[0-9A-Za-z_-]{35}/g,
+  /\bnpm_[A-Za-z0-9]{36}\b/g,
+  /\bhttps:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]{10,}/g
 ]
+
+/**
+ * Secrets written as `key=value`, whose value (group 1) is the secret: a password parameter of a JDBC URL or a
+ * libpq connection string (`password=…`, `DB_PASSWORD=…`, quoted or not), npm's `_authToken=`, Azure's
+ * `AccountKey=` / `SharedAccessKey=`.
+ */
+const KEY_VALUE_SHAPES: readonly RegExp[] = [
+  /(?<![A-Za-z0-9])[A-Za-z_]*(?:password|passwd|pwd)\s*=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;,'"]+)/gi,
+  /_authToken\s*=\s*([^\s"']+)/g,
+  /\b(?:AccountKey|SharedAccessKey)\s*=\s*([^;\s"']+)/g
+]
+
+/**
+ * `user:password@host` without a scheme (`app:pw@db.internal:5432`, psql's and many tools' way of quoting a
+ * target): the password is group 1, the host a DNS name or an address.
+ */
+const BARE_USERINFO = /(?<![\w/:.@%+-])[A-Za-z_][\w.%+-]*:([^\s:@/]+)@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\b/g
 
 /**
  * `scheme://user:password@host` — the password is everything from the first ':' after the user to the LAST '@' of
@@ -47,12 +70,18 @@ export function urlPasswords(text: string): string[] {
   return found
 }
 
-/** The secret-looking parts of `text`: token-shaped words and the passwords of URLs. */
+/** The secret-looking parts of `text`: token-shaped words, the passwords of URLs and of `user:pw@host`, `key=value` secrets. */
 export function secretParts(text: string): string[] {
   const found = new Set<string>()
   for (const shape of TOKEN_SHAPES) for (const m of text.matchAll(shape)) found.add(m[0])
   for (const password of urlPasswords(text)) found.add(password)
-  return [...found]
+  for (const shape of [...KEY_VALUE_SHAPES, BARE_USERINFO]) for (const m of text.matchAll(shape)) if (m[1]) found.add(unquote(m[1]))
+  return [...found].filter(part => part !== '')
+}
+
+/** A quoted value's inside: the quotes are not the secret. */
+function unquote(value: string): string {
+  return /^(['"]).*\1$/s.test(value) ? value.slice(1, -1) : value
 }
 
 /** True when a value looks like a secret, whatever its name. */
