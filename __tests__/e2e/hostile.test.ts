@@ -279,6 +279,49 @@ describe("replacing the project's secret DATABASE_URL", () => {
   })
 })
 
+describe("replacing the project's DATABASE_URL when the project can't be looked up", () => {
+  const smuggled = `NOTE=fix: typo\nDATABASE_URL=postgres://app:pw@attacker.example/db`
+
+  it('fails closed: nothing starts, the error says why and how to opt out', async () => {
+    s = await standIn([], { faults: { BatchGetProjects: { throttle: 1 } } })
+    const r = await run(s, { 'env-vars': smuggled })
+    expect(r.code).toBe(1)
+    expect(errorsOf(r)).toEqual([
+      expect.stringMatching(
+        /^Could not look up project 'app-migrations' \(ThrottlingException: Rate exceeded\): without it the action cannot check that env-vars do not replace .*DATABASE_URL.*nothing was started\. .*project-lookup: optional/
+      )
+    ])
+    expect(s.callsOf('StartBuild')).toEqual([])
+  })
+
+  it('with project-lookup: optional, the bundled buildspec itself refuses to run the task with it', async () => {
+    s = await standIn([presets.success({ lines: 1 })], { faults: { BatchGetProjects: { throttle: 1 } } })
+    const r = await run(s, { 'env-vars': smuggled, 'project-lookup': 'optional', wait: 'false' })
+    expect(r.code).toBe(0)
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(/^Could not look up project 'app-migrations' .*starting without the project's checks/)
+    )
+    const request = s.callsOf('StartBuild')[0]?.request as { buildspecOverride: string; environmentVariablesOverride: EnvVar[] }
+    const host = runOnBuildHost(
+      request.buildspecOverride,
+      buildEnvironment(vpcProject([]).environmentVariables ?? [], request.environmentVariablesOverride, resolve)
+    )
+    expect(host.failed?.phase).toBe('build')
+    expect(host.failed?.stderr).toMatch(/Refusing to replace the project's DATABASE_URL with a variable of the action/)
+    expect(containerOf(host)).toBeUndefined()
+  })
+
+  it('a DATABASE_URL the project does not set still reaches the container', async () => {
+    s = await standIn([presets.success({ lines: 1 })], {}, { environmentVariables: [] })
+    const r = await run(s, { 'secret-env-vars': 'DATABASE_URL=app/db', wait: 'false' })
+    expect(r.code).toBe(0)
+    const request = s.callsOf('StartBuild')[0]?.request as { buildspecOverride: string; environmentVariablesOverride: EnvVar[] }
+    const host = runOnBuildHost(request.buildspecOverride, buildEnvironment([], request.environmentVariablesOverride, resolve))
+    expect(host.failed).toBeUndefined()
+    expect(containerOf(host)?.env).toEqual({ DATABASE_URL: 'resolved:app/db' })
+  })
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // 4. A registry that only looks like ECR
 // ---------------------------------------------------------------------------------------------------------------

@@ -113,6 +113,13 @@ export const FLAGS: readonly Flag[] = [
     "kind": "value"
   },
   {
+    "name": "project-lookup",
+    "description": "required (the default): when the project cannot be looked up (BatchGetProjects denied, throttled or failing) and env-vars, secret-env-vars or parameter-env-vars are set, nothing starts, since the action cannot check that they do not replace a variable the project reads from Secrets Manager or Parameter Store (such as DATABASE_URL). optional: start anyway, with a warning, relying on the bundled buildspec's own refusal (a custom buildspec has none). The project's other checks are skipped either way when the lookup fails.",
+    "default": "required",
+    "required": false,
+    "kind": "value"
+  },
+  {
     "name": "if-running-timeout-minutes",
     "description": "With if-running wait, how long to wait for the other build before failing the step without starting anything (1 to 1440).",
     "default": "30",

@@ -9,7 +9,8 @@
  * - the user's variables are read from their carried names (CARRIED_PREFIX + name, listed in TASK_ENV_NAMES) and
  *   passed into the container as separate `-e NAME=value` arguments: the host never has them under their names,
  *   and a value (newlines, `$(…)`, quotes) is never parsed by the shell;
- * - the command's words come from TASK_ARGV, shell-quoted by the action (src/command.ts quoteArgv).
+ * - the command's words come from TASK_ARGV, shell-quoted by the action (src/command.ts quoteArgv);
+ * - a DATABASE_URL the project sets is never replaced by one of the user's variables: the task does not run.
  */
 import type { Task } from './constants.js'
 import { ECR_HOST_ERE } from './image.js'
@@ -28,10 +29,12 @@ export function bundledBuildspecText(task: Task): string {
     `else echo "Not an Amazon ECR registry, pulling without logging in: $registry"; fi`
   ].join('; ')
   const run = [
-    'args=(--rm -e DATABASE_URL)',
+    'args=(--rm -e DATABASE_URL); refused=',
     // The names are checked by the action; bash itself fails the command on one that is not a name (`\${!v}`).
-    `for name in \${TASK_ENV_NAMES:-}; do v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
-    `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
+    // A DATABASE_URL of the project is never replaced by one of the action's variables, whether or not the action
+    // could look the project up (its preflight refuses such a variable earlier, when it can).
+    `for name in \${TASK_ENV_NAMES:-}; do if [ "$name" = DATABASE_URL ] && [ -n "\${DATABASE_URL+set}" ]; then echo "Refusing to replace the project's DATABASE_URL with a variable of the action: remove DATABASE_URL from env-vars, secret-env-vars and parameter-env-vars" >&2; refused=1; fi; v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
+    `[ -z "$refused" ] && eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
   ].join('; ')
   return `version: 0.2
 

@@ -17,6 +17,7 @@ export const Inputs = {
   StopOnCancel: 'stop-on-cancel',
   DryRun: 'dry-run',
   IfRunningTimeoutMinutes: 'if-running-timeout-minutes',
+  ProjectLookup: 'project-lookup',
   QueuedTimeoutMinutes: 'queued-timeout-minutes',
   PrComment: 'pr-comment',
   PrCommentKey: 'pr-comment-key',
@@ -59,6 +60,8 @@ export type BackupMode = (typeof BACKUP_MODES)[number]
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
 
 export const PR_COMMENT = ['auto', 'never'] as const
+export const PROJECT_LOOKUP = ['required', 'optional'] as const
+export type ProjectLookup = (typeof PROJECT_LOOKUP)[number]
 export type IfRunning = (typeof IF_RUNNING)[number]
 
 /** Variables the action itself sets in the build; users cannot override them through env-vars. */

@@ -3,8 +3,8 @@
  * input and says what was expected.
  */
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { BACKUP_MODES, IF_RUNNING, Inputs, PR_COMMENT, TASKS } from './constants.js'
-import type { BackupMode, IfRunning, Task } from './constants.js'
+import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, PR_COMMENT, TASKS } from './constants.js'
+import type { BackupMode, IfRunning, ProjectLookup, Task } from './constants.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
@@ -38,6 +38,8 @@ export interface Plan {
   ifRunning: IfRunning
   /** With if-running: wait, how long to wait for the other build before failing. */
   ifRunningTimeoutMinutes: number
+  /** required: a failed project lookup with variables set starts nothing (they could replace the project's secrets). */
+  projectLookup: ProjectLookup
   stopOnCancel: boolean
   dryRun: boolean
   /** The sticky pull-request comment: off, or on with the key that tells it apart and the token that writes it. */
@@ -211,6 +213,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     showLogs: parseBoolean(read, Inputs.ShowLogs, true),
     ifRunning: parseChoice(read, Inputs.IfRunning, IF_RUNNING, 'wait'),
     ifRunningTimeoutMinutes: parseMinutes(read, Inputs.IfRunningTimeoutMinutes, 1, MAX_IF_RUNNING_TIMEOUT) ?? DEFAULT_IF_RUNNING_TIMEOUT,
+    projectLookup: parseChoice(read, Inputs.ProjectLookup, PROJECT_LOOKUP, 'required'),
     stopOnCancel: parseBoolean(read, Inputs.StopOnCancel, true),
     dryRun: parseBoolean(read, Inputs.DryRun, false),
     prComment: parsePrComment(read)

@@ -47,13 +47,26 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
         `The AWS credentials have expired (${errorText(error)}): get fresh ones before this step (configure-aws-credentials). Nothing was started.`
       )
     }
-    return {
-      warnings: [
-        `Could not look up project '${plan.projectName}' (${errorText(error)}); starting without the preflight checks. Allow codebuild:BatchGetProjects to get them.`
-      ]
-    }
+    return { warnings: [lookupFailed(plan, error)] }
   }
   return { project, warnings: checkProject(project, plan) }
+}
+
+/**
+ * A lookup that failed for another reason (denied, throttled past the SDK's retries, a 5xx): fail closed when the
+ * plan sends variables, which only the lookup can show not to replace the project's Secrets Manager or Parameter
+ * Store variables (the bundled buildspecs refuse to pass a DATABASE_URL the project sets; a custom one has no such
+ * guard). Otherwise, or with project-lookup: optional, a warning: the other checks only warn or fail early.
+ */
+function lookupFailed(plan: Plan, error: unknown): string {
+  const why = `Could not look up project '${plan.projectName}' (${errorText(error)})`
+  if (plan.variables.length > 0 && plan.projectLookup === 'required') {
+    const inputs = [...new Set(plan.variables.map(v => inputOf(v.type)))].join(', ')
+    throw new PreflightError(
+      `${why}: without it the action cannot check that ${inputs} do not replace a variable the project reads from Secrets Manager or Parameter Store (such as DATABASE_URL), so nothing was started. Allow codebuild:BatchGetProjects, or set ${Inputs.ProjectLookup}: optional to start without that check.`
+    )
+  }
+  return `${why}; starting without the project's checks. Allow codebuild:BatchGetProjects to get them.`
 }
 
 /** What will go wrong with this project for this plan, as warnings; throws when the build could not run at all. */
