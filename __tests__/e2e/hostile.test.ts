@@ -306,8 +306,8 @@ describe("replacing the project's DATABASE_URL when the project can't be looked 
       request.buildspecOverride,
       buildEnvironment(vpcProject([]).environmentVariables ?? [], request.environmentVariablesOverride, resolve)
     )
-    expect(host.failed?.phase).toBe('build')
-    expect(host.failed?.stderr).toMatch(/Refusing to replace the project's DATABASE_URL with a variable of the action/)
+    expect(host.failed?.phase).toBe('pre_build')
+    expect(host.failed?.stderr).toMatch(/DATABASE_URL is the project's: a variable of the action may not replace it/)
     expect(containerOf(host)).toBeUndefined()
   })
 
