@@ -49,6 +49,13 @@ describe('terminal output', () => {
     expect(neutralise('  ##[error]x', false)).toBe('  # #[error]x')
     expect(neutralise('tool says ##[add-mask]x and ##[error]y', false)).toBe('tool says # #[add-mask]x and # #[error]y')
     expect(neutralise('#\u001b[31m#[error]x', false)).toBe('# #[error]x')
+    // Hidden text (SGR 8) is not a colour; bidi overrides and isolates reorder what is shown.
+    expect(neutralise('a\u001b[8mhidden\u001b[28m b', true)).toBe('ahidden b')
+    expect(neutralise('\u001b[5;31mblink\u001b[7mrev', true)).toBe('blinkrev')
+    expect(neutralise('\u001b[1;38;5;196mred\u001b[38;2;0;128;0mgreen\u001b[0m', true)).toBe(
+      '\u001b[1;38;5;196mred\u001b[38;2;0;128;0mgreen\u001b[0m\u001b[0m'
+    )
+    expect(neutralise('ok \u202eevil\u202c \u2066x\u2069 \u200fy', false)).toBe('ok evil x y')
   })
 
   it("prints a table's outside text without escape sequences or workflow commands", () => {

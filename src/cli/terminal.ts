@@ -26,8 +26,12 @@ const SGR = /\u001b\[[0-9;:]*m/g
 /** Any escape sequence: CSI, OSC (up to BEL or ST), DCS/SOS/PM/APC, or a lone two-character one. */
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[ -~]?)/g
+/**
+ * Control characters, and the bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) that
+ * reorder what a terminal shows: text that reads one way and is another (CVE-2021-42574, "Trojan Source").
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f-\u009f]/g
+const CONTROL = /[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 /**
  * A line of the build's output made safe to print: colour sequences kept only when `colors`, every other escape
@@ -41,13 +45,36 @@ export function neutralise(line: string, colors: boolean): string {
   let last = 0
   let coloured = false
   for (const m of line.matchAll(SGR)) {
-    text += clean(line.slice(last, m.index)) + (colors ? m[0] : '')
-    coloured ||= colors
+    const keep = colors && isColour(m[0])
+    text += clean(line.slice(last, m.index)) + (keep ? m[0] : '')
+    coloured ||= keep
     last = m.index + m[0].length
   }
   text += clean(line.slice(last))
   if (coloured) text += '\u001b[0m'
   return defuse(text)
+}
+
+/** Attributes a build may set: colours, bold, faint, italic, underline, strike-through, and their resets. */
+const COLOUR_ATTRIBUTES = /^(?:0?|1|2|3|4|9|2[1-49]|3[0-79]|4[0-79]|9[0-7]|10[0-7])$/
+
+/**
+ * An SGR sequence that only sets colours and such: not hidden text (8), blinking (5, 6) or reverse video (7),
+ * which a build could use to hide or disguise what the reader sees. Extended colours (38/48/58;5;n and ;2;r;g;b).
+ */
+function isColour(sgr: string): boolean {
+  const params = sgr.slice(2, -1).split(/[;:]/)
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i] as string
+    if (p === '38' || p === '48' || p === '58') {
+      const mode = params[i + 1]
+      if (mode === '5') i += 2
+      else if (mode === '2') i += 4
+      else return false
+      if (i >= params.length) return false
+    } else if (!COLOUR_ATTRIBUTES.test(p)) return false
+  }
+  return true
 }
 
 /** The CLI's own words with outside text in them: one line, no control characters. */
