@@ -142,7 +142,7 @@ describe('outside text in the action’s own lines', () => {
     const lines = r.stdout.split('\n').filter(l => /pwned/.test(l))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(
-      /^CloudWatch Logs answered InternalFailure: boom ::error::pwned ##\[warning\]also pwned; retrying in \d+\.\d s/
+      /^CloudWatch Logs answered InternalFailure: boom ::error::pwned # #\[warning\]also pwned; retrying in \d+\.\d s/
     )
   })
 })
