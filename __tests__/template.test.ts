@@ -324,3 +324,25 @@ describe('each condition key cites the AWS page that documents it', () => {
     expect(text).toContain('https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html')
   })
 })
+
+describe("the README's AWS setup and security model say what the template does", () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+  const section = (heading: string) =>
+    readme.slice(readme.indexOf(`\n## ${heading}\n`), readme.indexOf('\n## ', readme.indexOf(`\n## ${heading}\n`) + 1))
+
+  test('the endpoint policies and the network-interface scoping are described', () => {
+    const setup = section('AWS setup')
+    for (const term of [
+      'aws:PrincipalAccount',
+      'aws:ResourceAccount',
+      'prod-<region>-starport-layer-bucket',
+      '`ec2:CreateNetworkInterface` on the `SubnetIds` subnets',
+      '`ec2:DeleteNetworkInterface`',
+      '`ec2:AuthorizedService` `codebuild.amazonaws.com`'
+    ])
+      expect(setup).toContain(term)
+    const model = section('Security model')
+    expect(model).toContain("each endpoint's policy admits only this account's principals")
+    expect(model).toContain('only in `SubnetIds`')
+  })
+})
