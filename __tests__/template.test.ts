@@ -1,0 +1,348 @@
+/**
+ * infra/codebuild-vpc-task.yml keeps data in the account: every VPC endpoint has a policy that admits the
+ * account's own principals to the account's own resources plus what the build needs elsewhere (its image
+ * repository, its secrets, ECR's layer bucket), and the CodeBuild service role manages network interfaces only in
+ * the template's subnets. The template is read as CloudFormation would resolve it for a parameter set
+ * (scripts/cfn-template.mjs), and its policies are then read as IAM would: a small evaluator of the statements'
+ * Action, Resource and Condition (StringEquals, ArnLike/ArnEquals), enough to ask who may do what through them.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+import { PARAMETER_SETS, PSEUDO_PARAMETERS, cloudFormationTags, resolveTemplate } from '../scripts/cfn-template.mjs'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const text = readFileSync(path.join(root, 'infra/codebuild-vpc-task.yml'), 'utf8')
+const template: unknown = parse(text, { customTags: cloudFormationTags() })
+
+const ACCOUNT = PSEUDO_PARAMETERS['AWS::AccountId'] as string
+const REGION = PSEUDO_PARAMETERS['AWS::Region'] as string
+const OTHER = '210987654321'
+const EVERYTHING = PARAMETER_SETS['every option on'] as Record<string, string>
+/** Everything on, with the image repository and an additional secret in another account (both supported). */
+const CROSS_ACCOUNT = {
+  ...EVERYTHING,
+  ImageRepositoryArn: `arn:aws:ecr:${REGION}:${OTHER}:repository/shared/app`,
+  DatabaseUrlSecretArn: EVERYTHING.DatabaseUrlSecretArn as string,
+  AdditionalSecretArns: `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:shared/api-key-AbCdEf`
+}
+const SUBNETS = (EVERYTHING.SubnetIds as string).split(',')
+const ECR_LAYERS = `arn:aws:s3:::prod-${REGION}-starport-layer-bucket`
+
+type Values = string | string[]
+interface Statement {
+  Sid?: string
+  Effect: 'Allow' | 'Deny'
+  Principal?: unknown
+  Action: Values
+  Resource: Values
+  Condition?: Record<string, Record<string, Values>>
+}
+interface Policy {
+  Statement: Statement[]
+}
+type Resources = ReturnType<typeof resolveTemplate>['Resources']
+
+const list = (value: Values | undefined): string[] => (value === undefined ? [] : [value].flat())
+/** IAM's wildcards: * any run of characters, ? one character (in actions, resources and ARN/String*Like conditions). */
+const glob = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`
+  )
+const matches = (patterns: Values, value: string, caseless = false): boolean =>
+  list(patterns).some(p => new RegExp(glob(p).source, caseless ? 'i' : '').test(value))
+
+/** A request as an endpoint or identity policy sees it; a key left out is absent from the request context. */
+interface Request {
+  action: string
+  resource: string
+  context: Record<string, string>
+}
+
+function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
+  for (const [operator, tests] of Object.entries(condition ?? {})) {
+    for (const [key, expected] of Object.entries(tests)) {
+      const actual = context[key]
+      if (actual === undefined) return false
+      if (operator === 'StringEquals' && !list(expected).includes(actual)) return false
+      else if (['ArnLike', 'ArnEquals', 'StringLike'].includes(operator) && !matches(expected, actual)) return false
+      else if (!['StringEquals', 'ArnLike', 'ArnEquals', 'StringLike'].includes(operator))
+        throw new Error(`the test's evaluator does not know ${operator}`)
+    }
+  }
+  return true
+}
+
+/** Allowed when an Allow statement matches and no Deny does (what IAM does within one policy). */
+function allows(policy: Policy, request: Request): boolean {
+  const applies = (s: Statement) =>
+    matches(s.Action, request.action, true) && matches(s.Resource, request.resource) && conditionHolds(s.Condition, request.context)
+  return policy.Statement.some(s => s.Effect === 'Allow' && applies(s)) && !policy.Statement.some(s => s.Effect === 'Deny' && applies(s))
+}
+
+const endpoints = (resources: Resources) =>
+  Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPCEndpoint')) as Resources
+const endpointPolicy = (resources: Resources, name: string): Policy => {
+  const policy = resources[name]?.Properties?.PolicyDocument as Policy | undefined
+  if (policy === undefined) throw new Error(`${name} has no endpoint policy`)
+  return policy
+}
+const serviceRolePolicy = (resources: Resources): Policy =>
+  (resources.CodeBuildServiceRole?.Properties?.Policies as Array<{ PolicyDocument: Policy }>)[0]?.PolicyDocument as Policy
+
+/** Signed by a principal of `account` (omitted: anonymous), on a resource of `owner`. */
+const by = (account: string | undefined, owner: string | undefined): Record<string, string> => ({
+  ...(account === undefined ? {} : { 'aws:PrincipalAccount': account }),
+  ...(owner === undefined ? {} : { 'aws:ResourceAccount': owner })
+})
+
+describe('VPC endpoint policies', () => {
+  const everything = resolveTemplate(template, EVERYTHING)
+  const cross = resolveTemplate(template, CROSS_ACCOUNT)
+
+  test('all five endpoints exist with every option on, and each has a policy', () => {
+    expect(Object.keys(endpoints(everything.Resources)).sort()).toEqual(
+      ['EcrApiEndpoint', 'EcrDockerEndpoint', 'LogsEndpoint', 'S3GatewayEndpoint', 'SecretsManagerEndpoint'].sort()
+    )
+    for (const name of Object.keys(endpoints(everything.Resources)))
+      expect(endpointPolicy(everything.Resources, name).Statement.length).toBeGreaterThan(0)
+  })
+
+  test("every statement admits only the account's principals, except reading ECR's layer bucket", () => {
+    for (const resources of [everything.Resources, cross.Resources]) {
+      for (const name of Object.keys(endpoints(resources))) {
+        for (const statement of endpointPolicy(resources, name).Statement) {
+          expect(statement.Effect).toBe('Allow')
+          if (statement.Sid === 'EcrImageLayers') {
+            expect(name).toBe('S3GatewayEndpoint')
+            expect(list(statement.Action)).toEqual(['s3:GetObject'])
+            expect(list(statement.Resource)).toEqual([`${ECR_LAYERS}/*`])
+            continue
+          }
+          expect(statement.Condition?.StringEquals?.['aws:PrincipalAccount']).toBe(ACCOUNT)
+        }
+      }
+    }
+  })
+
+  test("another account's credentials and anonymous requests get nothing through any endpoint", () => {
+    const requests: Array<[string, string, string]> = [
+      ['SecretsManagerEndpoint', 'secretsmanager:GetSecretValue', EVERYTHING.DatabaseUrlSecretArn as string],
+      ['EcrApiEndpoint', 'ecr:GetAuthorizationToken', '*'],
+      ['EcrDockerEndpoint', 'ecr:BatchGetImage', EVERYTHING.ImageRepositoryArn as string],
+      ['LogsEndpoint', 'logs:PutLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/codebuild/db-tasks:log-stream:x`],
+      ['S3GatewayEndpoint', 's3:PutObject', `arn:aws:s3:::attacker-bucket/loot`],
+      ['S3GatewayEndpoint', 's3:GetObject', `arn:aws:s3:::my-bucket/data`]
+    ]
+    for (const [name, action, resource] of requests) {
+      const policy = endpointPolicy(everything.Resources, name)
+      for (const owner of [ACCOUNT, OTHER]) {
+        expect(allows(policy, { action, resource, context: by(OTHER, owner) })).toBe(false)
+        expect(allows(policy, { action, resource, context: by(undefined, owner) })).toBe(false)
+      }
+    }
+  })
+
+  test("the account's principals reach the account's resources, and the build reaches what it needs elsewhere", () => {
+    const s3 = endpointPolicy(cross.Resources, 'S3GatewayEndpoint')
+    expect(allows(s3, { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/x', context: by(ACCOUNT, ACCOUNT) })).toBe(true)
+    // docker pull follows ECR's pre-signed layer URLs, signed by ECR (an AWS account), not by the build's role.
+    for (const signer of [ACCOUNT, '000000000000', undefined])
+      expect(allows(s3, { action: 's3:GetObject', resource: `${ECR_LAYERS}/sha256/abc`, context: by(signer, undefined) })).toBe(true)
+    for (const name of ['EcrApiEndpoint', 'EcrDockerEndpoint']) {
+      const ecr = endpointPolicy(cross.Resources, name)
+      expect(allows(ecr, { action: 'ecr:GetAuthorizationToken', resource: '*', context: by(ACCOUNT, undefined) })).toBe(true)
+      for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'])
+        expect(allows(ecr, { action, resource: CROSS_ACCOUNT.ImageRepositoryArn, context: by(ACCOUNT, OTHER) })).toBe(true)
+      expect(
+        allows(ecr, {
+          action: 'ecr:BatchGetImage',
+          resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/other`,
+          context: by(ACCOUNT, ACCOUNT)
+        })
+      ).toBe(true)
+    }
+    const secrets = endpointPolicy(cross.Resources, 'SecretsManagerEndpoint')
+    for (const secret of [CROSS_ACCOUNT.DatabaseUrlSecretArn, CROSS_ACCOUNT.AdditionalSecretArns])
+      expect(
+        allows(secrets, { action: 'secretsmanager:GetSecretValue', resource: secret, context: by(ACCOUNT, secret.split(':')[4]) })
+      ).toBe(true)
+    const logs = endpointPolicy(cross.Resources, 'LogsEndpoint')
+    expect(
+      allows(logs, {
+        action: 'logs:PutLogEvents',
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/codebuild/db-tasks:log-stream:x`,
+        context: by(ACCOUNT, ACCOUNT)
+      })
+    ).toBe(true)
+  })
+
+  test("the account's principals cannot write to another account's resources through an endpoint", () => {
+    const writes: Array<[string, string, string]> = [
+      ['S3GatewayEndpoint', 's3:PutObject', 'arn:aws:s3:::attacker-bucket/loot'],
+      ['S3GatewayEndpoint', 's3:PutObject', `${ECR_LAYERS}/loot`],
+      ['S3GatewayEndpoint', 's3:GetObject', 'arn:aws:s3:::attacker-bucket/tool'],
+      ['EcrDockerEndpoint', 'ecr:PutImage', `arn:aws:ecr:${REGION}:${OTHER}:repository/loot`],
+      ['EcrDockerEndpoint', 'ecr:PutImage', CROSS_ACCOUNT.ImageRepositoryArn],
+      ['EcrDockerEndpoint', 'ecr:BatchGetImage', `arn:aws:ecr:${REGION}:${OTHER}:repository/other`],
+      ['EcrApiEndpoint', 'ecr:InitiateLayerUpload', CROSS_ACCOUNT.ImageRepositoryArn],
+      ['SecretsManagerEndpoint', 'secretsmanager:PutSecretValue', CROSS_ACCOUNT.AdditionalSecretArns],
+      ['SecretsManagerEndpoint', 'secretsmanager:PutSecretValue', `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:loot-AbCdEf`],
+      ['SecretsManagerEndpoint', 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:other-AbCdEf`],
+      ['LogsEndpoint', 'logs:PutLogEvents', `arn:aws:logs:${REGION}:${OTHER}:log-group:loot:log-stream:x`]
+    ]
+    for (const [name, action, resource] of writes) {
+      const owner = resource.startsWith('arn:aws:s3:::')
+        ? resource.startsWith(ECR_LAYERS)
+          ? '000000000000'
+          : OTHER
+        : (resource.split(':')[4] as string)
+      expect([
+        name,
+        action,
+        resource,
+        allows(endpointPolicy(cross.Resources, name), { action, resource, context: by(ACCOUNT, owner) })
+      ]).toEqual([name, action, resource, false])
+    }
+  })
+
+  test('statements without aws:ResourceAccount name only read actions on what the build needs', () => {
+    const needed = [
+      CROSS_ACCOUNT.ImageRepositoryArn,
+      CROSS_ACCOUNT.DatabaseUrlSecretArn,
+      CROSS_ACCOUNT.AdditionalSecretArns,
+      `${ECR_LAYERS}/*`
+    ]
+    const readActions =
+      /^(?:s3:GetObject|ecr:(?:GetAuthorizationToken|BatchGetImage|GetDownloadUrlForLayer|BatchCheckLayerAvailability)|secretsmanager:GetSecretValue)$/
+    for (const name of Object.keys(endpoints(cross.Resources))) {
+      for (const statement of endpointPolicy(cross.Resources, name).Statement) {
+        if (statement.Condition?.StringEquals?.['aws:ResourceAccount'] === ACCOUNT) continue
+        for (const action of list(statement.Action)) expect(action).toMatch(readActions)
+        const resources = list(statement.Resource)
+        if (resources.includes('*')) expect(list(statement.Action)).toEqual(['ecr:GetAuthorizationToken'])
+        else for (const resource of resources) expect(needed).toContain(resource)
+      }
+    }
+  })
+
+  test('the S3 endpoint has a policy whenever it exists (RouteTableIds), with or without the interface endpoints', () => {
+    const s3Only = resolveTemplate(template, { ...EVERYTHING, CreateVpcEndpoints: 'false' })
+    expect(Object.keys(endpoints(s3Only.Resources))).toEqual(['S3GatewayEndpoint'])
+    expect(endpointPolicy(s3Only.Resources, 'S3GatewayEndpoint').Statement.map(s => s.Sid)).toEqual([
+      'OwnPrincipalsToOwnBuckets',
+      'EcrImageLayers'
+    ])
+    const none = resolveTemplate(template, PARAMETER_SETS['defaults, endpoints and OIDC provider off'] as Record<string, string>)
+    expect(Object.keys(endpoints(none.Resources))).toEqual([])
+  })
+})
+
+describe('CodeBuild service role: network interfaces only in the given subnets', () => {
+  const resources = resolveTemplate(template, EVERYTHING).Resources
+  const policy = serviceRolePolicy(resources)
+  const subnetArn = (id: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${id}`
+  const eni = `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-0123456789abcdef0`
+  const buildGroup = `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/{BuildSecurityGroup}`
+  const codebuild = { 'ec2:AuthorizedService': 'codebuild.amazonaws.com' }
+
+  test("only reads are granted on '*': EC2's Describe* calls and ECR's token", () => {
+    for (const statement of policy.Statement)
+      if (list(statement.Resource).includes('*'))
+        for (const action of list(statement.Action)) expect(action).toMatch(/^(?:ec2:Describe\w+|ecr:GetAuthorizationToken)$/)
+  })
+
+  test('creating and deleting an interface, and letting CodeBuild attach it, need one of the subnets', () => {
+    for (const subnet of SUBNETS) {
+      const inSubnet = { 'ec2:Subnet': subnetArn(subnet) }
+      expect(allows(policy, { action: 'ec2:CreateNetworkInterface', resource: subnetArn(subnet), context: {} })).toBe(true)
+      expect(allows(policy, { action: 'ec2:CreateNetworkInterface', resource: buildGroup, context: {} })).toBe(true)
+      expect(allows(policy, { action: 'ec2:CreateNetworkInterface', resource: eni, context: inSubnet })).toBe(true)
+      expect(allows(policy, { action: 'ec2:DeleteNetworkInterface', resource: eni, context: inSubnet })).toBe(true)
+      expect(
+        allows(policy, { action: 'ec2:CreateNetworkInterfacePermission', resource: eni, context: { ...inSubnet, ...codebuild } })
+      ).toBe(true)
+    }
+    const elsewhere = { 'ec2:Subnet': subnetArn('subnet-0badbadbadbadbad0') }
+    expect(allows(policy, { action: 'ec2:CreateNetworkInterface', resource: subnetArn('subnet-0badbadbadbadbad0'), context: {} })).toBe(
+      false
+    )
+    expect(
+      allows(policy, {
+        action: 'ec2:CreateNetworkInterface',
+        resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0other`,
+        context: {}
+      })
+    ).toBe(false)
+    expect(allows(policy, { action: 'ec2:CreateNetworkInterface', resource: eni, context: elsewhere })).toBe(false)
+    expect(allows(policy, { action: 'ec2:DeleteNetworkInterface', resource: eni, context: elsewhere })).toBe(false)
+    expect(allows(policy, { action: 'ec2:DeleteNetworkInterface', resource: eni, context: {} })).toBe(false)
+    expect(allows(policy, { action: 'ec2:CreateNetworkInterfacePermission', resource: eni, context: { ...elsewhere, ...codebuild } })).toBe(
+      false
+    )
+    // Only for CodeBuild: the permission for another service is refused even in the subnets.
+    const lambda = { 'ec2:Subnet': subnetArn(SUBNETS[0] as string), 'ec2:AuthorizedService': 'lambda.amazonaws.com' }
+    expect(allows(policy, { action: 'ec2:CreateNetworkInterfacePermission', resource: eni, context: lambda })).toBe(false)
+  })
+
+  test('the subnet conditions list exactly the template parameter SubnetIds', () => {
+    const patterns = policy.Statement.filter(s => s.Condition?.ArnLike?.['ec2:Subnet'] !== undefined).map(s =>
+      list(s.Condition?.ArnLike?.['ec2:Subnet'])
+    )
+    expect(patterns).toHaveLength(2)
+    for (const values of patterns) expect(values).toEqual(SUBNETS.map(id => `arn:*:ec2:*:*:subnet/${id}`))
+  })
+})
+
+describe('each condition key cites the AWS page that documents it', () => {
+  const CITATIONS: Record<string, string> = {
+    'aws:PrincipalAccount': 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html',
+    'aws:ResourceAccount': 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html',
+    'aws:SourceAccount': 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html',
+    'ec2:Subnet': 'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html',
+    'ec2:AuthorizedService':
+      'https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html'
+  }
+
+  test('the keys of the endpoint policies and the service role are all cited in the template', () => {
+    const resources = resolveTemplate(template, CROSS_ACCOUNT).Resources
+    const role = resources.CodeBuildServiceRole?.Properties as { AssumeRolePolicyDocument: Policy }
+    const policies = [
+      ...Object.keys(endpoints(resources)).map(name => endpointPolicy(resources, name)),
+      serviceRolePolicy(resources),
+      role.AssumeRolePolicyDocument
+    ]
+    const keys = new Set(
+      policies.flatMap(p => p.Statement.flatMap(s => Object.values(s.Condition ?? {}).flatMap(tests => Object.keys(tests))))
+    )
+    expect([...keys].sort()).toEqual(Object.keys(CITATIONS).sort())
+    for (const url of new Set(Object.values(CITATIONS))) expect(text).toContain(url)
+    expect(text).toContain('https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html')
+  })
+})
+
+describe("the README's AWS setup and security model say what the template does", () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+  const section = (heading: string) =>
+    readme.slice(readme.indexOf(`\n## ${heading}\n`), readme.indexOf('\n## ', readme.indexOf(`\n## ${heading}\n`) + 1))
+
+  test('the endpoint policies and the network-interface scoping are described', () => {
+    const setup = section('AWS setup')
+    for (const term of [
+      'aws:PrincipalAccount',
+      'aws:ResourceAccount',
+      'prod-<region>-starport-layer-bucket',
+      '`ec2:CreateNetworkInterface` on the `SubnetIds` subnets',
+      '`ec2:DeleteNetworkInterface`',
+      '`ec2:AuthorizedService` `codebuild.amazonaws.com`'
+    ])
+      expect(setup).toContain(term)
+    const model = section('Security model')
+    expect(model).toContain("each endpoint's policy admits only this account's principals")
+    expect(model).toContain('only in `SubnetIds`')
+  })
+})
