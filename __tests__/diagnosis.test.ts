@@ -618,6 +618,20 @@ describe('FailureDiagnoser: no diagnosis', () => {
     expect(diagnoseLog([...log, 'bash: line 1: migrate: command not found'])?.id).toBe('command-not-found')
   })
 
+  it('a multi-line command of the buildspec, echoed one line an event (either prefix): its lines are not evidence', () => {
+    const command =
+      'npx knex migrate:latest || status=$?\nif [ "${status:-0}" -eq 124 ]; then echo "connection timed out"; fi\nexit "${status:-0}"\n'
+    const [first, ...more] = command.split('\n')
+    const echo = (prefix: string): string[] => [`${prefix} 2026/11/25 12:00:01.000001 Running command ${first}`, ...more]
+    for (const prefix of ['[Container]', '[Instance]']) {
+      const log = [...echo(prefix), "Error: Cannot find module 'pg'"]
+      const diagnosis = feed(new FailureDiagnoser(), log, new AgentLineFilter([command])).diagnose(FAILED)
+      expect(diagnosis?.id).toBe('command-not-found')
+      // Without the buildspec's commands, the echoed line is read as output: the reason to give them.
+      expect(diagnoseLog(log)?.id).toBe('database-unreachable')
+    }
+  })
+
   it('a multi-line event that echoes a command', () => {
     const diagnoser = feed(new FailureDiagnoser(), [`${run('sh -c "')}\nprisma migrate deploy\n|| echo 'Cannot find module'\n"`])
     expect(diagnoser.diagnose(FAILED)).toBeUndefined()
