@@ -174,6 +174,11 @@ describe('AgentLineFilter', () => {
     ).toEqual(['agent', 'echo'])
   })
 
+  it('continuation lines written with the prefix too are still the echo', () => {
+    const filter = new AgentLineFilter(['a\nb\nc'])
+    expect(kinds(filter, [container('Running command a'), container('b'), 'c', 'c'])).toEqual(['echo', 'echo', 'echo', 'task'])
+  })
+
   it('commands sharing their first lines: the echo follows whichever the lines match', () => {
     const filter = new AgentLineFilter(['set -e\nmigrate up', 'set -e\nseed --all\nvacuum'])
     expect(kinds(filter, [container('Running command set -e'), 'seed --all', 'vacuum', 'migrate up'])).toEqual([

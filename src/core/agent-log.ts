@@ -106,9 +106,10 @@ export class AgentLineFilter {
 
   private line(text: string): LogLine {
     const trimmed = text.trimEnd()
-    if (this.echo && this.continues(trimmed)) return { kind: 'echo', text }
-    this.echo = undefined
     const message = agentMessage(text)
+    // A continuation line is bare; one written with the prefix (not seen so far, but harmless) is matched by its message.
+    if (this.echo && this.continues(message === undefined ? trimmed : message.trimEnd())) return { kind: 'echo', text }
+    this.echo = undefined
     if (message === undefined) {
       if (!this.backslashed) return { kind: 'task', text }
       this.backslashed = trimmed.endsWith('\\')
