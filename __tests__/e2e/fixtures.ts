@@ -58,7 +58,7 @@ export async function standIn(
   return startStandIn({ seed: 7, timeScale: TIME_SCALE, projects: [vpcProject(builds, project)], ...options })
 }
 
-/** The build's log as lines: an event may hold several (a multi-line command the agent echoes). */
+/** The build's log as lines (an event may hold several). */
 export function logLines(build: { lines(): string[] } | undefined): string[] {
   return (build?.lines() ?? []).flatMap(l => l.split('\n'))
 }
