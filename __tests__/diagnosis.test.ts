@@ -1,4 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
+import { AgentLineFilter } from '../src/core/agent-log.js'
 import { FailureDiagnoser, KNOWN_FAILURES, MAX_EVIDENCE, formatDiagnosis, type BuildFacts, type Diagnosis } from '../src/core/diagnosis.js'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/app'
@@ -468,10 +469,14 @@ const VARIANTS: readonly (readonly [string, string, readonly string[], readonly 
   ['timeout: log line only', 'timeout', [agent('Build has timed out. ')], ['timeout-minutes']]
 ]
 
+/** Feeds log events to the diagnoser as followBuild does: sorted by an AgentLineFilter knowing `commands`. */
+function feed(diagnoser: FailureDiagnoser, messages: readonly string[], filter = new AgentLineFilter()): FailureDiagnoser {
+  for (const message of messages) for (const line of filter.classify(message)) diagnoser.observe(line)
+  return diagnoser
+}
+
 function diagnoseLog(lines: readonly string[], build: BuildFacts | undefined = FAILED): Diagnosis | undefined {
-  const diagnoser = new FailureDiagnoser()
-  for (const line of lines) diagnoser.observe(line)
-  return diagnoser.diagnose(build)
+  return feed(new FailureDiagnoser(), lines).diagnose(build)
 }
 
 function expectMentions(text: string, parts: readonly (string | RegExp)[]): void {
@@ -613,9 +618,22 @@ describe('FailureDiagnoser: no diagnosis', () => {
     expect(diagnoseLog([...log, 'bash: line 1: migrate: command not found'])?.id).toBe('command-not-found')
   })
 
+  it('a multi-line command of the buildspec, echoed one line an event (either prefix): its lines are not evidence', () => {
+    const command =
+      'npx knex migrate:latest || status=$?\nif [ "${status:-0}" -eq 124 ]; then echo "connection timed out"; fi\nexit "${status:-0}"\n'
+    const [first, ...more] = command.split('\n')
+    const echo = (prefix: string): string[] => [`${prefix} 2026/11/25 12:00:01.000001 Running command ${first}`, ...more]
+    for (const prefix of ['[Container]', '[Instance]']) {
+      const log = [...echo(prefix), "Error: Cannot find module 'pg'"]
+      const diagnosis = feed(new FailureDiagnoser(), log, new AgentLineFilter([command])).diagnose(FAILED)
+      expect(diagnosis?.id).toBe('command-not-found')
+      // Without the buildspec's commands, the echoed line is read as output: the reason to give them.
+      expect(diagnoseLog(log)?.id).toBe('database-unreachable')
+    }
+  })
+
   it('a multi-line event that echoes a command', () => {
-    const diagnoser = new FailureDiagnoser()
-    diagnoser.observe(`${run('sh -c "')}\nprisma migrate deploy\n|| echo 'Cannot find module'\n"`)
+    const diagnoser = feed(new FailureDiagnoser(), [`${run('sh -c "')}\nprisma migrate deploy\n|| echo 'Cannot find module'\n"`])
     expect(diagnoser.diagnose(FAILED)).toBeUndefined()
   })
 
@@ -747,8 +765,9 @@ describe('FailureDiagnoser: evidence and build facts', () => {
   })
 
   it('splits an event of several lines', () => {
-    const diagnoser = new FailureDiagnoser()
-    diagnoser.observe('Prisma schema loaded from prisma/schema.prisma\nError: connect ETIMEDOUT 10.0.3.4:5432\n')
+    const diagnoser = feed(new FailureDiagnoser(), [
+      'Prisma schema loaded from prisma/schema.prisma\nError: connect ETIMEDOUT 10.0.3.4:5432\n'
+    ])
     expect(diagnoser.diagnose(FAILED)?.evidence).toBe('Error: connect ETIMEDOUT 10.0.3.4:5432')
   })
 
@@ -839,9 +858,10 @@ describe('FailureDiagnoser: evidence and build facts', () => {
       `{"level":30,"time":1764072000000,"pid":1,"hostname":"${DB_HOST}","msg":"copied batch 1234 of 50000 rows"}`
     ]
     const diagnoser = new FailureDiagnoser()
+    const filter = new AgentLineFilter()
     const started = performance.now()
-    for (let i = 0; i < 50_000; i++) diagnoser.observe(noise[i % noise.length] ?? '')
-    for (const line of lines) diagnoser.observe(line)
+    for (let i = 0; i < 50_000; i++) feed(diagnoser, [noise[i % noise.length] ?? ''], filter)
+    feed(diagnoser, lines, filter)
     const elapsed = performance.now() - started
     expect(diagnoser.diagnose(FAILED)).toBeUndefined()
     expect(elapsed).toBeLessThan(2000)

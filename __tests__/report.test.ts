@@ -1,5 +1,6 @@
 import { formatDuration } from '../src/core/text.js'
 import type { Build } from '@aws-sdk/client-codebuild'
+import { AgentLineFilter } from '../src/core/agent-log.js'
 import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/core/report.js'
 import type { SummaryWriter } from '../src/core/report.js'
 import { parsePlan } from '../src/core/inputs.js'
@@ -120,6 +121,7 @@ describe('addSummary', () => {
 describe('LastTaskLines', () => {
   it('keeps the last few lines of the task, not the agent’s, without colour codes, each bounded', () => {
     const last = new LastTaskLines(3, 20)
+    const filter = new AgentLineFilter()
     for (const m of [
       'first\n',
       '[Container] 2026/11/25 12:00:00.1 Running command x\n',
@@ -130,7 +132,7 @@ describe('LastTaskLines', () => {
       'last\r\n',
       '[Container] 2026/11/25 12:00:01.1 Phase complete: BUILD State: FAILED\n'
     ])
-      last.observe(m)
+      for (const line of filter.classify(m)) last.observe(line)
     expect(last.lines()).toEqual(['third', `${'x'.repeat(20)}…`, 'last'])
   })
 })

@@ -313,6 +313,57 @@ describe('CodeBuild build lifecycle', () => {
     expect(lines.some(l => l.includes('get-login-password') || l.includes('Login Succeeded'))).toBe(false)
   })
 
+  test('multi-line commands echoed line by line, only the first prefixed, again on failure; [Instance] for EC2 compute', async () => {
+    const buildspec = [
+      'version: 0.2',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - |',
+      '        set -e',
+      '        ./migrate up',
+      ''
+    ].join('\n')
+    const command = 'set -e\n./migrate up\n'
+    const env = await setup({
+      projects: [
+        project('p', {
+          agentPrefix: 'Instance',
+          builds: [
+            { agentLines: 'minimal', build: [{ command, output: ['migrate: error: relation "users" does not exist'], exitStatus: 1 }] }
+          ]
+        })
+      ]
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p', buildspecOverride: buildspec }))).build as { id: string }
+    const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
+    expect(view.commands().map(c => c.command)).toEqual([command])
+    const lines = (await readAll(env, view)).map(l => l.replace(/^\[Instance\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{6} /, '[I] '))
+    const from = lines.indexOf('[I] Entering phase BUILD\n')
+    expect(lines.slice(from, from + 16)).toEqual([
+      '[I] Entering phase BUILD\n',
+      '[I] Running command set -e\n',
+      './migrate up\n',
+      '\n',
+      'migrate: error: relation "users" does not exist\n',
+      '[I] Command did not exit successfully set -e\n',
+      './migrate up\n',
+      ' exit status 1\n',
+      '[I] Phase complete: BUILD State: FAILED\n',
+      '[I] Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: set -e\n',
+      './migrate up\n',
+      '. Reason: exit status 1\n',
+      '[I] Entering phase POST_BUILD\n',
+      '[I] Phase complete: POST_BUILD State: SUCCEEDED\n',
+      '[I] Phase context status code:  Message: \n',
+      '[I] Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED\n'
+    ])
+    expect(lines.some(l => l.startsWith('[Container]'))).toBe(false)
+    expect(view.failureContext()?.message).toBe(`Error while executing command: ${command}. Reason: exit status 1`)
+    // The task's output: what the agent did not write, bare continuation lines included.
+    expect(view.outputLines()).toEqual(['migrate: error: relation "users" does not exist'])
+  })
+
   test('PROVISIONING failure: no stream ever, build FAILED', async () => {
     const env = await setup({ projects: [project('p', { builds: [presets.provisioningFailure()] })] })
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }

@@ -58,21 +58,25 @@ export async function standIn(
   return startStandIn({ seed: 7, timeScale: TIME_SCALE, projects: [vpcProject(builds, project)], ...options })
 }
 
-/** The build's log as lines: an event may hold several (a multi-line command the agent echoes). */
+/** The build's log as lines (an event may hold several). */
 export function logLines(build: { lines(): string[] } | undefined): string[] {
   return (build?.lines() ?? []).flatMap(l => l.split('\n'))
 }
 
-/** The task's last output lines the action quotes under a failure (not the agent's `[Container]` lines). */
-export function lastOutputLines(build: { lines(): string[] } | undefined, count = 5): string[] {
-  return logLines(build)
-    .filter(l => !l.startsWith('[Container] ') && l.trim() !== '')
+/**
+ * The task's last output lines the action quotes under a failure: not the agent's lines (`[Container]` or
+ * `[Instance]`, nor the bare continuation lines of a multi-line command it echoes), as the stand-in wrote them.
+ */
+export function lastOutputLines(build: { outputLines(): string[] } | undefined, count = 5): string[] {
+  return (build?.outputLines() ?? [])
+    .flatMap(l => l.split('\n'))
+    .filter(l => l.trim() !== '')
     .map(l => l.trimEnd())
     .slice(-count)
 }
 
 /** What the failure annotation adds after CodeBuild's message. */
-export function lastLinesSuffix(build: { lines(): string[] } | undefined): string {
+export function lastLinesSuffix(build: { outputLines(): string[] } | undefined): string {
   const lines = lastOutputLines(build)
   return lines.length > 0 ? `\nLast lines of the output:\n${lines.join('\n')}` : ''
 }

@@ -4,7 +4,7 @@
  * wall clock and tests see the same shapes whatever the machine's load.
  */
 import { LogStore } from './logstore.js'
-import { agentLine, compileTimeline, phaseCompleteLines, type PhaseSpan, type ResolvedCommand } from './timeline.js'
+import { agentLine, compileTimeline, phaseCompleteLines, type AgentPrefix, type PhaseSpan, type ResolvedCommand } from './timeline.js'
 import type { Prng } from './prng.js'
 import type { BuildScript, BuildStatus, EnvironmentVariable, PhaseType, StartBuildRequest, TerminalStatus, VpcConfig } from './types.js'
 
@@ -30,6 +30,8 @@ export interface BuildInit {
   logStreamPrefix: string | undefined
   cloudWatchLogsEnabled: boolean
   nullDeepLinkBeforeStream: boolean
+  /** The project's agent line prefix (the script's `agentPrefix` overrides it); default `Container`. */
+  agentPrefix?: AgentPrefix | undefined
   rng: Prng
 }
 
@@ -50,6 +52,8 @@ export interface LogEventInfo {
   readableAtEpochMs: number
   /** without the trailing "\n" */
   text: string
+  /** Written by the agent (a prefixed line, or a bare continuation line of its multi-line text). */
+  agent: boolean
 }
 
 function epochSeconds(ms: number): number {
@@ -73,6 +77,9 @@ export class Build {
   readonly logGroup: string | undefined
   readonly logStream: string | undefined
   readonly events = new LogStore()
+  /** Per event of `events`: written by the agent. */
+  private readonly agentWritten: boolean[] = []
+  private readonly agentPrefix: AgentPrefix
   phases: PhaseSpan[]
   commands: ResolvedCommand[]
   /** ms from the start at which the build reaches its terminal status */
@@ -134,6 +141,7 @@ export class Build {
     this.finalStatus = tl.status
     this.streamAt = init.cloudWatchLogsEnabled ? tl.streamAt : null
     this.ingestionDelayMs = init.script.ingestionDelayMs ?? 0
+    this.agentPrefix = init.script.agentPrefix ?? init.agentPrefix ?? 'Container'
 
     if (this.streamAt !== null) {
       const streamEpoch = this.startEpochMs + this.streamAt
@@ -144,9 +152,10 @@ export class Build {
         const line = tl.lines[i]
         if (!line) continue
         const epoch = this.startEpochMs + line.at
-        const text = line.agent ? agentLine(epoch, line.text) : line.text
+        const text = line.agent && !line.continuation ? agentLine(epoch, line.text, this.agentPrefix) : line.text
         const delay = i >= tailFrom && tail ? tail.ingestionDelayMs : this.ingestionDelayMs
         this.events.append(epoch, `${text}\n`, delay, streamEpoch)
+        this.agentWritten.push(line.agent)
       }
     }
   }
@@ -232,11 +241,13 @@ export class Build {
       // never drop an event a client may already have read
       const cut = Math.max(this.events.firstIndexFrom(atEpoch), this.events.readableCount(nowEpochMs))
       this.events.truncate(cut)
+      this.agentWritten.length = cut
       const agentRan = this.phases.some(p => p.type === 'DOWNLOAD_SOURCE')
       if (agentRan && stoppedPhase) {
         const streamEpoch = this.startEpochMs + this.streamAt
         for (const text of phaseCompleteLines(stoppedPhase, 'STOPPED')) {
-          this.events.append(atEpoch, `${agentLine(atEpoch, text)}\n`, this.ingestionDelayMs, streamEpoch)
+          this.events.append(atEpoch, `${agentLine(atEpoch, text, this.agentPrefix)}\n`, this.ingestionDelayMs, streamEpoch)
+          this.agentWritten.push(true)
         }
       }
       if (this.events.length === 0 && this.streamAt > at) this.streamAt = null
@@ -344,7 +355,8 @@ export class Build {
         index: i,
         timestamp: this.events.timestamps[i] as number,
         readableAtEpochMs: this.events.readable[i] as number,
-        text: message.endsWith('\n') ? message.slice(0, -1) : message
+        text: message.endsWith('\n') ? message.slice(0, -1) : message,
+        agent: this.agentWritten[i] ?? false
       })
     }
     return out

@@ -204,9 +204,14 @@ export class BuildView {
     return this.events().map(e => e.text)
   }
 
-  /** The texts of the events logged so far that are not CodeBuild agent lines (i.e. the task's output). */
+  /**
+   * The texts of the events logged so far that the CodeBuild agent did not write (i.e. the task's output): neither
+   * its prefixed lines nor the bare continuation lines of a multi-line command it echoes.
+   */
   outputLines(): string[] {
-    return this.lines().filter(l => !l.startsWith('[Container] '))
+    return this.events()
+      .filter(e => !e.agent)
+      .map(e => e.text)
   }
 
   phases(): PhaseView[] {

@@ -33,8 +33,13 @@ export interface ScriptLine {
   at: number
   /** without the trailing "\n" */
   text: string
-  /** true for CodeBuild agent lines ("[Container] ...") */
+  /** true for CodeBuild agent lines ("[Container] ..." / "[Instance] ...") */
   agent: boolean
+  /**
+   * An agent line after the first of a multi-line text (a multi-line command in `Running command`, `Command did not
+   * exit successfully` or a phase context): the agent writes it bare, without the prefix and time.
+   */
+  continuation?: true
 }
 
 export interface ResolvedCommand {
@@ -102,17 +107,23 @@ function pad(n: number, width: number): string {
 }
 
 /**
+ * The agent's prefix: `Container` in a build container; `Instance` where the agent runs on the EC2 instance itself
+ * (EC2 compute, as published CodeBuild logs show; see the README's fidelity notes).
+ */
+export type AgentPrefix = 'Container' | 'Instance'
+
+/**
  * `[Container] 2026/11/25 12:00:00.123456 <text>` for an epoch-ms time (UTC). The microseconds come from the
  * fraction of `epochMs`, so lines logged in one millisecond keep increasing times, as the agent's do.
  */
-export function agentLine(epochMs: number, text: string): string {
+export function agentLine(epochMs: number, text: string, prefix: AgentPrefix = 'Container'): string {
   const ms = Math.floor(epochMs)
   const micros = Math.min(999, Math.max(0, Math.floor((epochMs - ms) * 1000)))
   const d = new Date(ms)
   const date = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}`
   const time = `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`
   const frac = pad(d.getUTCMilliseconds() * 1000 + micros, 6)
-  return `[Container] ${date} ${time}.${frac} ${text}`
+  return `[${prefix}] ${date} ${time}.${frac} ${text}`
 }
 
 /** The text part of the `Phase complete` / `Phase context` pair the agent prints at the end of each phase. */
@@ -246,13 +257,18 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
   const task = (at: number, text: string): void => {
     lines.push({ at, text, agent: false })
   }
-  /** Agent lines at `at`, in order; returns the time after them. */
+  /**
+   * Agent lines at `at`, in order; returns the time after them. A text of several lines (a multi-line command
+   * echoed) is written line by line, one event each, only the first with the prefix.
+   */
   const agent = (at: number, texts: string[], level: 'full' | 'minimal' = 'minimal'): number => {
     let when = at
     if (verbosity === 'none' || (level === 'full' && verbosity !== 'full')) return at
     for (const text of texts) {
-      lines.push({ at: when, text, agent: true })
-      when += AGENT_STEP
+      text.split('\n').forEach((part, i) => {
+        lines.push(i === 0 ? { at: when, text: part, agent: true } : { at: when, text: part, agent: true, continuation: true })
+        when += AGENT_STEP
+      })
     }
     return when
   }

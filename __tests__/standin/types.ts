@@ -145,6 +145,11 @@ export interface BuildScript {
   lateTail?: { lines: number; ingestionDelayMs: number }
   /** 'full' (default): CodeBuild agent lines around phases; 'minimal': phase transitions only; 'none'. */
   agentLines?: 'full' | 'minimal' | 'none'
+  /**
+   * The agent's line prefix: `[Container]` (default, container builds) or `[Instance]` (EC2 compute, where the agent
+   * runs on the instance). Overrides the project's `agentPrefix`.
+   */
+  agentPrefix?: 'Container' | 'Instance'
 }
 
 /** What a script factory sees when StartBuild consumes it. */
@@ -194,6 +199,8 @@ export interface ProjectConfig {
   image?: string
   computeType?: string
   environmentType?: string
+  /** The prefix of its builds' agent lines (`Instance` for an EC2-compute project); default `Container`. */
+  agentPrefix?: 'Container' | 'Instance'
   environmentVariables?: EnvironmentVariable[]
   serviceRole?: string
   timeoutInMinutes?: number

@@ -270,6 +270,7 @@ export class World {
       logStreamPrefix: logs.streamName,
       cloudWatchLogsEnabled: (logs.status ?? 'ENABLED') === 'ENABLED',
       nullDeepLinkBeforeStream: this.options.nullDeepLinkBeforeStream,
+      agentPrefix: config.agentPrefix,
       rng
     })
     if (!dryRun) {

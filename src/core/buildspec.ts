@@ -28,6 +28,35 @@ export function buildspecProblem(text: string): string | undefined {
   return undefined
 }
 
+const COMMAND_PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
+
+/**
+ * The commands of a buildspec's phases (`commands` and `finally`), as the agent echoes them: a block scalar's
+ * (`- |`) lines joined by line breaks. What the build's log quotes of them is known by this text (AgentLineFilter).
+ * Empty for text that is not a buildspec.
+ */
+export function buildspecCommands(text: string): string[] {
+  let doc: unknown
+  try {
+    doc = parse(text)
+  } catch {
+    return []
+  }
+  const phases = (doc as { phases?: unknown } | null)?.phases
+  if (phases === null || typeof phases !== 'object') return []
+  const commands: string[] = []
+  for (const name of COMMAND_PHASES) {
+    const phase = (phases as Record<string, unknown>)[name]
+    if (phase === null || typeof phase !== 'object') continue
+    for (const key of ['commands', 'finally']) {
+      const list = (phase as Record<string, unknown>)[key]
+      if (!Array.isArray(list)) continue
+      for (const command of list) if (typeof command === 'string') commands.push(command)
+    }
+  }
+  return commands
+}
+
 export function bundledBuildspecPath(actionRoot: string, task: Task): string {
   return path.join(actionRoot, 'buildspecs', `${task}.yml`)
 }

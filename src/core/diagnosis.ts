@@ -12,17 +12,18 @@
  * "not found" after it is noise), and the generic ones (source, timeout) come last.
  *
  * What is matched:
- * - every observed line except the agent's echo of the commands it runs: `[Container] <time> Running
- *   command ...` (with any `\`-continued lines after it), `[Container] <time> Command did not exit
- *   successfully <command> exit status N`, the command quoted in `Phase context status code:
- *   COMMAND_EXECUTION_ERROR Message: Error while executing command: <command>. Reason: ...` (only the
- *   reason is kept), and shell trace lines (`+ command`). The text of a task command never matches.
+ * - every line of the task and of the agent (either prefix, `[Container]` or `[Instance]`), as AgentLineFilter
+ *   sorts them, except the agent's echo of the commands it runs: `Running command ...` and `Command did not exit
+ *   successfully ... exit status N` with the continuation lines of a multi-line command, the command quoted in
+ *   `Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: <command>. Reason:
+ *   ...` (only the reason is kept), and shell trace lines (`+ command`). The text of a task command never matches.
  * - the finished build's phase contexts (as in the log), and the build's status and phases.
  *
  * Cost: one combined case-insensitive regex test per line (a few string checks before it); lines are
  * not kept, only the first evidence of each entry. Lines are scanned up to MAX_SCAN characters.
  */
-import { agentMessage, parseAgentLine } from './agent-log.js'
+import { COMMAND_ERROR, REASON, agentMessage, parseAgentLine } from './agent-log.js'
+import type { LogLine } from './agent-log.js'
 import { stripAnsi } from './text.js'
 
 /** The parts of a phase context the diagnosis reads; the SDK's PhaseContext fits. */
@@ -233,9 +234,6 @@ const ANY_SIGNATURE = new RegExp(
   'i'
 )
 
-const COMMAND_ERROR = 'Error while executing command: '
-const REASON = '. Reason: '
-
 interface Finding {
   readonly evidence: string
   /** The full text that matched, for a tailored fix. */
@@ -244,21 +242,22 @@ interface Finding {
 
 export class FailureDiagnoser {
   private readonly found = new Map<string, Finding>()
-  /** The previous line was part of an echoed command that continues with a trailing backslash. */
-  private inEcho = false
 
-  /** Feed one log line (an event with several lines is split). */
-  observe(line: string): void {
-    if (line.includes('\n')) {
-      // A whole event that is the echo of a (multi-line) command is skipped as one.
-      if (isEchoStart(line)) {
-        this.inEcho = false
-        return
-      }
-      for (const part of line.split('\n')) this.observeLine(part)
+  /** Feed one line of the log as AgentLineFilter sorted it: the agent's echo of a command is never evidence. */
+  observe(logged: LogLine): void {
+    if (logged.kind === 'echo') return
+    const line = stripAnsi(logged.text.length > MAX_SCAN ? logged.text.slice(0, MAX_SCAN) : logged.text).trim()
+    const message = logged.kind === 'agent' ? agentMessage(line) : undefined
+    if (message === undefined) {
+      if (line !== '' && !line.startsWith('+ ')) record(this.found, line, line)
       return
     }
-    this.observeLine(line)
+    const event = parseAgentLine(line)
+    if (event?.kind === 'context') {
+      record(this.found, contextText(event.statusCode, event.message), message)
+      return
+    }
+    record(this.found, message, message)
   }
 
   /**
@@ -291,41 +290,11 @@ export class FailureDiagnoser {
     }
     return undefined
   }
-
-  private observeLine(raw: string): void {
-    let line = raw.length > MAX_SCAN ? raw.slice(0, MAX_SCAN) : raw
-    line = stripAnsi(line).trim()
-    if (this.inEcho) {
-      this.inEcho = line.endsWith('\\')
-      return
-    }
-    if (line === '' || line.startsWith('+ ')) return
-    const message = agentMessage(line)
-    if (message === undefined) {
-      record(this.found, line, line)
-      return
-    }
-    if (message.startsWith('Running command')) {
-      this.inEcho = message.endsWith('\\')
-      return
-    }
-    if (message.startsWith('Command did not exit successfully')) return
-    const event = parseAgentLine(line)
-    if (event?.kind === 'context') {
-      record(this.found, contextText(event.statusCode, event.message), message)
-      return
-    }
-    record(this.found, message, message)
-  }
 }
 
 /** One annotation message: title, cause, fix and evidence, as plain text (no workflow-command syntax). */
 export function formatDiagnosis(diagnosis: Diagnosis): string {
   return [`Likely cause: ${diagnosis.title}. ${diagnosis.cause}`, `Fix: ${diagnosis.fix}`, `Evidence: ${diagnosis.evidence}`].join('\n')
-}
-
-function isEchoStart(text: string): boolean {
-  return agentMessage(text.trimStart())?.startsWith('Running command') ?? false
 }
 
 /** The part of a phase context worth matching: the reason of a failed command, never the command. */

@@ -1,10 +1,13 @@
 /**
  * Following a started build to its end, for both front-ends: the log goes to the front-end's printer, and what the
- * report needs is gathered on the way (the task's last lines and the diagnosis, for a build that did not succeed).
+ * report needs is gathered on the way (the task's last lines and the diagnosis, for a build that did not succeed),
+ * from the task's lines only: the agent's lines and its echo of the commands are told apart once, here.
  */
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
+import { AgentLineFilter } from './agent-log.js'
+import { buildspecCommands } from './buildspec.js'
 import type { AwsClients } from './clients.js'
 import type { Clock } from './clock.js'
 import { FailureDiagnoser } from './diagnosis.js'
@@ -24,21 +27,25 @@ export interface Followed {
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
 export async function followBuild(
   deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
-  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute'>,
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec'>,
   started: Build,
   hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & { print: (events: OutputLogEvent[]) => void },
   signal: AbortSignal
 ): Promise<Followed> {
   const diagnoser = new FailureDiagnoser()
   const lastTaskLines = new LastTaskLines()
+  // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
+  const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
   const { build } = await watchBuild(
     deps,
     started,
     {
       onEvents: events => {
         for (const e of events) {
-          diagnoser.observe(e.message ?? '')
-          lastTaskLines.observe(e.message ?? '')
+          for (const line of agentLines.classify(e.message ?? '')) {
+            diagnoser.observe(line)
+            lastTaskLines.observe(line)
+          }
         }
         hooks.print(events)
       },

@@ -1,12 +1,11 @@
 /** What happened, for people: the failure's phase and message, and the job summary. */
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { isAgentLine } from './agent-log.js'
+import type { LogLine } from './agent-log.js'
 import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
-import { logLine } from './text.js'
 import { redactText } from './secrets.js'
 import { formatDuration, stripAnsi } from './text.js'
 
@@ -40,7 +39,8 @@ export interface Failure {
 }
 
 /**
- * The last lines the task printed (not the CodeBuild agent's `[Container]` lines), for the failure's annotation
+ * The last lines the task printed (not the CodeBuild agent's `[Container]` / `[Instance]` lines nor its echo of a
+ * command, see AgentLineFilter), for the failure's annotation
  * and summary: at 2 a.m. the cause is usually there ("canceling statement due to lock timeout"). Bounded: a few
  * lines, each cut to a few hundred characters; nothing else of the log is kept.
  */
@@ -51,9 +51,9 @@ export class LastTaskLines {
     private readonly maxChars = 300
   ) {}
 
-  observe(message: string): void {
-    if (isAgentLine(message)) return
-    const line = stripAnsi(logLine(message)).trimEnd()
+  observe(logged: LogLine): void {
+    if (logged.kind !== 'task') return
+    const line = stripAnsi(logged.text).trimEnd()
     if (line.trim() === '') return
     this.kept.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line)
     if (this.kept.length > this.maxLines) this.kept.shift()
