@@ -1,13 +1,27 @@
-/** The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs. */
-import { verifyBackups } from '../src/core/backup.js'
-import type { Database } from '../src/core/backup.js'
+/**
+ * The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs; and
+ * which snapshot of a taken name is this execution's own.
+ */
+import type { RDSClient } from '@aws-sdk/client-rds'
+import { runBackup, verifyBackups } from '../src/core/backup.js'
+import type { BackupResult, Database } from '../src/core/backup.js'
 import { InputError, parsePlan } from '../src/core/inputs.js'
 import { newExecutionToken } from '../src/core/execution.js'
 import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/core/snapshot-name.js'
+import { ManualClock } from './fixtures/clock.js'
+import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const EXECUTION = '0123456789abcdef0123456789abcdef01234567'
-const base = { kind: 'instance' as const, db: 'orders-db', task: 'migrate', runId: '8123456789', runAttempt: '2', execution: EXECUTION, at: 0 }
+const base = {
+  kind: 'instance' as const,
+  db: 'orders-db',
+  task: 'migrate',
+  runId: '8123456789',
+  runAttempt: '2',
+  execution: EXECUTION,
+  at: 0
+}
 
 describe('snapshotName', () => {
   it("is the prefix, database, task, run, attempt and the execution's mark, lowercase, valid for RDS", () => {
@@ -142,5 +156,77 @@ describe('backup inputs', () => {
       "Input 'backup-max-age-minutes' must be a whole number of minutes from 1 to 10080, got '0'"
     )
     expect(error({ backup: 'snapshot', 'db-identifier': 'db', 'backup-timeout-minutes': '1441' }).input).toBe('backup-timeout-minutes')
+  })
+})
+
+describe('a snapshot name RDS says is taken', () => {
+  const token = EXECUTION
+  const identity = { repository: 'acme/app', runId: '8123456789', runAttempt: '2', sha: 'abc', step: '__run' }
+  const runTags = [
+    { Key: 'github:repository', Value: 'acme/app' },
+    { Key: 'github:run-id', Value: '8123456789' },
+    { Key: 'github:run-attempt', Value: '2' },
+    { Key: 'github:sha', Value: 'abc' },
+    { Key: 'github:step', Value: '__run' },
+    { Key: 'codebuild-vpc-task:task', Value: 'migrate' }
+  ]
+
+  /** CreateDBSnapshot: its first try reached RDS, its answer was lost; the retry is told the name exists. */
+  async function taken(tags: Array<{ Key: string; Value: string }>): Promise<{ result: BackupResult; said: string[]; rds: FakeClient }> {
+    const name = snapshotName({ ...base, execution: token, kind: 'instance' })
+    const snapshot = { DBSnapshotIdentifier: name, DBInstanceIdentifier: 'orders-db', Status: 'available', TagList: tags }
+    const rds = new FakeClient({
+      DescribeDBInstances: () => ({
+        DBInstances: [{ DBInstanceIdentifier: 'orders-db', DBInstanceStatus: 'available', Engine: 'postgres' }]
+      }),
+      CreateDBSnapshot: () => {
+        throw awsError(
+          'DBSnapshotAlreadyExistsFault',
+          400,
+          `Cannot create the snapshot because a snapshot with the identifier ${name} already exists.`
+        )
+      },
+      DescribeDBSnapshots: () => ({ DBSnapshots: [snapshot] })
+    })
+    const said: string[] = []
+    const result = await runBackup(
+      { mode: 'snapshot', dbIdentifier: 'orders-db', maxAgeMinutes: 15, timeoutMinutes: 60 },
+      {
+        rds: rds as unknown as RDSClient,
+        clock: new ManualClock(),
+        region: 'us-east-1',
+        task: 'migrate',
+        identity,
+        execution: token,
+        say: m => said.push(m)
+      }
+    )
+    return { result, said, rds }
+  }
+
+  it("is this execution's (a retried create after a lost answer) when it carries the execution's tag: used", async () => {
+    const { result, said, rds } = await taken([...runTags, { Key: 'codebuild-vpc-task:execution', Value: token }])
+    expect(result.failure).toBeUndefined()
+    expect(result.report.snapshot).toMatchObject({ id: 'gha-orders-db-migrate-8123456789-2-01234567', status: 'available', reused: true })
+    expect(said.join('\n')).toMatch(/already created by an earlier try of this request \(its answer was lost\): using it/)
+    // The create carried the tag that recognises it.
+    expect(rds.calls.find(c => c.operation === 'CreateDBSnapshot')?.input.Tags).toEqual([
+      ...runTags,
+      { Key: 'codebuild-vpc-task:execution', Value: token }
+    ])
+  })
+
+  it.each([
+    [
+      'another execution of the same step of the same run (a matrix leg, a job without a step id)',
+      [...runTags, { Key: 'codebuild-vpc-task:execution', Value: 'ffffffff' + token.slice(8) }]
+    ],
+    ['every tag of this run but no execution tag (a snapshot of an older version of the action)', runTags],
+    ["someone else's", [{ Key: 'owner', Value: 'dba' }]]
+  ])('is refused when it is %s: nothing starts', async (_, tags) => {
+    const { result } = await taken(tags)
+    expect(result.failure).toMatch(
+      /^A DB snapshot named gha-orders-db-migrate-8123456789-2-01234567 already exists and was not taken by this execution of the step: nothing was started\./
+    )
   })
 })
