@@ -430,7 +430,9 @@ async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, re
     // Taken already: by an earlier try of this very call (its answer lost), or by someone else.
     const existing = await describeSnapshot(deps, db.kind, name, CALL_TRIES)
     if (!existing || !takenByThisExecution(existing, deps.execution)) return { report, failure: alreadyExists(db, name, deps.region) }
-    deps.say(`Snapshot ${name} was already created by an earlier try of this request (its answer was lost): using it (${progressText(existing)}).`)
+    deps.say(
+      `Snapshot ${name} was already created by an earlier try of this request (its answer was lost): using it (${progressText(existing)}).`
+    )
     snapshot = existing
     reused = true
   }
