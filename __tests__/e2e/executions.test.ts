@@ -6,7 +6,7 @@
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
 import { POST, runAction } from './runner.js'
-import { BASE_INPUTS, PROJECT, logLines, run, sameClock, standIn } from './fixtures.js'
+import { BASE_INPUTS, PROJECT, TIGHT_TIME_SCALE, logLines, run, sameClock, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 
 let s: StandIn | undefined
@@ -67,15 +67,22 @@ describe('two legs of a matrix started together (same run, attempt, job and step
   })
 
   it("one leg's post step, after its main step was killed mid-StartBuild, stops its own build; the other leg's build runs on", async () => {
-    // Leg B's build runs 30 s (3 s here); leg A's StartBuild (the second call) is processed but never answered.
-    s = await standIn([presets.longRunning({ everyMs: 200, runMs: 30_000 }), presets.longRunning({ everyMs: 200, runMs: 60_000 })], {
-      faults: { StartBuild: { sequence: ['ok', 'hang'] } }
+    // Both builds run until stopped; leg A's StartBuild (the second call) is processed but never answered. On the
+    // slower clock, leg A is killed well within its 30 s limit on that call, however slowly its process starts.
+    s = await standIn([presets.longRunning({ everyMs: 500, runMs: 3_600_000 }), presets.longRunning({ everyMs: 500, runMs: 3_600_000 })], {
+      faults: { StartBuild: { sequence: ['ok', 'hang'] } },
+      timeScale: TIGHT_TIME_SCALE
     })
     const st = s
     // Legs of a matrix that run at once on one project (say, one database each) start whatever else runs.
     const inputs = { 'if-running': 'start' }
-    const legB = run(st, inputs, { env: legEnv, timeoutMs: 60_000 })
-    const buildB = await st.waitForBuild(PROJECT, 1)
+    let killB: ((signal: NodeJS.Signals) => void) | undefined
+    const legB = run(st, inputs, {
+      env: legEnv,
+      timeoutMs: 60_000,
+      onSpawn: child => (killB = signal => (child as { kill(signal: NodeJS.Signals): void }).kill(signal))
+    })
+    const buildB = await st.waitForBuild(PROJECT, 1, { timeoutMs: 60_000 })
     let killA: (() => void) | undefined
     const legA = runAction({
       endpoint: st.endpoint,
@@ -86,29 +93,32 @@ describe('two legs of a matrix started together (same run, attempt, job and step
       timeoutMs: 60_000,
       onSpawn: child => (killA = () => (child as { kill(signal: NodeJS.Signals): void }).kill('SIGKILL'))
     })
-    const buildA = await st.waitForBuild(PROJECT, 2, { timeoutMs: 30_000 })
+    const buildA = await st.waitForBuild(PROJECT, 2, { timeoutMs: 60_000 })
     killA?.()
     const mainA = await legA
     expect(mainA.signal).toBe('SIGKILL')
-    expect(st.callsOf('StartBuild')[1]?.injected).toBe('hang')
+    expect(st.callsOf('StartBuild').map(c => c.injected)).toEqual([undefined, 'hang'])
     // The main step saved its token before StartBuild, and no build id: the post step must find the build by it.
     expect(mainA.state['build-id']).toBeUndefined()
     expect(mainA.state['start-token']).toBe(tokenOf(buildA.request))
     expect(mainA.state['start-token']).not.toBe(tokenOf(buildB.request))
 
-    expect(buildB.status).toBe('IN_PROGRESS')
     const postA = await run(st, inputs, { entry: POST, state: mainA.state, env: legEnv, timeoutMs: 30_000 })
     expect(postA.code).toBe(0)
     expect(postA.warnings).toEqual([`Stopped build ${buildA.id}: it was still running after the main step ended (cancelled or killed).`])
     expect(st.callsOf('StopBuild').map(c => c.request.id)).toEqual([buildA.id])
     await st.waitForEnd(buildA)
     expect(buildA.status).toBe('STOPPED')
-    // Leg B's build was not touched: it runs to its end, followed by leg B.
+    // Leg B's build was not touched: still running, still followed by leg B, which alone stops it when cancelled.
+    expect(buildB.status).toBe('IN_PROGRESS')
     expect(buildB.stopRequestedAt).toBeNull()
+    killB?.('SIGINT')
     const mainB = await legB
-    expect(mainB.code).toBe(0)
+    expect(mainB.code).toBe(1)
     expect(mainB.outputs['build-id']).toBe(buildB.id)
-    expect(buildB.status).toBe('SUCCEEDED')
-    expect(mainB.streamed).toEqual(logLines(buildB))
+    expect(mainB.outputs['build-status']).toBe('STOPPED')
+    expect(st.callsOf('StopBuild').map(c => c.request.id)).toEqual([buildA.id, buildB.id])
+    expect(mainB.streamed.length).toBeGreaterThan(0)
+    expect(mainB.streamed).toEqual(logLines(buildB).slice(0, mainB.streamed.length))
   })
 })
