@@ -53,6 +53,7 @@ export interface BackupReport {
   database?: Pick<Database, 'kind' | 'engine' | 'status'>
   /** verify: what was found (retention, latest restorable time and its age). */
   verified?: { passed: boolean; found: string }
+  /** `reused`: created by an earlier try of this execution's create call, whose answer was lost. */
   snapshot?: { id: string; arn?: string; status: string; allocatedStorageGiB?: number; tookMs?: number; reused: boolean }
   /** The command that restores a new database from the snapshot. */
   restore?: string
