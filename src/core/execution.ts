@@ -7,9 +7,8 @@
  * GITHUB_RUN_ATTEMPT, GITHUB_JOB and GITHUB_ACTION are the same for every leg of a matrix (GITHUB_JOB is the job's
  * key, not the leg), GITHUB_ACTION repeats across jobs for steps without an id (`__owner_repo` for an action,
  * `__run` for a script, `_2`, `_3`, … added for repeats within the job), and two callers of one reusable workflow
- * share its job and step ids.
- * A token made of them would be shared by executions that must each start their own build. The run's identity
- * travels with the build and the snapshot separately (GITHUB_* variables, github:* tags).
+ * share its job and step ids. A token made of them would be shared by executions that must each start their own
+ * build. The run's identity travels with the build and the snapshot separately (GITHUB_* variables, github:* tags).
  *
  * Stable where it must be: made once, before anything is asked of AWS, it is the same for every try of the one
  * StartBuild (the SDK's retries and the action's own) and of the one CreateDB(Cluster)Snapshot, and it is saved
