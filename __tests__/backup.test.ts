@@ -1,54 +1,75 @@
-/** The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs. */
-import { verifyBackups } from '../src/core/backup.js'
-import type { Database } from '../src/core/backup.js'
+/**
+ * The backup step's pure parts: the snapshot's name (RDS identifier rules), the verify policy, and its inputs; and
+ * which snapshot of a taken name is this execution's own.
+ */
+import type { RDSClient } from '@aws-sdk/client-rds'
+import { runBackup, verifyBackups } from '../src/core/backup.js'
+import type { BackupResult, Database } from '../src/core/backup.js'
 import { InputError, parsePlan } from '../src/core/inputs.js'
+import { newExecutionToken } from '../src/core/execution.js'
 import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/core/snapshot-name.js'
+import { ManualClock } from './fixtures/clock.js'
+import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
-const base = { kind: 'instance' as const, db: 'orders-db', task: 'migrate', runId: '8123456789', runAttempt: '2', step: 'migrate', at: 0 }
+const EXECUTION = '0123456789abcdef0123456789abcdef01234567'
+const base = {
+  kind: 'instance' as const,
+  db: 'orders-db',
+  task: 'migrate',
+  runId: '8123456789',
+  runAttempt: '2',
+  execution: EXECUTION,
+  at: 0
+}
 
 describe('snapshotName', () => {
-  it('is the prefix, database, task, run, attempt and step, lowercase, valid for RDS', () => {
+  it("is the prefix, database, task, run, attempt and the execution's mark, lowercase, valid for RDS", () => {
     const name = snapshotName(base)
-    expect(name).toBe('gha-orders-db-migrate-8123456789-2-migrate')
+    expect(name).toBe('gha-orders-db-migrate-8123456789-2-01234567')
     expect(isValidSnapshotName(name, 'instance')).toBe(true)
     expect(name.startsWith(SNAPSHOT_PREFIX)).toBe(true)
   })
 
-  it("turns GitHub's default step id and odd characters into single hyphens, none at the end", () => {
-    const name = snapshotName({ ...base, db: 'Orders_DB', step: '__your-org_codebuild-vpc-task-action_2' })
-    expect(name).toMatch(/^gha-orders-db-migrate-8123456789-2-your-org-code-[0-9a-f]{6}$/)
-    expect(isValidSnapshotName(name, 'instance')).toBe(true)
-    // Two long step ids that differ only at the end stay apart.
-    expect(snapshotName({ ...base, step: '__your-org_codebuild-vpc-task-action' })).not.toBe(name)
+  it('differs between two executions of one step of one run (matrix legs, jobs without step ids)', () => {
+    const other = snapshotName({ ...base, execution: newExecutionToken() })
+    expect(other).not.toBe(snapshotName(base))
+    expect(other).toMatch(/^gha-orders-db-migrate-8123456789-2-[0-9a-f]{8}$/)
+    // ...and is the same for every try within one execution.
+    expect(snapshotName({ ...base, at: 99_999 })).toBe(snapshotName(base))
   })
 
-  it('shortens the database part, never the run, to fit 63 characters for a cluster snapshot', () => {
+  it('turns odd characters into single hyphens, none at the end', () => {
+    const name = snapshotName({ ...base, db: 'Orders_DB', task: 'Migrate!' })
+    expect(name).toBe('gha-orders-db-migrate-8123456789-2-01234567')
+  })
+
+  it('shortens the database part, never the rest, to fit 63 characters for a cluster snapshot', () => {
     const db = 'orders-aurora-postgresql-production-eu-central-1-primary-writer'
-    const name = snapshotName({ ...base, kind: 'cluster', db })
+    const name = snapshotName({ ...base, kind: 'cluster', db, task: 'cleanup', runId: '98765432101234' })
     expect(name.length).toBeLessThanOrEqual(63)
-    expect(name).toMatch(/-migrate-8123456789-2-migrate$/)
-    expect(name).toMatch(/^gha-orders-aurora-[a-z0-9-]*-[0-9a-f]{6}-migrate/)
+    expect(name).toMatch(/-cleanup-98765432101234-2-01234567$/)
+    expect(name).toMatch(/^gha-orders-aurora-[a-z0-9-]*-[0-9a-f]{6}-cleanup/)
     expect(isValidSnapshotName(name, 'cluster')).toBe(true)
-    // The same long name as an instance snapshot (255) is not shortened.
-    expect(snapshotName({ ...base, db })).toBe(`gha-${db}-migrate-8123456789-2-migrate`)
+    // The same long name as an instance snapshot (255) is not shortened: the IAM policy grants gha-<instance>-*.
+    expect(snapshotName({ ...base, db })).toBe(`gha-${db}-migrate-8123456789-2-01234567`)
     // Two long databases with the same start get different names.
-    expect(snapshotName({ ...base, kind: 'cluster', db: `${db}-2` })).not.toBe(name)
+    expect(snapshotName({ ...base, kind: 'cluster', db: `${db}-2` })).not.toBe(snapshotName({ ...base, kind: 'cluster', db }))
   })
 
-  it('outside a workflow run: a timestamp in place of the run', () => {
-    const name = snapshotName({ ...base, runId: undefined, runAttempt: undefined, step: undefined, at: Date.UTC(2025, 0, 2, 3, 4, 5) })
-    expect(name).toBe('gha-orders-db-migrate-20250102030405')
+  it("outside a workflow run (the CLI): a timestamp in place of the run, then the execution's mark", () => {
+    const name = snapshotName({ ...base, runId: undefined, runAttempt: undefined, at: Date.UTC(2025, 0, 2, 3, 4, 5) })
+    expect(name).toBe('gha-orders-db-migrate-20250102030405-01234567')
   })
 
   it('always satisfies the rule, whatever the inputs', () => {
     const odd = ['a', 'a-b', 'x'.repeat(63), 'db--x', '-', '9lives', 'ÄÖÜ']
     for (const db of odd)
       for (const kind of ['instance', 'cluster'] as const)
-        for (const step of ['', '__run', '-'.repeat(40), 'ü'.repeat(30)]) {
-          const name = snapshotName({ ...base, kind, db, step })
+        for (const execution of [EXECUTION, newExecutionToken(), 'FFFFFFFF']) {
+          const name = snapshotName({ ...base, kind, db, execution })
           expect({ name, ok: isValidSnapshotName(name, kind) }).toEqual({ name, ok: true })
-          expect(name).toContain('-8123456789-2')
+          expect(name).toContain(`-8123456789-2-${execution.slice(0, 8).toLowerCase()}`)
         }
   })
 })
@@ -135,5 +156,77 @@ describe('backup inputs', () => {
       "Input 'backup-max-age-minutes' must be a whole number of minutes from 1 to 10080, got '0'"
     )
     expect(error({ backup: 'snapshot', 'db-identifier': 'db', 'backup-timeout-minutes': '1441' }).input).toBe('backup-timeout-minutes')
+  })
+})
+
+describe('a snapshot name RDS says is taken', () => {
+  const token = EXECUTION
+  const identity = { repository: 'acme/app', runId: '8123456789', runAttempt: '2', sha: 'abc', step: '__run' }
+  const runTags = [
+    { Key: 'github:repository', Value: 'acme/app' },
+    { Key: 'github:run-id', Value: '8123456789' },
+    { Key: 'github:run-attempt', Value: '2' },
+    { Key: 'github:sha', Value: 'abc' },
+    { Key: 'github:step', Value: '__run' },
+    { Key: 'codebuild-vpc-task:task', Value: 'migrate' }
+  ]
+
+  /** CreateDBSnapshot: its first try reached RDS, its answer was lost; the retry is told the name exists. */
+  async function taken(tags: Array<{ Key: string; Value: string }>): Promise<{ result: BackupResult; said: string[]; rds: FakeClient }> {
+    const name = snapshotName({ ...base, execution: token, kind: 'instance' })
+    const snapshot = { DBSnapshotIdentifier: name, DBInstanceIdentifier: 'orders-db', Status: 'available', TagList: tags }
+    const rds = new FakeClient({
+      DescribeDBInstances: () => ({
+        DBInstances: [{ DBInstanceIdentifier: 'orders-db', DBInstanceStatus: 'available', Engine: 'postgres' }]
+      }),
+      CreateDBSnapshot: () => {
+        throw awsError(
+          'DBSnapshotAlreadyExistsFault',
+          400,
+          `Cannot create the snapshot because a snapshot with the identifier ${name} already exists.`
+        )
+      },
+      DescribeDBSnapshots: () => ({ DBSnapshots: [snapshot] })
+    })
+    const said: string[] = []
+    const result = await runBackup(
+      { mode: 'snapshot', dbIdentifier: 'orders-db', maxAgeMinutes: 15, timeoutMinutes: 60 },
+      {
+        rds: rds as unknown as RDSClient,
+        clock: new ManualClock(),
+        region: 'us-east-1',
+        task: 'migrate',
+        identity,
+        execution: token,
+        say: m => said.push(m)
+      }
+    )
+    return { result, said, rds }
+  }
+
+  it("is this execution's (a retried create after a lost answer) when it carries the execution's tag: used", async () => {
+    const { result, said, rds } = await taken([...runTags, { Key: 'codebuild-vpc-task:execution', Value: token }])
+    expect(result.failure).toBeUndefined()
+    expect(result.report.snapshot).toMatchObject({ id: 'gha-orders-db-migrate-8123456789-2-01234567', status: 'available', reused: true })
+    expect(said.join('\n')).toMatch(/already created by an earlier try of this request \(its answer was lost\): using it/)
+    // The create carried the tag that recognises it.
+    expect(rds.calls.find(c => c.operation === 'CreateDBSnapshot')?.input.Tags).toEqual([
+      ...runTags,
+      { Key: 'codebuild-vpc-task:execution', Value: token }
+    ])
+  })
+
+  it.each([
+    [
+      'another execution of the same step of the same run (a matrix leg, a job without a step id)',
+      [...runTags, { Key: 'codebuild-vpc-task:execution', Value: 'ffffffff' + token.slice(8) }]
+    ],
+    ['every tag of this run but no execution tag (a snapshot of an older version of the action)', runTags],
+    ["someone else's", [{ Key: 'owner', Value: 'dba' }]]
+  ])('is refused when it is %s: nothing starts', async (_, tags) => {
+    const { result } = await taken(tags)
+    expect(result.failure).toMatch(
+      /^A DB snapshot named gha-orders-db-migrate-8123456789-2-01234567 already exists and was not taken by this execution of the step: nothing was started\./
+    )
   })
 })

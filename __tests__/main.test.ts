@@ -213,3 +213,28 @@ describe('run() concludes every way a run can end in one place', () => {
     expect(r.client.calls).toEqual([])
   })
 })
+
+describe("the execution's token", () => {
+  it('is saved for the post step before StartBuild is sent, and is new for every execution of the same step of the same run', async () => {
+    const seen: Array<{ sent: string; saved: string | undefined }> = []
+    const handlers = {
+      StartBuild: (input: { idempotencyToken: string }) => {
+        seen.push({ sent: input.idempotencyToken, saved: fileCommands(files.state)['start-token'] })
+        return { build: started }
+      },
+      BatchGetBuilds: () => ({ builds: [ended('SUCCEEDED')] })
+    }
+    // Two legs of a matrix: the same run, attempt, job and step (runWith's environment), one after the other.
+    for (let leg = 0; leg < 2; leg++) {
+      writeFileSync(files.state, '')
+      const r = await runWith(handlers)
+      expect(r.failed).toBe(false)
+    }
+    expect(seen).toHaveLength(2)
+    for (const { sent, saved } of seen) {
+      expect(sent).toMatch(/^[0-9a-f]{40}$/)
+      expect(saved).toBe(sent)
+    }
+    expect(seen[0]?.sent).not.toBe(seen[1]?.sent)
+  })
+})

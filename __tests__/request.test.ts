@@ -1,4 +1,4 @@
-import { buildStartRequest, environmentOverrides, idempotencyToken, redactRequest } from '../src/core/request.js'
+import { buildStartRequest, environmentOverrides, redactRequest } from '../src/core/request.js'
 import { runIdentity } from '../src/core/run-identity.js'
 import { githubContext } from './fixtures/github.js'
 import { parsePlan } from '../src/core/inputs.js'
@@ -6,6 +6,7 @@ import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
 
 const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
 const run = runIdentity(githubContext(), 'acme/app')
+const TOKEN = '0123456789abcdef0123456789abcdef01234567'
 
 describe('buildStartRequest', () => {
   it('sends the buildspec, the plan’s variables and the run’s identity, nothing else from the environment', () => {
@@ -16,7 +17,7 @@ describe('buildStartRequest', () => {
       'timeout-minutes': '20',
       'compute-type': 'BUILD_GENERAL1_MEDIUM'
     })
-    const request = buildStartRequest(p, run)
+    const request = buildStartRequest(p, run, TOKEN)
     expect(request.projectName).toBe('app-migrations')
     expect(request.buildspecOverride).toBe(p.buildspec.content)
     expect(request.timeoutInMinutesOverride).toBe(20)
@@ -61,7 +62,7 @@ describe('buildStartRequest', () => {
   })
 
   it('leaves IMAGE_URI to the project when no image is given, and omits unset overrides', () => {
-    const request = buildStartRequest(plan({ 'image-uri': '' }), {})
+    const request = buildStartRequest(plan({ 'image-uri': '' }), {}, TOKEN)
     const names = request.environmentVariablesOverride?.map(v => v.name)
     expect(names).not.toContain('IMAGE_URI')
     expect(names).not.toContain('TASK_ENV_NAMES')
@@ -70,34 +71,24 @@ describe('buildStartRequest', () => {
     expect(request.queuedTimeoutInMinutesOverride).toBeUndefined()
   })
 
-  it('always carries a start token, the same for the same step of the same run, random outside a run', () => {
+  it("carries the execution's token as the idempotency token and as TASK_RUN_TOKEN, whatever the run", () => {
     const p = plan()
-    expect(buildStartRequest(p, run).idempotencyToken).toBe(buildStartRequest(p, run).idempotencyToken)
-    expect(buildStartRequest(p, { ...run, runAttempt: '2' }).idempotencyToken).not.toBe(buildStartRequest(p, run).idempotencyToken)
-    const a = buildStartRequest(p, {}).idempotencyToken
-    expect(a).toMatch(/^[0-9a-f]{40}$/)
-    expect(buildStartRequest(p, {}).idempotencyToken).not.toBe(a)
+    for (const identity of [run, {}]) {
+      const request = buildStartRequest(p, identity, TOKEN)
+      expect(request.idempotencyToken).toBe(TOKEN)
+      expect(request.environmentVariablesOverride?.filter(v => v.name === 'TASK_RUN_TOKEN').map(v => v.value)).toEqual([TOKEN])
+    }
   })
 
   it('sends queued-timeout-minutes as the queued timeout', () => {
-    expect(buildStartRequest(plan({ 'queued-timeout-minutes': '45' }), run).queuedTimeoutInMinutesOverride).toBe(45)
-  })
-})
-
-describe('idempotencyToken', () => {
-  const p = plan()
-  it('is stable for the same run, attempt, job and step', () => {
-    expect(idempotencyToken(p, run)).toBe(idempotencyToken(p, { ...run }))
-  })
-  it.each(['runId', 'runAttempt', 'job', 'step'] as const)('changes with %s', key => {
-    expect(idempotencyToken(p, { ...run, [key]: 'other' })).not.toBe(idempotencyToken(p, run))
+    expect(buildStartRequest(plan({ 'queued-timeout-minutes': '45' }), run, TOKEN).queuedTimeoutInMinutesOverride).toBe(45)
   })
 })
 
 describe('redactRequest', () => {
   it('masks secret-looking plaintext values and names the buildspec instead of inlining it', () => {
     const p = plan({ 'env-vars': 'DB_PASSWORD=hunter2\nLOG_LEVEL=debug\nURL=postgres://u:pw@h/db' })
-    const shown = redactRequest(buildStartRequest(p, run), p)
+    const shown = redactRequest(buildStartRequest(p, run, TOKEN), p)
     const text = JSON.stringify(shown)
     expect(text).not.toContain('hunter2')
     expect(text).not.toContain('u:pw@')
@@ -129,7 +120,7 @@ describe('variables in the request', () => {
   it('masks a secret-looking literal in the command, and secret variables under their carried names', () => {
     const token = `ghp_${'A1b2'.repeat(9)}`
     const p = plan({ command: `deploy --token ${token} --url postgres://app:pa/ss@db/x`, 'env-vars': 'DB_PASS=correct-horse' })
-    const shown = JSON.stringify(redactRequest(buildStartRequest(p, run), p))
+    const shown = JSON.stringify(redactRequest(buildStartRequest(p, run, TOKEN), p))
     expect(shown).not.toContain(token)
     expect(shown).not.toContain('pa/ss')
     expect(shown).not.toContain('correct-horse')

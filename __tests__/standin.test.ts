@@ -460,9 +460,25 @@ describe('StartBuild requests', () => {
       env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 'run-42', timeoutInMinutesOverride: 10 }))
     )
     expect(mismatch.name).toBe('InvalidInputException')
+    expect(mismatch.message).toMatch(/^Parameter mismatch: the idempotency token run-42 /)
+    // A matrix leg's request: the same token, one variable different. Refused too, and nothing started.
+    const leg = await errorOf(
+      env.cb.send(
+        new StartBuildCommand({
+          projectName: 'p',
+          idempotencyToken: 'run-42',
+          environmentVariablesOverride: [{ name: 'LEG', value: 'green', type: 'PLAINTEXT' }]
+        })
+      )
+    )
+    expect(leg.name).toBe('InvalidInputException')
+    expect(env.s.startedBuilds()).toHaveLength(1)
+    // Tokens are case-sensitive.
+    const upper = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 'RUN-42', timeoutInMinutesOverride: 10 }))
+    expect(upper.build?.id).not.toBe(a.build?.id)
     const c = await env.cb.send(new StartBuildCommand({ projectName: 'p', idempotencyToken: 'run-43' }))
     expect(c.build?.id).not.toBe(a.build?.id)
-    expect(c.build?.buildNumber).toBe(2)
+    expect(c.build?.buildNumber).toBe(3)
   })
 
   test('idempotency tokens expire after the window', async () => {

@@ -16,8 +16,13 @@ afterEach(async () => {
 })
 
 const RUN_ID = '8123456789'
-/** The runner's GITHUB_ACTION is `__run`: the step part of the name is `run`. */
-const INSTANCE_SNAPSHOT = `gha-orders-db-migrate-${RUN_ID}-1-run`
+/** The name's last part is the execution's own (the first 8 characters of its token): a pattern. */
+const INSTANCE_SNAPSHOT = `gha-orders-db-migrate-${RUN_ID}-1-[0-9a-f]{8}`
+const whole = (pattern: string): RegExp => new RegExp(`^${pattern}$`)
+/** The execution's token, as the build carries it (TASK_RUN_TOKEN). */
+const tokenOf = (call: RecordedCall | undefined): string | undefined =>
+  ((call?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).find(v => v.name === 'TASK_RUN_TOKEN')
+    ?.value
 const runEnv = { GITHUB_RUN_ID: RUN_ID, GITHUB_RUN_ATTEMPT: '1' }
 
 const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
@@ -101,21 +106,28 @@ describe('backup: snapshot', () => {
     expect(r.code).toBe(0)
     const create = s.callsOf('CreateDBSnapshot')
     expect(create).toHaveLength(1)
+    const name = r.outputs['snapshot-id'] as string
+    expect(name).toMatch(whole(INSTANCE_SNAPSHOT))
     expect(create[0]?.request).toMatchObject({
       Action: 'CreateDBSnapshot',
       Version: '2014-10-31',
-      DBSnapshotIdentifier: INSTANCE_SNAPSHOT,
+      DBSnapshotIdentifier: name,
       DBInstanceIdentifier: 'orders-db'
     })
     const [snapshot] = s.snapshots()
     expect(snapshot?.status).toBe('available')
+    // The execution's tag is the build's TASK_RUN_TOKEN; the name ends in its first 8 characters.
+    const token = tokenOf(s.callsOf('StartBuild')[0]) as string
+    expect(token).toMatch(/^[0-9a-f]{40}$/)
+    expect(name.endsWith(`-${token.slice(0, 8)}`)).toBe(true)
     expect(Object.fromEntries((snapshot?.tags ?? []).map(t => [t.Key, t.Value]))).toEqual({
       'github:repository': 'acme/app',
       'github:run-id': RUN_ID,
       'github:run-attempt': '1',
       'github:sha': '0123456789abcdef0123456789abcdef01234567',
       'github:step': '__run',
-      'codebuild-vpc-task:task': 'migrate'
+      'codebuild-vpc-task:task': 'migrate',
+      'codebuild-vpc-task:execution': token
     })
     // The snapshot is available before the build starts; the running builds are looked at again after it.
     const order = ops(s)
@@ -123,19 +135,18 @@ describe('backup: snapshot', () => {
     expect(s.callsOf('DescribeDBSnapshots').at(-1)?.at).toBeLessThan(startAt)
     expect(order.filter(o => o === 'ListBuildsForProject')).toHaveLength(2)
     expect(order.lastIndexOf('ListBuildsForProject')).toBeGreaterThan(order.indexOf('CreateDBSnapshot'))
-    const progress = info(r).filter(t => t.startsWith(`Snapshot ${INSTANCE_SNAPSHOT}: creating`))
+    const progress = info(r).filter(t => t.startsWith(`Snapshot ${name}: creating`))
     expect(progress.length).toBeGreaterThanOrEqual(2)
     expect(progress.length).toBeLessThanOrEqual(5)
     for (const line of progress) expect(line).toMatch(/: creating, \d+% after (?:\d+s|\d+m \d+s)…$/)
     expect(info(r).join('\n')).toMatch(
       new RegExp(
-        `Snapshot ${INSTANCE_SNAPSHOT} is available after \\d+m \\d+s \\(50 GiB\\)\\. To restore from it: aws rds restore-db-instance-from-db-snapshot`
+        `Snapshot ${name} is available after \\d+m \\d+s \\(50 GiB\\)\\. To restore from it: aws rds restore-db-instance-from-db-snapshot`
       )
     )
-    expect(r.outputs['snapshot-id']).toBe(INSTANCE_SNAPSHOT)
-    expect(r.outputs['snapshot-arn']).toBe(`arn:aws:rds:us-east-1:123456789012:snapshot:${INSTANCE_SNAPSHOT}`)
+    expect(r.outputs['snapshot-arn']).toBe(`arn:aws:rds:us-east-1:123456789012:snapshot:${name}`)
     expect(r.outputs['build-status']).toBe('SUCCEEDED')
-    expect(r.summary).toContain(INSTANCE_SNAPSHOT)
+    expect(r.summary).toContain(name)
     expect(r.summary).toMatch(/Allocated storage<\/b><\/td><td>50 GiB/)
     expect(r.summary).toContain('aws rds restore-db-instance-from-db-snapshot')
   })
@@ -152,14 +163,14 @@ describe('backup: snapshot', () => {
     expect(s.callsOf('DescribeDBSnapshots')).toHaveLength(1)
   })
 
-  it('of an Aurora cluster: CreateDBClusterSnapshot under 63 characters, the database part shortened, never the run', async () => {
+  it('of an Aurora cluster: CreateDBClusterSnapshot under 63 characters, the database part shortened, never the rest', async () => {
     const cluster = 'orders-aurora-postgresql-production-eu-central-primary'
     s = await withRds({ databases: [{ id: cluster, kind: 'cluster', snapshots: [{ durationMs: 1_500 }] }] })
     const r = await run(s, { backup: 'snapshot', 'db-identifier': cluster }, { env: runEnv })
     expect(r.code).toBe(0)
     const id = r.outputs['snapshot-id'] ?? ''
     expect(id.length).toBeLessThanOrEqual(63)
-    expect(id).toMatch(new RegExp(`^gha-orders-aurora-[a-z0-9-]+-[0-9a-f]{6}-migrate-${RUN_ID}-1-run$`))
+    expect(id).toMatch(new RegExp(`^gha-orders-aurora-[a-z0-9-]+-[0-9a-f]{6}-migrate-${RUN_ID}-1-[0-9a-f]{8}$`))
     expect(s.callsOf('CreateDBClusterSnapshot')[0]?.request.DBClusterSnapshotIdentifier).toBe(id)
     expect(s.callsOf('DescribeDBClusterSnapshots').length).toBeGreaterThanOrEqual(1)
     expect(r.outputs['snapshot-arn']).toBe(`arn:aws:rds:us-east-1:123456789012:cluster-snapshot:${id}`)
@@ -173,7 +184,7 @@ describe('backup: snapshot', () => {
     expect(failure(r)).toMatch(
       new RegExp(`Snapshot ${INSTANCE_SNAPSHOT} of DB instance orders-db ended failed after \\d+s: nothing was started`)
     )
-    expect(r.outputs['snapshot-id']).toBe(INSTANCE_SNAPSHOT)
+    expect(r.outputs['snapshot-id']).toMatch(whole(INSTANCE_SNAPSHOT))
   })
 
   it('not available within backup-timeout-minutes: fails, says the snapshot goes on and where to see it; nothing starts', async () => {
@@ -216,42 +227,46 @@ describe('backup: snapshot', () => {
         `Cancelled while waiting for snapshot ${INSTANCE_SNAPSHOT} \\(creating, \\d+% after \\d+s\\): nothing was started\\. The snapshot goes on in RDS; see it .*describe-db-snapshots`
       )
     )
-    expect(r.outputs['snapshot-id']).toBe(INSTANCE_SNAPSHOT)
+    expect(r.outputs['snapshot-id']).toMatch(whole(INSTANCE_SNAPSHOT))
   })
 
-  it('a name that exists and is not this step’s: an error naming the snapshot; nothing starts', async () => {
-    s = await withRds({
-      databases: [{ id: 'orders-db' }],
-      snapshots: [{ id: INSTANCE_SNAPSHOT, db: 'orders-db', tags: [{ Key: 'owner', Value: 'dba' }] }]
-    })
+  it('CreateDBSnapshot processed but its answer lost: the retry is told the name exists, and the step uses its own snapshot', async () => {
+    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 1_000 }] }] })
+    s.setFaults({ CreateDBSnapshot: { sequence: ['lost'] } })
     const r = await run(s, { backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: runEnv })
-    expectNothingStarted(r, s)
-    expect(s.callsOf('CreateDBSnapshot')[0]?.errorType).toBe('DBSnapshotAlreadyExists')
-    expect(failure(r)).toMatch(
-      new RegExp(`A DB snapshot named ${INSTANCE_SNAPSHOT} already exists and was not taken by this step of this run`)
+    expect(r.code).toBe(0)
+    const creates = s.callsOf('CreateDBSnapshot')
+    expect(creates.map(c => c.injected ?? c.errorType ?? 'ok')).toEqual(['lost', 'DBSnapshotAlreadyExists'])
+    expect(creates[1]?.request).toEqual(creates[0]?.request)
+    const name = r.outputs['snapshot-id'] as string
+    expect(name).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(info(r).join('\n')).toMatch(
+      new RegExp(`Snapshot ${name} was already created by an earlier try of this request \\(its answer was lost\\): using it`)
     )
-    expect(r.outputs['snapshot-id']).toBeUndefined()
+    expect(s.snapshots().map(x => x.id)).toEqual([name])
+    expect(s.callsOf('StartBuild')).toHaveLength(1)
   })
 
-  it('a second try of the same step (same run and attempt) reuses the snapshot the first try left', async () => {
-    // The first try gives up after 1 minute (2 s here); the snapshot goes on; the retried step waits for the same one.
-    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 120_000 }] }] }, undefined, LONG_WAIT_TIME_SCALE)
-    const inputs = { backup: 'snapshot', 'db-identifier': 'orders-db', 'backup-timeout-minutes': '1' }
-    const first = await run(s, inputs, { env: runEnv, timeoutMs: 30_000 })
-    expectNothingStarted(first, s)
-    expect(failure(first)).toMatch(/was not available within backup-timeout-minutes \(1\)/)
-    const second = await run(s, { ...inputs, 'backup-timeout-minutes': '10' }, { env: runEnv, timeoutMs: 30_000 })
-    expect(second.code).toBe(0)
-    // Still creating, or (on a loaded machine, where starting the second try takes longer) just available.
-    expect(info(second).join('\n')).toMatch(
-      new RegExp(
-        `Snapshot ${INSTANCE_SNAPSHOT} was already taken by an earlier try of this step: using it \\((creating|available), \\d+%\\)`
-      )
-    )
-    expect(second.outputs['snapshot-id']).toBe(INSTANCE_SNAPSHOT)
-    expect(s.snapshots()).toHaveLength(1)
-    expect(s.callsOf('CreateDBSnapshot').map(c => c.errorType ?? 'ok')).toEqual(['ok', 'DBSnapshotAlreadyExists'])
-    expect(s.callsOf('StartBuild')).toHaveLength(1)
+  it('two jobs of one run snapshot one database one after the other (same run, attempt, job and step ids): two snapshots', async () => {
+    s = await withRds({ databases: [{ id: 'orders-db', snapshots: [{ durationMs: 1_000 }, { durationMs: 1_000 }] }] }, [
+      presets.success({ lines: 3, everyMs: 5 }),
+      presets.success({ lines: 3, everyMs: 5 })
+    ])
+    const inputs = { backup: 'snapshot', 'db-identifier': 'orders-db' }
+    const first = await run(s, inputs, { env: runEnv })
+    const second = await run(s, inputs, { env: runEnv })
+    expect([first.code, second.code]).toEqual([0, 0])
+    const names = [first.outputs['snapshot-id'], second.outputs['snapshot-id']] as string[]
+    for (const n of names) expect(n).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(names[0]).not.toBe(names[1])
+    expect(
+      s
+        .snapshots()
+        .map(x => [x.id, x.status])
+        .sort()
+    ).toEqual(names.map(n => [n, 'available']).sort())
+    expect(s.callsOf('CreateDBSnapshot').map(c => c.errorType ?? 'ok')).toEqual(['ok', 'ok'])
+    expect(s.startedBuilds(PROJECT)).toHaveLength(2)
   })
 
   it("a stopped database: RDS's reason (InvalidDBInstanceState) and what to do; nothing starts", async () => {
@@ -293,8 +308,9 @@ describe('backup: snapshot', () => {
     expect(s.callsOf('StartBuild')).toHaveLength(0)
     expect(s.snapshots()).toHaveLength(0)
     expect(info(r).join('\n')).toContain(
-      `Dry run: a run would take snapshot ${INSTANCE_SNAPSHOT} of DB instance orders-db (postgres, available, 50 GiB), wait up to 60 minutes for it, then start the task.`
+      `Dry run: a run would take a snapshot named like ${s.callsOf('DescribeDBSnapshots')[0]?.request.DBSnapshotIdentifier as string} (the last part is each run's own) of DB instance orders-db (postgres, available, 50 GiB), wait up to 60 minutes for it, then start the task.`
     )
+    expect(s.callsOf('DescribeDBSnapshots')[0]?.request.DBSnapshotIdentifier).toMatch(whole(INSTANCE_SNAPSHOT))
     expect(r.outputs['snapshot-id']).toBeUndefined()
     expect(r.summary).toMatch(/backup: snapshot, dry run/)
   })

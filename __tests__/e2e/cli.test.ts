@@ -219,4 +219,29 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
     expectClean(busy.stdout)
   })
+
+  it('--backup snapshot whose CreateDBSnapshot answer is lost: the retry finds the name taken by this invocation, which uses it', async () => {
+    s = await standIn([presets.success({ lines: 5, everyMs: 5 })], {
+      rds: { databases: [{ id: 'orders-db', snapshots: [{ durationMs: 1_000 }] }] },
+      faults: { CreateDBSnapshot: { sequence: ['lost'] } }
+    })
+    const r = await runCli([...BASE, '--backup', 'snapshot', '--db-identifier', 'orders-db'], s)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const creates = s.callsOf('CreateDBSnapshot')
+    expect(creates.map(c => c.injected ?? c.errorType ?? 'ok')).toEqual(['lost', 'DBSnapshotAlreadyExists'])
+    // No run id: a timestamp, then the invocation's own mark; the tag that recognises it is its token.
+    const [snapshot] = s.snapshots()
+    expect(s.snapshots()).toHaveLength(1)
+    expect(snapshot?.id).toMatch(/^gha-orders-db-migrate-\d{14}-[0-9a-f]{8}$/)
+    const token = ((s.callsOf('StartBuild')[0]?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).find(
+      v => v.name === 'TASK_RUN_TOKEN'
+    )?.value
+    expect(snapshot?.tags).toContainEqual({ Key: 'codebuild-vpc-task:execution', Value: token })
+    expect(snapshot?.tags.map(t => t.Key)).not.toContain('github:run-id')
+    expect(r.stdout).toContain(
+      `Snapshot ${snapshot?.id} was already created by an earlier try of this request (its answer was lost): using it`
+    )
+    expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+  })
 })

@@ -374,10 +374,13 @@ export class World {
     if (typeof token === 'string' && token.length > 0) {
       const seen = this.idempotency.get(token)
       if (seen && now - seen.atEpochMs <= this.options.idempotencyWindowMs) {
+        // "If you repeat the StartBuild request with the same token, but change a parameter, CodeBuild returns a
+        // parameter mismatch error" (StartBuildInput.idempotencyToken); StartBuild's only fitting documented error is
+        // InvalidInputException. The wording is ours (see README, Fidelity notes).
         if (seen.fingerprint !== fingerprint) {
           throw new AwsError(
             'InvalidInputException',
-            `The idempotency token ${token} was used with a different request within the last 5 minutes.`
+            `Parameter mismatch: the idempotency token ${token} was used with different parameters within the last 5 minutes.`
           )
         }
         const same = this.byId.get(seen.buildId)

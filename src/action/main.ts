@@ -35,6 +35,7 @@ import { buildStartRequest, redactRequest } from '../core/request.js'
 import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
+import { newExecutionToken } from '../core/execution.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
@@ -179,8 +180,10 @@ async function runTask(
   for (const w of checked.warnings) core.warning(w)
   const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
   ctx.identity = identity
-  const request = buildStartRequest(plan, identity)
-  const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
+  // Made once: every try of StartBuild and of the snapshot carries it; saved for the post step before StartBuild.
+  const execution = newExecutionToken()
+  const request = buildStartRequest(plan, identity, execution)
+  const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, execution, say, signal })
 
   if (plan.dryRun) {
     const gate = await gateDryRun(plan, backupDeps)

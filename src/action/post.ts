@@ -1,7 +1,9 @@
 /**
  * The post step: when the main step was killed before it could stop its build (cancellation past the runner's
  * grace period, a crash), stop the build if it is still running. Uses the state main saved: the build's id, or,
- * when StartBuild's answer never came, the start token the build carries.
+ * when StartBuild's answer never came, the start token the build carries. That token is this execution's own
+ * (src/core/execution.ts), saved before StartBuild: only a build carrying exactly it is stopped, never another
+ * leg's or job's; nothing saved, nothing is done.
  */
 import * as core from '@actions/core'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'

@@ -24,6 +24,7 @@ import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '..
 import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
+import { newExecutionToken } from '../core/execution.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
 import { redactText, secretsOf } from '../core/secrets.js'
@@ -160,14 +161,15 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     firstLook?.catch(() => undefined)
     const checked = await preflight(codebuild, plan, deps.clock, signal)
     for (const w of checked.warnings) term.warn(w)
-    // No workflow run: the token and the build's identity are this invocation's own (request.ts makes a random token).
+    // No workflow run: no GitHub identity; the execution's token is this invocation's own, as in a workflow.
     const identity = runIdentity(
       { eventName: '', sha: '', ref: '', payload: {}, runId: 0, runAttempt: 0, actor: '', job: '', action: '', serverUrl: '', apiUrl: '' },
       undefined
     )
-    const request = buildStartRequest(plan, identity)
+    const execution = newExecutionToken()
+    const request = buildStartRequest(plan, identity, execution)
     const say = (m: string): void => term.info(m)
-    const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, say, signal })
+    const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, execution, say, signal })
     if (plan.dryRun) {
       const gate = await gateDryRun(plan, backupDeps)
       backup = gate.backup

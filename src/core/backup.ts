@@ -53,6 +53,7 @@ export interface BackupReport {
   database?: Pick<Database, 'kind' | 'engine' | 'status'>
   /** verify: what was found (retention, latest restorable time and its age). */
   verified?: { passed: boolean; found: string }
+  /** `reused`: created by an earlier try of this execution's create call, whose answer was lost. */
   snapshot?: { id: string; arn?: string; status: string; allocatedStorageGiB?: number; tookMs?: number; reused: boolean }
   /** The command that restores a new database from the snapshot. */
   restore?: string
@@ -64,6 +65,8 @@ export interface BackupDeps {
   region: string
   task: string
   identity: RunIdentity
+  /** This execution's token (src/core/execution.ts): in the snapshot's name and its `codebuild-vpc-task:execution` tag. */
+  execution: string
   say: (message: string) => void
   signal?: AbortSignal
   /** How often to ask for the snapshot's progress at most (it starts faster); and how often to print it. */
@@ -289,25 +292,30 @@ const TAG = {
   runAttempt: 'github:run-attempt',
   sha: 'github:sha',
   step: 'github:step',
-  task: 'codebuild-vpc-task:task'
+  task: 'codebuild-vpc-task:task',
+  execution: 'codebuild-vpc-task:execution'
 } as const
 
-function snapshotTags(identity: RunIdentity, task: string): Tag[] {
+function snapshotTags(identity: RunIdentity, task: string, execution: string): Tag[] {
   const pairs: Array<[string, string | undefined]> = [
     [TAG.repository, identity.repository],
     [TAG.runId, identity.runId],
     [TAG.runAttempt, identity.runId ? (identity.runAttempt ?? '1') : undefined],
     [TAG.sha, identity.sha],
     [TAG.step, identity.step],
-    [TAG.task, task]
+    [TAG.task, task],
+    [TAG.execution, execution]
   ]
   return pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== '').map(([Key, Value]) => ({ Key, Value }))
 }
 
-/** Taken by this same run, attempt and step (a retried step): it carries every tag this run would give it. */
-function takenByThisStep(snapshot: Snapshot, tags: Tag[]): boolean {
-  if (!tags.some(t => t.Key === TAG.runId)) return false
-  return tags.every(t => snapshot.tags.some(o => o.Key === t.Key && o.Value === t.Value))
+/**
+ * Taken by this very execution: a CreateDB(Cluster)Snapshot that reached RDS but whose answer was lost, tried again
+ * (by the SDK or by `call`), is told the name exists. Only the execution's token in its tag says so; a snapshot
+ * of that name without it (someone else's, another execution's) is never taken for this step's.
+ */
+function takenByThisExecution(snapshot: Snapshot, execution: string): boolean {
+  return snapshot.tags.some(t => t.Key === TAG.execution && t.Value === execution)
 }
 
 function whereToSee(kind: Database['kind'], name: string, region: string): string {
@@ -360,11 +368,11 @@ export async function dryRunBackup(plan: BackupPlan, deps: BackupDeps): Promise<
     const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : ''
     report.snapshot = { id: name, status: 'not taken (dry run)', reused: false }
     report.restore = restoreCommand(db, name, deps.region)
-    if (existing && !takenByThisStep(existing, snapshotTags(deps.identity, deps.task)))
-      return { report, failure: alreadyExists(db, name, deps.region) }
+    // The name is this dry run's own, so it should not exist: the look checks that RDS answers for such names.
+    if (existing) return { report, failure: alreadyExists(db, name, deps.region) }
     deps.say(
-      `Dry run: a run would take snapshot ${name} of ${kindName(db.kind)} ${db.id} (${db.engine}, ${db.status}${size})` +
-        `${existing ? ' (it exists from an earlier try of this step and would be reused)' : ''}, wait up to ${plan.timeoutMinutes} minutes for it, then start the task.`
+      `Dry run: a run would take a snapshot named like ${name} (the last part is each run's own) of ${kindName(db.kind)} ${db.id} ` +
+        `(${db.engine}, ${db.status}${size}), wait up to ${plan.timeoutMinutes} minutes for it, then start the task.`
     )
     if (db.status !== 'available')
       deps.say(`Dry run: ${kindName(db.kind)} ${db.id} is ${db.status}: RDS snapshots only an available database, so a run would fail now.`)
@@ -381,7 +389,7 @@ function nameFor(deps: BackupDeps, db: Database): string {
     task: deps.task,
     runId: deps.identity.runId,
     runAttempt: deps.identity.runAttempt,
-    step: deps.identity.step,
+    execution: deps.execution,
     at: deps.clock.now()
   })
 }
@@ -396,14 +404,14 @@ function verifyStep(plan: BackupPlan, deps: BackupDeps, db: Database, report: Ba
 
 function alreadyExists(db: Database, name: string, region: string): string {
   return (
-    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this step of this run: ` +
+    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution of the step: ` +
     `nothing was started. Look at it ${whereToSee(db.kind, name, region)}; delete or rename it if it is not needed.`
   )
 }
 
 async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, report: BackupReport): Promise<BackupResult> {
   const name = nameFor(deps, db)
-  const tags = snapshotTags(deps.identity, deps.task)
+  const tags = snapshotTags(deps.identity, deps.task, deps.execution)
   const started = deps.clock.now()
   const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : ''
   report.restore = restoreCommand(db, name, deps.region)
@@ -420,10 +428,12 @@ async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, re
       }
     }
     if (!isAlreadyExists(error)) throw error
-    // Taken already: by an earlier try of this same step (a lost answer, a retried step), or by someone else.
+    // Taken already: by an earlier try of this very call (its answer lost), or by someone else.
     const existing = await describeSnapshot(deps, db.kind, name, CALL_TRIES)
-    if (!existing || !takenByThisStep(existing, tags)) return { report, failure: alreadyExists(db, name, deps.region) }
-    deps.say(`Snapshot ${name} was already taken by an earlier try of this step: using it (${progressText(existing)}).`)
+    if (!existing || !takenByThisExecution(existing, deps.execution)) return { report, failure: alreadyExists(db, name, deps.region) }
+    deps.say(
+      `Snapshot ${name} was already created by an earlier try of this request (its answer was lost): using it (${progressText(existing)}).`
+    )
     snapshot = existing
     reused = true
   }

@@ -60,7 +60,14 @@ const loadBackup = (): Promise<typeof import('./backup.js')> => import('./backup
 /** The backup step's dependencies for a plan (its RDS client is loaded and created only when the step runs). */
 export function backupDepsFor(
   plan: Plan,
-  o: { clients: Pick<AwsClients, 'rds'>; clock: Clock; identity: RunIdentity; say: (message: string) => void; signal: AbortSignal }
+  o: {
+    clients: Pick<AwsClients, 'rds'>
+    clock: Clock
+    identity: RunIdentity
+    execution: string
+    say: (message: string) => void
+    signal: AbortSignal
+  }
 ): () => Promise<BackupDeps> {
   return async () => ({
     rds: await o.clients.rds(),
@@ -68,6 +75,7 @@ export function backupDepsFor(
     region: plan.region,
     task: plan.task,
     identity: o.identity,
+    execution: o.execution,
     say: o.say,
     signal: o.signal
   })

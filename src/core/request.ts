@@ -1,5 +1,4 @@
-/** The StartBuild request, built from the plan: only what the plan says, plus the run's identity. */
-import { createHash, randomUUID } from 'node:crypto'
+/** The StartBuild request, built from the plan: only what the plan says, plus the run's identity and the execution's token. */
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { quoteArgv } from './command.js'
@@ -8,17 +7,6 @@ import type { Plan } from './inputs.js'
 import type { RunIdentity } from './run-identity.js'
 import { MASK, redactText } from './secrets.js'
 import { buildName } from './variables.js'
-
-/**
- * Same run, attempt, job and step → same token, so a StartBuild retried after a lost response
- * returns the build already started instead of starting a second one. A re-run (new attempt) gets a new one;
- * outside a workflow run, each start gets a random one.
- */
-export function idempotencyToken(plan: Plan, run: RunIdentity): string {
-  if (!run.runId) return createHash('sha256').update(randomUUID()).digest('hex').slice(0, 40)
-  const key = [run.repository, run.runId, run.runAttempt ?? '1', run.job, run.step, plan.projectName, plan.task].join('\n')
-  return createHash('sha256').update(key).digest('hex').slice(0, 40)
-}
 
 const plain = (name: string, value: string): EnvironmentVariable => ({ name, value, type: EnvironmentVariableType.PLAINTEXT })
 
@@ -52,8 +40,11 @@ export function environmentOverrides(plan: Plan, run: RunIdentity, token: string
 
 export type StartRequest = StartBuildCommandInput & { idempotencyToken: string }
 
-export function buildStartRequest(plan: Plan, run: RunIdentity): StartRequest {
-  const token = idempotencyToken(plan, run)
+/**
+ * `token` is this execution's (src/core/execution.ts): StartBuild's idempotency token, so a request retried after a
+ * lost answer returns the build already started, and the build's TASK_RUN_TOKEN, by which the step finds it.
+ */
+export function buildStartRequest(plan: Plan, run: RunIdentity, token: string): StartRequest {
   const request: StartRequest = {
     projectName: plan.projectName,
     buildspecOverride: plan.buildspec.content,

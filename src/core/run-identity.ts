@@ -1,6 +1,8 @@
 /**
  * Who is running: the GitHub run, read from @actions/github's context. It goes to the build (for the audit trail in
- * CodeBuild, and back links to the run), into the idempotency token, the job summary and the pull-request comment.
+ * CodeBuild, and back links to the run), into the snapshot's name and tags, the job summary and the pull-request
+ * comment. It is the same for every execution of a step in a run (matrix legs, jobs without step ids): what tells
+ * executions apart is src/core/execution.ts.
  * On pull_request and pull_request_target events the commit is the pull request's head, the one its author
  * pushed, not the temporary merge commit GITHUB_SHA names.
  */

@@ -1,9 +1,12 @@
 /**
- * The name of the snapshot taken before a task: `gha-<db>-<task>-<run>-<attempt>[-<step>]`, valid under RDS's
+ * The name of the snapshot taken before a task: `gha-<db>-<task>-<run>-<attempt>-<execution>`, valid under RDS's
  * identifier rules (letters, digits and hyphens, a letter first, no double or trailing hyphen, lowercase as RDS
- * stores it) and within the length limit of its kind. The database part is shortened when needed, never the run.
+ * stores it) and within the length limit of its kind. The database part is shortened when needed, never the rest.
+ * The execution part (src/core/execution.ts) makes it one execution's own: every leg of a matrix, every job of the
+ * run, has the same run and attempt (and, without step ids, the same step id), so only it tells them apart.
  */
 import { createHash } from 'node:crypto'
+import { executionMark } from './execution.js'
 
 /** Every snapshot the action takes starts with this: the IAM policy grants snapshots of this prefix only. */
 export const SNAPSHOT_PREFIX = 'gha-'
@@ -18,13 +21,11 @@ export interface SnapshotNameParts {
   /** GITHUB_RUN_ID; absent outside a workflow run, where `at` (a timestamp) takes its place. */
   runId?: string | undefined
   runAttempt?: string | undefined
-  /** GITHUB_ACTION: the step's id. */
-  step?: string | undefined
+  /** The execution's token: its first characters end the name. */
+  execution: string
   /** Epoch ms, used when there is no run id. */
   at: number
 }
-
-const MAX_STEP = 20
 
 /** Lowercase letters, digits and single hyphens, none at either end. */
 function clean(text: string): string {
@@ -52,9 +53,7 @@ export function snapshotName(parts: SnapshotNameParts): string {
   const limit = SNAPSHOT_NAME_LIMIT[parts.kind]
   const runId = clean(parts.runId ?? '')
   const run = runId ? [runId, clean(parts.runAttempt ?? '') || '1'] : [timestamp(parts.at)]
-  const stepClean = clean(parts.step ?? '')
-  const step = stepClean ? shorten(stepClean, parts.step ?? '', MAX_STEP) : ''
-  const tail = [clean(parts.task), ...run, step].filter(Boolean).join('-')
+  const tail = [clean(parts.task), ...run, executionMark(parts.execution)].filter(Boolean).join('-')
   const db = clean(parts.db) || 'db'
   // What is left for the database once the prefix, the hyphen and the tail are counted.
   const room = limit - SNAPSHOT_PREFIX.length - 1 - tail.length
