@@ -27,18 +27,22 @@ var core_text = __webpack_require__(2020);
 var retry = __webpack_require__(7253);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/core/execution.ts
+var execution = __webpack_require__(4261);
 ;// CONCATENATED MODULE: ./src/core/snapshot-name.ts
 /**
- * The name of the snapshot taken before a task: `gha-<db>-<task>-<run>-<attempt>[-<step>]`, valid under RDS's
+ * The name of the snapshot taken before a task: `gha-<db>-<task>-<run>-<attempt>-<execution>`, valid under RDS's
  * identifier rules (letters, digits and hyphens, a letter first, no double or trailing hyphen, lowercase as RDS
- * stores it) and within the length limit of its kind. The database part is shortened when needed, never the run.
+ * stores it) and within the length limit of its kind. The database part is shortened when needed, never the rest.
+ * The execution part (src/core/execution.ts) makes it one execution's own: every leg of a matrix, every job of the
+ * run, has the same run and attempt (and, without step ids, the same step id), so only it tells them apart.
  */
+
 
 /** Every snapshot the action takes starts with this: the IAM policy grants snapshots of this prefix only. */
 const SNAPSHOT_PREFIX = 'gha-';
 /** RDS's limits: 255 characters for a DB snapshot identifier, 63 for a DB cluster snapshot identifier. */
 const SNAPSHOT_NAME_LIMIT = { instance: 255, cluster: 63 };
-const MAX_STEP = 20;
 /** Lowercase letters, digits and single hyphens, none at either end. */
 function clean(text) {
     return text
@@ -63,9 +67,7 @@ function snapshotName(parts) {
     const limit = SNAPSHOT_NAME_LIMIT[parts.kind];
     const runId = clean(parts.runId ?? '');
     const run = runId ? [runId, clean(parts.runAttempt ?? '') || '1'] : [timestamp(parts.at)];
-    const stepClean = clean(parts.step ?? '');
-    const step = stepClean ? shorten(stepClean, parts.step ?? '', MAX_STEP) : '';
-    const tail = [clean(parts.task), ...run, step].filter(Boolean).join('-');
+    const tail = [clean(parts.task), ...run, (0,execution/* executionMark */.sv)(parts.execution)].filter(Boolean).join('-');
     const db = clean(parts.db) || 'db';
     // What is left for the database once the prefix, the hyphen and the tail are counted.
     const room = limit - SNAPSHOT_PREFIX.length - 1 - tail.length;
@@ -283,24 +285,28 @@ const TAG = {
     runAttempt: 'github:run-attempt',
     sha: 'github:sha',
     step: 'github:step',
-    task: 'codebuild-vpc-task:task'
+    task: 'codebuild-vpc-task:task',
+    execution: 'codebuild-vpc-task:execution'
 };
-function snapshotTags(identity, task) {
+function snapshotTags(identity, task, execution) {
     const pairs = [
         [TAG.repository, identity.repository],
         [TAG.runId, identity.runId],
         [TAG.runAttempt, identity.runId ? (identity.runAttempt ?? '1') : undefined],
         [TAG.sha, identity.sha],
         [TAG.step, identity.step],
-        [TAG.task, task]
+        [TAG.task, task],
+        [TAG.execution, execution]
     ];
     return pairs.filter((p) => p[1] !== undefined && p[1] !== '').map(([Key, Value]) => ({ Key, Value }));
 }
-/** Taken by this same run, attempt and step (a retried step): it carries every tag this run would give it. */
-function takenByThisStep(snapshot, tags) {
-    if (!tags.some(t => t.Key === TAG.runId))
-        return false;
-    return tags.every(t => snapshot.tags.some(o => o.Key === t.Key && o.Value === t.Value));
+/**
+ * Taken by this very execution: a CreateDB(Cluster)Snapshot that reached RDS but whose answer was lost, tried again
+ * (by the SDK or by `call`), is told the name exists. Only the execution's token in its tag says so; a snapshot
+ * of that name without it (someone else's, another execution's) is never taken for this step's.
+ */
+function takenByThisExecution(snapshot, execution) {
+    return snapshot.tags.some(t => t.Key === TAG.execution && t.Value === execution);
 }
 function whereToSee(kind, name, region) {
     const cli = kind === 'instance'
@@ -349,10 +355,11 @@ async function dryRunBackup(plan, deps) {
         const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : '';
         report.snapshot = { id: name, status: 'not taken (dry run)', reused: false };
         report.restore = restoreCommand(db, name, deps.region);
-        if (existing && !takenByThisStep(existing, snapshotTags(deps.identity, deps.task)))
+        // The name is this dry run's own, so it should not exist: the look checks that RDS answers for such names.
+        if (existing)
             return { report, failure: alreadyExists(db, name, deps.region) };
-        deps.say(`Dry run: a run would take snapshot ${name} of ${kindName(db.kind)} ${db.id} (${db.engine}, ${db.status}${size})` +
-            `${existing ? ' (it exists from an earlier try of this step and would be reused)' : ''}, wait up to ${plan.timeoutMinutes} minutes for it, then start the task.`);
+        deps.say(`Dry run: a run would take a snapshot named like ${name} (the last part is each run's own) of ${kindName(db.kind)} ${db.id} ` +
+            `(${db.engine}, ${db.status}${size}), wait up to ${plan.timeoutMinutes} minutes for it, then start the task.`);
         if (db.status !== 'available')
             deps.say(`Dry run: ${kindName(db.kind)} ${db.id} is ${db.status}: RDS snapshots only an available database, so a run would fail now.`);
         return { report };
@@ -368,7 +375,7 @@ function nameFor(deps, db) {
         task: deps.task,
         runId: deps.identity.runId,
         runAttempt: deps.identity.runAttempt,
-        step: deps.identity.step,
+        execution: deps.execution,
         at: deps.clock.now()
     });
 }
@@ -381,12 +388,12 @@ function verifyStep(plan, deps, db, report) {
     return { report };
 }
 function alreadyExists(db, name, region) {
-    return (`A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this step of this run: ` +
+    return (`A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution of the step: ` +
         `nothing was started. Look at it ${whereToSee(db.kind, name, region)}; delete or rename it if it is not needed.`);
 }
 async function snapshotStep(plan, deps, db, report) {
     const name = nameFor(deps, db);
-    const tags = snapshotTags(deps.identity, deps.task);
+    const tags = snapshotTags(deps.identity, deps.task, deps.execution);
     const started = deps.clock.now();
     const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : '';
     report.restore = restoreCommand(db, name, deps.region);
@@ -405,11 +412,11 @@ async function snapshotStep(plan, deps, db, report) {
         }
         if (!(0,aws_errors/* isAlreadyExists */.x9)(error))
             throw error;
-        // Taken already: by an earlier try of this same step (a lost answer, a retried step), or by someone else.
+        // Taken already: by an earlier try of this very call (its answer lost), or by someone else.
         const existing = await describeSnapshot(deps, db.kind, name, CALL_TRIES);
-        if (!existing || !takenByThisStep(existing, tags))
+        if (!existing || !takenByThisExecution(existing, deps.execution))
             return { report, failure: alreadyExists(db, name, deps.region) };
-        deps.say(`Snapshot ${name} was already taken by an earlier try of this step: using it (${progressText(existing)}).`);
+        deps.say(`Snapshot ${name} was already created by an earlier try of this request (its answer was lost): using it (${progressText(existing)}).`);
         snapshot = existing;
         reused = true;
     }
