@@ -103,7 +103,7 @@ describe('the sticky pull-request comment', () => {
     // Entities alone still mention once GitHub decodes them (github/cmark-gfm#181): a zero-width space breaks it.
     expect(body).toContain('&#64;\u200Boctocat please look at &#35;\u200B12')
     // Outside text only: the image (the workflow's input, in code to be copied exactly) is the action's.
-    expect(body.replace(/^.*\*\*Image\*\*.*$/m, '')).not.toMatch(/&#64;(?!\u200B)|&#35;\d/)
+    expect(body.replace(/^.*\*\*Image\*\*.*$/m, '')).not.toMatch(/&#64;[A-Za-z0-9.]|&#35;\d/)
     expect(second.summary).toContain('@\u200Boctocat please look at #\u200B12')
     expect(second.summary).not.toMatch(/@octocat|#12/)
     expect(s.github.calls.filter(c => c.method === 'POST' && c.path !== '/graphql')).toHaveLength(1)

@@ -20,13 +20,15 @@
 const ZWSP = '\u200B'
 
 /**
- * Puts a zero-width space after every `@` (mentions, team mentions, e-mail links, `user@sha`), after `#` and `GH-`
- * before a digit (issue and pull-request references, `owner/repo#12` included), after the `:` of `://` (links with a
- * scheme) and after a word-initial `www` before a dot (links without one). Idempotent.
+ * Puts a zero-width space after `@` before a name or domain character (mentions and team mentions need a letter or
+ * digit there, e-mail links a letter, digit, '.', '-' or '_'; `user@sha` too), after `#` and `GH-` before a digit
+ * (issue and pull-request references, `owner/repo#12` included), after the `:` of `://` (links with a scheme) and
+ * after a word-initial `www` before a dot (links without one). Anything else, `"$@"` say, is left as it is.
+ * Idempotent.
  */
 export function breakAutolinks(text: string): string {
   return text
-    .replace(/@(?!\u200B)/g, `@${ZWSP}`)
+    .replace(/@(?=[A-Za-z0-9._-])/g, `@${ZWSP}`)
     .replace(/#(?=\d)/g, `#${ZWSP}`)
     .replace(/\b(GH-)(?=\d)/gi, `$1${ZWSP}`)
     .replace(/:(?=\/\/)/g, `:${ZWSP}`)
