@@ -43,7 +43,7 @@ const data = (extra: Partial<CommentData> = {}): CommentData => ({
 })
 
 describe('escapeMarkdown', () => {
-  it('renders outside text as itself: no HTML, no mentions, no references, no links, no emphasis', () => {
+  it('renders outside text as itself: no HTML, no links, no emphasis (mentions and references: see autolinks.test.ts)', () => {
     const hostile = '<img src=x onerror=alert(1)> @octocat #123 [x](https://evil) **b** `c` | :smile: <!-- codebuild-vpc-task'
     const out = escapeMarkdown(hostile)
     expect(out.replace(/&#\d+;/g, '')).not.toMatch(/[<>@#[\]()*`|:]/)
