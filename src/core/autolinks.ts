@@ -14,7 +14,8 @@
  *
  * The one rule for both renderers (src/action/pr-comment.ts, src/core/report.ts): every piece of outside text passes
  * through breakAutolinks before it is escaped for Markdown or HTML. The text reads the same; copied, it carries the
- * invisible spaces.
+ * invisible spaces. Not broken: a bare commit SHA (a link to the repository's own commit) and a repository's custom
+ * autolink prefixes (its settings, unknown here); neither notifies anyone.
  */
 
 const ZWSP = '\u200B'
