@@ -92,7 +92,7 @@ describe('addSummary', () => {
     expect(text).toContain('# ❌ CodeBuild migrate: FAILED')
     expect(text).toContain('app-migrations')
     expect(text).toContain('us-east-1')
-    expect(text).toContain('#7 <code>app-migrations:1234</code>')
+    expect(text).toContain('#\u200B7 <code>app-migrations:1234</code>')
     expect(text).toContain('<a href="https://console/b?x=1&#38;y=2">build</a>')
     expect(text).toContain('1m 35s')
     expect(text).toContain(

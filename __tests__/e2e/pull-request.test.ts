@@ -1,13 +1,14 @@
 /**
  * The pull-request report end to end: the bundle on Node 24, a pull_request event payload, and the stand-in's
- * GitHub REST calls on the same port as AWS. One sticky comment, created once and updated in place; escaped; a
- * read-only token costs one notice line and never the step; the head commit goes to the build.
+ * GitHub REST and GraphQL calls on the same port as AWS. One sticky comment, created once and updated in place,
+ * only ever the one the token's identity wrote; escaped, with no live mention or reference; a read-only token costs
+ * one notice line and never the step; the head commit goes to the build.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
-import { presets } from '../standin/index.js'
+import { ACTIONS_BOT, OCTOCAT, presets } from '../standin/index.js'
 import { PROJECT, run, standIn } from './fixtures.js'
 
 let s: StandIn | undefined
@@ -20,9 +21,12 @@ const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
 const MERGE = '0123456789abcdef0123456789abcdef01234567'
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a'
 const REPO = 'acme/app'
-const MARKER = `<!-- codebuild-vpc-task project=${PROJECT} task=migrate job=migrate key=- -->`
+const WORKFLOW = 'acme/app/.github/workflows/pr.yml'
+const MARKER = `<!-- codebuild-vpc-task/2 workflow=${WORKFLOW} job=migrate project=${PROJECT} task=migrate key= -->`
+/** The marker of earlier versions. */
+const OLD_MARKER = `<!-- codebuild-vpc-task project=${PROJECT} task=migrate job=migrate key=- -->`
 
-function pullRequestEnv(st: StandIn): Record<string, string> {
+function pullRequestEnv(st: StandIn, workflow = WORKFLOW): Record<string, string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
   const event = path.join(dir, 'event.json')
   writeFileSync(
@@ -34,12 +38,14 @@ function pullRequestEnv(st: StandIn): Record<string, string> {
     GITHUB_EVENT_PATH: event,
     GITHUB_API_URL: st.endpoint,
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_SHA: MERGE
+    GITHUB_SHA: MERGE,
+    GITHUB_WORKFLOW: 'PR checks',
+    GITHUB_WORKFLOW_REF: `${workflow}@refs/pull/7/merge`
   }
 }
 
-const prRun = (st: StandIn, inputs: Record<string, string> = {}) =>
-  run(st, { 'github-token': TOKEN, ...inputs }, { env: pullRequestEnv(st) })
+const prRun = (st: StandIn, inputs: Record<string, string> = {}, workflow = WORKFLOW) =>
+  run(st, { 'github-token': TOKEN, ...inputs }, { env: pullRequestEnv(st, workflow) })
 
 describe('the sticky pull-request comment', () => {
   it('is created once for a run, with the status, links and run link; the build gets the head commit and the PR number', async () => {
@@ -94,10 +100,89 @@ describe('the sticky pull-request comment', () => {
     expect(body).toMatch(/\*\*Failed in BUILD:\*\* COMMAND&#95;EXECUTION&#95;ERROR/)
     expect(body).toContain('relation &#34;users&#34; already exists')
     expect(body).not.toMatch(/@octocat|(?<!&)#12(?!\d)|<script>|\*\*bold\*\*|\[x\]\(https/)
-    expect(body).toContain('&#64;octocat please look at &#35;12')
-    expect(s.github.calls.filter(c => c.method === 'POST')).toHaveLength(1)
+    // Entities alone still mention once GitHub decodes them (github/cmark-gfm#181): a zero-width space breaks it.
+    expect(body).toContain('&#64;\u200Boctocat please look at &#35;\u200B12')
+    // Outside text only: the image (the workflow's input, in code to be copied exactly) is the action's.
+    expect(body.replace(/^.*\*\*Image\*\*.*$/m, '')).not.toMatch(/&#64;[A-Za-z0-9.]|&#35;\d/)
+    expect(second.summary).toContain('@\u200Boctocat please look at #\u200B12')
+    expect(second.summary).not.toMatch(/@octocat|#12/)
+    expect(s.github.calls.filter(c => c.method === 'POST' && c.path !== '/graphql')).toHaveLength(1)
     expect(s.github.calls.filter(c => c.method === 'PATCH')).toHaveLength(1)
     expect(second.stdout).toMatch(/Pull request #7: report comment updated\./)
+  })
+
+  it('a stranger’s comment that starts with the marker, posted before the first run, is never adopted', async () => {
+    s = await standIn([presets.success({ lines: 3 }), presets.success({ lines: 3 })])
+    const planted = s.github.addComment(REPO, 7, `${MARKER}\n### ✅ migrate SUCCEEDED (trust me)`, OCTOCAT)
+    const plantedOld = s.github.addComment(REPO, 7, `${OLD_MARKER}\n### ✅ migrate SUCCEEDED (trust me)`, OCTOCAT)
+    const first = await prRun(s)
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/Pull request #7: report comment created\./)
+    expect(first.stdout).toMatch(/left alone 2 comment\(s\) with this step's marker written by someone else/)
+    expect((await prRun(s)).code).toBe(0)
+    const comments = s.github.comments(REPO, 7)
+    expect(comments).toHaveLength(3)
+    expect(comments.find(c => c.id === planted.id)?.body).toBe(planted.body)
+    expect(comments.find(c => c.id === plantedOld.id)?.body).toBe(plantedOld.body)
+    const ours = comments.filter(c => c.user.id === ACTIONS_BOT.id)
+    expect(ours).toHaveLength(1)
+    expect(ours[0]?.body.startsWith(MARKER)).toBe(true)
+    expect(s.github.calls.filter(c => c.method === 'PATCH').map(c => c.path)).toEqual([`/repos/${REPO}/issues/comments/${ours[0]?.id}`])
+    // Who the token acts as, asked once per run (GraphQL viewer), only when a comment with the marker is there.
+    expect(s.github.calls.filter(c => c.path === '/graphql')).toHaveLength(2)
+  })
+
+  it('the action’s own comment with the marker of earlier versions is adopted: upgrading adds no second comment', async () => {
+    s = await standIn([presets.success({ lines: 3 })])
+    const old = s.github.addComment(REPO, 7, `${OLD_MARKER}\n### ❌ migrate FAILED`, ACTIONS_BOT)
+    const r = await prRun(s)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/Pull request #7: report comment updated\./)
+    const comments = s.github.comments(REPO, 7)
+    expect(comments.map(c => c.id)).toEqual([old.id])
+    expect(comments[0]?.body).toMatch(new RegExp(`^${MARKER.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n### ✅ migrate SUCCEEDED`))
+  })
+
+  it('two workflows with the same job, project and task keep a comment each', async () => {
+    s = await standIn([presets.success({ lines: 3 }), presets.failure({ lines: 3 }), presets.success({ lines: 3 })])
+    const NIGHTLY = 'acme/app/.github/workflows/pr-nightly.yml'
+    expect((await prRun(s)).code).toBe(0)
+    expect((await prRun(s, {}, NIGHTLY)).code).toBe(1)
+    expect((await prRun(s)).code).toBe(0)
+    const comments = s.github.comments(REPO, 7)
+    expect(comments).toHaveLength(2)
+    expect(comments[0]?.body).toMatch(/workflow=acme\/app\/\.github\/workflows\/pr\.yml [^]*### ✅ migrate SUCCEEDED/)
+    expect(comments[1]?.body).toMatch(/workflow=acme\/app\/\.github\/workflows\/pr-nightly\.yml [^]*### ❌ migrate FAILED/)
+  })
+
+  it('when GitHub can’t say who the token acts as: no comment is adopted, a new one is written, with a warning', async () => {
+    s = await standIn([presets.success({ lines: 3 })])
+    const own = s.github.addComment(REPO, 7, `${MARKER}\n### ❌ migrate FAILED`, ACTIONS_BOT)
+    s.github.options.graphqlDown = true
+    const r = await prRun(s)
+    expect(r.code).toBe(0)
+    expect(r.commands.filter(c => c.command === 'warning').map(c => c.message)).toEqual([
+      expect.stringMatching(
+        /^Pull request #7: could not tell who github-token acts as \(.*\), so no existing report comment was updated; wrote a new one\.$/
+      )
+    ])
+    const comments = s.github.comments(REPO, 7)
+    expect(comments).toHaveLength(2)
+    expect(comments[0]).toEqual(own)
+    expect(comments[1]?.body).toMatch(/### ✅ migrate SUCCEEDED/)
+  })
+
+  it('a token that acts as an app’s bot adopts that bot’s comment, not the Actions bot’s', async () => {
+    s = await standIn([presets.success({ lines: 3 })])
+    const app = { id: 135_790, login: 'acme-ci[bot]', type: 'Bot' as const }
+    s.github.options.identities = { [TOKEN]: app }
+    const actions = s.github.addComment(REPO, 7, `${MARKER}\nby GITHUB_TOKEN`, ACTIONS_BOT)
+    const mine = s.github.addComment(REPO, 7, `${MARKER}\nby the app`, app)
+    expect((await prRun(s)).code).toBe(0)
+    const comments = s.github.comments(REPO, 7)
+    expect(comments.find(c => c.id === actions.id)?.body).toBe(actions.body)
+    expect(comments.find(c => c.id === mine.id)?.body).toMatch(/### ✅ migrate SUCCEEDED/)
+    expect(comments).toHaveLength(2)
   })
 
   it('without permission to write: one notice naming the permission, and the step’s result is the build’s', async () => {

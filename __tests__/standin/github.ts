@@ -1,14 +1,29 @@
 /**
- * The few GitHub REST calls of the pull-request comment (list, create and update issue comments), answered as
- * api.github.com does: JSON, `Link` pagination, 201 on create, and a mode where the token may only read (403
- * "Resource not accessible by integration", what a fork's pull request gets).
+ * The few GitHub calls of the pull-request comment, answered as api.github.com does: REST (list, create and update
+ * issue comments: JSON, `Link` pagination, 201 on create, and a mode where the token may only read: 403 "Resource
+ * not accessible by integration", what a fork's pull request gets), and GraphQL's `POST /graphql` for
+ * `{ viewer { databaseId login } }`, the identity the token acts as. Every token acts as someone: the Actions bot
+ * (`github-actions[bot]`, id 41898282) unless `identities` names another; a comment is written by its token's
+ * identity. `GET /user` answers for a user's token and refuses a bot's (an installation token, GITHUB_TOKEN) with
+ * 403 "Resource not accessible by integration", as GitHub does.
  */
 import type http from 'node:http'
+
+export interface GitHubUser {
+  id: number
+  login: string
+  type: 'Bot' | 'User'
+}
+
+/** Who GITHUB_TOKEN acts as: the GitHub Actions app's bot user. */
+export const ACTIONS_BOT: GitHubUser = { id: 41898282, login: 'github-actions[bot]', type: 'Bot' }
+/** A person. */
+export const OCTOCAT: GitHubUser = { id: 583231, login: 'octocat', type: 'User' }
 
 export interface IssueComment {
   id: number
   body: string
-  user: { login: string; type: 'Bot' | 'User' }
+  user: GitHubUser
   created_at: string
   updated_at: string
 }
@@ -23,6 +38,10 @@ export interface GitHubCall {
 export interface GitHubOptions {
   /** Answer writes with 403, as for a read-only token. */
   readOnly?: boolean
+  /** Who each token acts as; any other token acts as ACTIONS_BOT. */
+  identities?: Record<string, GitHubUser>
+  /** GraphQL answers 502 (as GitHub sometimes does) instead of the viewer. */
+  graphqlDown?: boolean
 }
 
 const PER_PAGE_MAX = 100
@@ -42,18 +61,19 @@ export class GitHubStandIn {
     return [...(this.issues.get(`${repository}#${issue}`) ?? [])]
   }
 
-  /** A comment written by someone else (a person), e.g. one that pastes the marker. */
-  addComment(repository: string, issue: number, body: string, type: 'Bot' | 'User' = 'User'): IssueComment {
-    const comment = this.make(body, type === 'Bot' ? 'github-actions[bot]' : 'octocat', type)
+  /** A comment written by someone (a person by default), e.g. one that pastes the marker. */
+  addComment(repository: string, issue: number, body: string, by: GitHubUser = OCTOCAT): IssueComment {
+    const comment = this.make(body, by)
     this.list(`${repository}#${issue}`).push(comment)
     return comment
   }
 
-  /** True when the request was a GitHub REST call (and has been answered). */
+  /** True when the request was a GitHub call (REST or GraphQL) and has been answered. */
   handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): boolean {
     const url = new URL(req.url ?? '/', 'http://standin')
-    if (!url.pathname.startsWith('/repos/')) return false
     const method = req.method ?? 'GET'
+    const graphql = url.pathname === '/graphql' && method === 'POST'
+    if (!url.pathname.startsWith('/repos/') && !graphql && url.pathname !== '/user') return false
     const call: GitHubCall = { method, path: `${url.pathname}${url.search}`, status: 0 }
     if (typeof req.headers.authorization === 'string') call.authorization = req.headers.authorization
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): true => {
@@ -64,12 +84,25 @@ export class GitHubStandIn {
       return true
     }
     if (!call.authorization) return send(401, { message: 'Requires authentication' })
+    const token = call.authorization.replace(/^(token|bearer)\s+/i, '')
+    const identity = this.options.identities?.[token] ?? ACTIONS_BOT
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname)
     const forbidden = {
       message: 'Resource not accessible by integration',
       documentation_url: 'https://docs.github.com/rest',
       status: '403'
+    }
+    if (graphql) {
+      if (this.options.graphqlDown) return send(502, { message: 'Server Error' })
+      const query = (JSON.parse(text || '{}') as { query?: unknown }).query
+      if (typeof query !== 'string' || !/^\s*(query\s*)?\{\s*viewer\s*\{\s*databaseId\s+login\s*\}\s*\}\s*$/.test(query))
+        return send(200, { errors: [{ message: 'The stand-in answers only { viewer { databaseId login } }' }] })
+      return send(200, { data: { viewer: { databaseId: identity.id, login: identity.login } } })
+    }
+    if (url.pathname === '/user' && method === 'GET') {
+      if (identity.type === 'Bot') return send(403, forbidden)
+      return send(200, { login: identity.login, id: identity.id, type: identity.type })
     }
     if (list && method === 'GET') {
       const all = this.list(`${list[1]}/${list[2]}#${list[3]}`)
@@ -87,7 +120,7 @@ export class GitHubStandIn {
     }
     if (list && method === 'POST') {
       if (this.options.readOnly) return send(403, forbidden)
-      const comment = this.make(bodyOf(text), 'github-actions[bot]', 'Bot')
+      const comment = this.make(bodyOf(text), identity)
       this.list(`${list[1]}/${list[2]}#${list[3]}`).push(comment)
       return send(201, comment)
     }
@@ -113,9 +146,9 @@ export class GitHubStandIn {
     return comments
   }
 
-  private make(body: string, login: string, type: 'Bot' | 'User'): IssueComment {
+  private make(body: string, user: GitHubUser): IssueComment {
     const now = new Date().toISOString()
-    return { id: this.nextId++, body, user: { login, type }, created_at: now, updated_at: now }
+    return { id: this.nextId++, body, user: { ...user }, created_at: now, updated_at: now }
   }
 }
 

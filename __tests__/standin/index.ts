@@ -28,7 +28,8 @@ import type {
 import { World } from './world.js'
 
 export * from './types.js'
-export type { GitHubOptions, GitHubStandIn, IssueComment } from './github.js'
+export type { GitHubOptions, GitHubStandIn, GitHubUser, IssueComment } from './github.js'
+export { ACTIONS_BOT, OCTOCAT } from './github.js'
 export * from './scripts.js'
 export { agentLine, commandFailedContext, parseBuildspec } from './timeline.js'
 export type { PhaseSpan, ResolvedCommand } from './timeline.js'

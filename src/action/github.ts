@@ -1,10 +1,16 @@
-/** The GitHub REST calls of the pull-request comment, through @actions/github's Octokit, each bounded in time. */
+/** The GitHub calls of the pull-request comment (REST, and GraphQL for the token's identity), through @actions/github's Octokit, each bounded in time. */
 import { getOctokit } from '@actions/github'
 import type { Clock } from '../core/clock.js'
 import type { CommentApi } from './pr-comment.js'
 import { withTimeLimit } from '../core/retry.js'
 
 const CALL_LIMIT_MS = 15_000
+
+/** Who the token acts as; GraphQL answers it for every kind of token (REST's GET /user refuses an App's). */
+const VIEWER_QUERY = 'query { viewer { databaseId login } }'
+interface ViewerAnswer {
+  viewer?: { databaseId?: number | null; login: string } | null
+}
 
 export interface PullRequestRef {
   apiUrl: string
@@ -20,7 +26,11 @@ export function commentApi(token: string, pr: PullRequestRef, clock: Clock): Com
   return {
     list: () =>
       limited(signal => octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100, request: { signal } })).then(
-        comments => comments.map(c => ({ id: c.id, body: c.body ?? null, user: c.user ? { type: c.user.type } : null }))
+        comments => comments.map(c => ({ id: c.id, body: c.body ?? null, user: c.user ? { id: c.user.id, login: c.user.login } : null }))
+      ),
+    viewer: () =>
+      limited(signal => octokit.graphql<ViewerAnswer>(VIEWER_QUERY, { request: { signal } })).then(({ viewer }) =>
+        typeof viewer?.databaseId === 'number' ? { id: viewer.databaseId, login: viewer.login } : undefined
       ),
     create: body => limited(signal => octokit.rest.issues.createComment({ ...issue, body, request: { signal } })).then(() => undefined),
     update: (id, body) =>

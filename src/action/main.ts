@@ -27,7 +27,7 @@ import type { BuildLinks } from '../core/links.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
 import { PreflightError, preflight } from '../core/preflight.js'
-import { commentMarker, publishComment, renderComment } from './pr-comment.js'
+import { commentMarkers, commentWorkflow, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
 import { addSummary, describeFailure, taskExitCode } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
@@ -447,13 +447,20 @@ async function commentOnPullRequest(deps: RunDeps, ctx: Context, v: Verdict): Pr
   if (!data || !plan?.prComment.enabled || identity?.pullRequest === undefined || !identity.repository) return
   const masked = [...ctx.masked].sort((a, b) => b.length - a.length)
   const redact = (text: string): string => redactText(masked.reduce((t, secret) => t.split(secret).join(MASK), text))
-  const job = identity.job ?? ''
-  const body = renderComment({ ...data, job, key: plan.prComment.key, redact })
+  const comment = { ...data, workflow: commentWorkflow(deps.env), job: identity.job ?? '', key: plan.prComment.key, redact }
+  const body = renderComment(comment)
   const pr: PullRequestRef = { apiUrl: deps.github.apiUrl, repository: identity.repository, number: identity.pullRequest }
   try {
     const api = deps.comments(plan.prComment.token, pr, deps.clock)
-    const done = await publishComment(api, commentMarker(plan.projectName, plan.task, job, plan.prComment.key), body)
-    say(`Pull request #${pr.number}: report comment ${done}.`)
+    const published = await publishComment(api, commentMarkers(comment), body)
+    say(`Pull request #${pr.number}: report comment ${published.done}.`)
+    if (published.othersLeft > 0)
+      say(`Pull request #${pr.number}: left alone ${published.othersLeft} comment(s) with this step's marker written by someone else.`)
+    if (published.unverified !== undefined)
+      core.warning(
+        `Pull request #${pr.number}: could not tell who github-token acts as (${errorText(published.unverified)}), ` +
+          `so no existing report comment was updated; wrote a new one.`
+      )
   } catch (error) {
     const status = (error as { status?: unknown }).status
     if (status === 403 || status === 404) {

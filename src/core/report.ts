@@ -2,6 +2,7 @@
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import type { LogLine } from './agent-log.js'
+import { breakAutolinks } from './autolinks.js'
 import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
@@ -124,6 +125,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
+/** Outside text (AWS answers, build output, the diagnosis) for HTML: no mention, reference or link, then escaped. */
+const outside = (value: string): string => escapeHtml(breakAutolinks(value))
+
 /** For the inside of a code block: @actions/core's addCodeBlock writes its text as is, so `<…>` would be markup. */
 function escapeCode(text: string): string {
   return text.replace(/[&<>]/g, c => `&#${c.charCodeAt(0)};`)
@@ -157,11 +161,14 @@ export interface SummaryData {
 const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
 const header = (...cells: string[]): Array<{ data: string; header: boolean }> => cells.map(data => ({ data, header: true }))
 
-/** Writes the job summary. All text from outside (messages, names) is escaped; nothing secret is in it. */
+/**
+ * Writes the job summary. All text from outside (messages, names, ids) is escaped, and has no mention, reference or
+ * link (breakAutolinks, the comment's rule); nothing secret is in it.
+ */
 export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWriter {
   const { plan, build, links } = data
   const status = data.request ? 'DRY RUN' : (build?.buildStatus ?? 'NOT STARTED')
-  summary.addHeading(`${STATUS_ICON[status] ?? '📝'} CodeBuild ${escapeHtml(plan.task)}: ${escapeHtml(status)}`, 3)
+  summary.addHeading(`${STATUS_ICON[status] ?? '📝'} CodeBuild ${outside(plan.task)}: ${outside(status)}`, 3)
   const rows: Array<[string, string]> = [
     ['Task', escapeHtml(plan.task)],
     ['Project', escapeHtml(plan.projectName)],
@@ -169,13 +176,13 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     ['Image', plan.image ? `<code>${escapeHtml(plan.image.uri)}</code>` : "the project's IMAGE_URI"]
   ]
   if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(redactText(plan.command))}</code>`])
-  if (build?.id) rows.push(['Build', `#${build.buildNumber ?? '?'} <code>${escapeHtml(build.id)}</code>`])
+  if (build?.id) rows.push(['Build', `${outside(`#${build.buildNumber ?? '?'}`)} <code>${outside(build.id)}</code>`])
   if (links) rows.push(['Links', `${link('build', links.build)} · ${link('log', links.logs)}`])
   if (data.identity?.sha) rows.push(['Commit', `<code>${escapeHtml(data.identity.sha)}</code>`])
   if (data.identity?.pullRequest !== undefined) rows.push(['Pull request', `#${data.identity.pullRequest}`])
   if (data.identity?.runUrl) rows.push(['Run', link('workflow run', data.identity.runUrl)])
   if (build) {
-    rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${escapeHtml(status)}`])
+    rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${outside(status)}`])
     rows.push(['Duration', formatDuration(buildDurationMs(build))])
   }
   summary.addTable(rows.map(([k, v]) => [`<b>${k}</b>`, v]))
@@ -184,22 +191,22 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addTable([
       header('Phase', 'Status', 'Duration', 'Context'),
       ...phases.map(p => [
-        escapeHtml(p.phaseType ?? ''),
-        `${STATUS_ICON[p.phaseStatus ?? ''] ?? ''} ${escapeHtml(p.phaseStatus ?? (p.endTime ? '' : 'IN_PROGRESS'))}`.trim(),
+        outside(p.phaseType ?? ''),
+        `${STATUS_ICON[p.phaseStatus ?? ''] ?? ''} ${outside(p.phaseStatus ?? (p.endTime ? '' : 'IN_PROGRESS'))}`.trim(),
         p.durationInSeconds !== undefined ? formatDuration(p.durationInSeconds * 1000) : '–',
-        escapeHtml(p.phaseStatus && !OK_PHASE_STATUSES.has(p.phaseStatus) ? phaseContext(p) : '')
+        outside(p.phaseStatus && !OK_PHASE_STATUSES.has(p.phaseStatus) ? phaseContext(p) : '')
       ])
     ])
   }
   if (data.diagnosis) {
-    summary.addRaw(`<p><b>Likely cause:</b> ${escapeHtml(data.diagnosis.cause)}<br><b>Fix:</b> ${escapeHtml(data.diagnosis.fix)}</p>`, true)
+    summary.addRaw(`<p><b>Likely cause:</b> ${outside(data.diagnosis.cause)}<br><b>Fix:</b> ${outside(data.diagnosis.fix)}</p>`, true)
   }
   if (data.lastLines && data.lastLines.length > 0) {
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
-    summary.addCodeBlock(escapeCode(data.lastLines.join('\n')), 'text')
+    summary.addCodeBlock(escapeCode(breakAutolinks(data.lastLines.join('\n'))), 'text')
   }
   if (data.backup) addBackupSummary(summary, data.backup)
-  for (const note of data.notes ?? []) summary.addRaw(`<p>${escapeHtml(note)}</p>`, true)
+  for (const note of data.notes ?? []) summary.addRaw(`<p>${outside(note)}</p>`, true)
   if (data.request) {
     summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
     summary.addCodeBlock(escapeCode(JSON.stringify(data.request, null, 2)), 'json')
@@ -213,12 +220,12 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
 function addBackupSummary(summary: SummaryWriter, backup: BackupReport): void {
   const what = backup.database ? `${backup.database.kind === 'instance' ? 'DB instance' : 'DB cluster'} ` : ''
   const rows: Array<[string, string]> = [['Database', `${what}<code>${escapeHtml(backup.dbIdentifier)}</code>`]]
-  if (backup.verified) rows.push(['Verified', `${backup.verified.passed ? '✅' : '❌'} ${escapeHtml(backup.verified.found)}`])
+  if (backup.verified) rows.push(['Verified', `${backup.verified.passed ? '✅' : '❌'} ${outside(backup.verified.found)}`])
   const snap = backup.snapshot
   if (snap) {
     rows.push([
       'Snapshot',
-      `<code>${escapeHtml(snap.id)}</code> (${escapeHtml(snap.status)}${snap.reused ? ', from an earlier try of this step' : ''})`
+      `<code>${escapeHtml(snap.id)}</code> (${outside(snap.status)}${snap.reused ? ', from an earlier try of this step' : ''})`
     ])
     if (snap.allocatedStorageGiB !== undefined) rows.push(['Allocated storage', `${snap.allocatedStorageGiB} GiB`])
     if (snap.tookMs !== undefined) rows.push(['Time taken', formatDuration(snap.tookMs)])

@@ -63,3 +63,15 @@ export function logLine(message: string | undefined): string {
   if (text.endsWith('\r')) text = text.slice(0, -1)
   return text
 }
+
+/** The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji). */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text
+  const end = max > 0 && /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max
+  return text.slice(0, Math.max(0, end))
+}
+
+/** Lone UTF-16 surrogates (half an emoji, from a cut elsewhere) as U+FFFD: what String#toWellFormed does (ES2024). */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+}
