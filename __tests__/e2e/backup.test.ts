@@ -70,6 +70,7 @@ describe('backup: verify', () => {
     expect(r.summary).toMatch(/Backup before the task/)
     expect(r.summary).toMatch(/✅ DB instance orders-db/)
     expect(r.outputs['snapshot-id']).toBeUndefined()
+    expect(r.outputs['snapshot-status']).toBeUndefined()
   })
 
   it('fails with retention 0: says what it found and how to fix it; nothing starts', async () => {
@@ -108,6 +109,7 @@ describe('backup: snapshot', () => {
     expect(create).toHaveLength(1)
     const name = r.outputs['snapshot-id'] as string
     expect(name).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(r.outputs['snapshot-status']).toBe('available')
     expect(create[0]?.request).toMatchObject({
       Action: 'CreateDBSnapshot',
       Version: '2014-10-31',
@@ -185,6 +187,8 @@ describe('backup: snapshot', () => {
       new RegExp(`Snapshot ${INSTANCE_SNAPSHOT} of DB instance orders-db ended failed after \\d+s: nothing was started`)
     )
     expect(r.outputs['snapshot-id']).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(r.outputs['snapshot-arn']).toMatch(/^arn:aws:rds:us-east-1:\d{12}:snapshot:gha-orders-db-/)
+    expect(r.outputs['snapshot-status']).toBe('failed')
   })
 
   it('not available within backup-timeout-minutes: fails, says the snapshot goes on and where to see it; nothing starts', async () => {
@@ -201,6 +205,8 @@ describe('backup: snapshot', () => {
       )
     )
     expect(s.snapshots()[0]?.status).toBe('creating')
+    expect(r.outputs['snapshot-id']).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(r.outputs['snapshot-status']).toBe('timed-out')
   })
 
   it('cancelled while waiting: nothing starts; the message says the snapshot goes on and where to see it', async () => {
@@ -228,6 +234,7 @@ describe('backup: snapshot', () => {
       )
     )
     expect(r.outputs['snapshot-id']).toMatch(whole(INSTANCE_SNAPSHOT))
+    expect(r.outputs['snapshot-status']).toBe('cancelled')
   })
 
   it('CreateDBSnapshot processed but its answer lost: the retry is told the name exists, and the step uses its own snapshot', async () => {
@@ -283,6 +290,8 @@ describe('backup: snapshot', () => {
     const r = await run(s, { backup: 'snapshot', 'db-identifier': 'orders-db' }, { env: runEnv })
     expectNothingStarted(r, s)
     expect(failure(r)).toMatch(/SnapshotQuotaExceededFault: Cannot create more than 0 manual snapshots\. The account has reached its quota/)
+    expect(r.outputs['snapshot-status']).toBe('not-taken')
+    expect(r.outputs['snapshot-id']).toBeUndefined()
   })
 
   it('throttled and failing RDS calls are retried (Query-protocol Throttling, 500s)', async () => {

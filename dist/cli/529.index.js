@@ -353,7 +353,7 @@ async function dryRunBackup(plan, deps) {
         const name = nameFor(deps, db);
         const existing = await describeSnapshot(deps, db.kind, name, CALL_TRIES);
         const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : '';
-        report.snapshot = { id: name, status: 'not taken (dry run)', reused: false };
+        report.snapshot = { id: name, status: 'not taken (dry run)', outcome: 'unknown', reused: false };
         report.restore = restoreCommand(db, name, deps.region);
         // The name is this dry run's own, so it should not exist: the look checks that RDS answers for such names.
         if (existing)
@@ -405,6 +405,7 @@ async function snapshotStep(plan, deps, db, report) {
     }
     catch (error) {
         if (deps.signal?.aborted) {
+            report.snapshot = { id: name, status: 'unknown', outcome: 'unknown', reused: false };
             return {
                 report,
                 failure: `Cancelled while asking RDS for snapshot ${name}: nothing was started. The snapshot may have been created; look ${whereToSee(db.kind, name, deps.region)}.`
@@ -421,14 +422,14 @@ async function snapshotStep(plan, deps, db, report) {
         reused = true;
     }
     let current = snapshot ?? { id: name, status: 'creating', tags };
-    const record = () => {
-        report.snapshot = { id: current.id || name, status: current.status, reused };
+    const record = (outcome) => {
+        report.snapshot = { id: current.id || name, status: current.status, outcome, reused };
         if (current.arn)
             report.snapshot.arn = current.arn;
         if (current.allocatedStorageGiB !== undefined)
             report.snapshot.allocatedStorageGiB = current.allocatedStorageGiB;
     };
-    record();
+    record('unknown');
     try {
         current = await waitUntilAvailable(plan, deps, db, current, started);
     }
@@ -436,10 +437,10 @@ async function snapshotStep(plan, deps, db, report) {
         if (!(error instanceof SnapshotWaitError))
             throw error;
         current = error.last;
-        record();
+        record(error.outcome);
         return { report, failure: error.message };
     }
-    record();
+    record('available');
     const took = deps.clock.now() - started;
     if (report.snapshot)
         report.snapshot.tookMs = took;
@@ -449,9 +450,11 @@ async function snapshotStep(plan, deps, db, report) {
 }
 class SnapshotWaitError extends Error {
     last;
-    constructor(message, last) {
+    outcome;
+    constructor(message, last, outcome) {
         super(message);
         this.last = last;
+        this.outcome = outcome;
     }
 }
 /** Asks for the snapshot's status until it is available: quickly at first, then every `pollMs`; progress every ~30 s. */
@@ -469,13 +472,13 @@ async function waitUntilAvailable(plan, deps, db, first, started) {
         if (current.status === 'available')
             return current;
         if (FAILED_SNAPSHOT.has(current.status)) {
-            throw new SnapshotWaitError(`Snapshot ${current.id} of ${kindName(db.kind)} ${db.id} ended ${current.status} after ${elapsed()}: nothing was started. Look at it and the database's RDS events ${whereToSee(db.kind, current.id, deps.region)}.`, current);
+            throw new SnapshotWaitError(`Snapshot ${current.id} of ${kindName(db.kind)} ${db.id} ended ${current.status} after ${elapsed()}: nothing was started. Look at it and the database's RDS events ${whereToSee(db.kind, current.id, deps.region)}.`, current, 'failed');
         }
         const now = deps.clock.now();
         if (now >= deadline) {
             const why = lastError ? ` (last error asking for it: ${(0,aws_errors/* errorText */.kc)(lastError)})` : '';
             throw new SnapshotWaitError(`Snapshot ${current.id} was not available within ${constants/* Inputs */.G0.BackupTimeoutMinutes} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
-                `Nothing was started. The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`, current);
+                `Nothing was started. The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`, current, 'timed-out');
         }
         if (now - lastProgress >= progressEveryMs) {
             deps.say(`Snapshot ${current.id}: ${progressText(current)} after ${elapsed()}…`);
@@ -486,7 +489,7 @@ async function waitUntilAvailable(plan, deps, db, first, started) {
             delay = Math.min(delay * 2, pollMs);
             const seen = await describeSnapshot(deps, db.kind, current.id);
             if (!seen) {
-                throw new SnapshotWaitError(`Snapshot ${current.id} disappeared while it was being taken (deleted?) after ${elapsed()}: nothing was started.`, current);
+                throw new SnapshotWaitError(`Snapshot ${current.id} disappeared while it was being taken (deleted?) after ${elapsed()}: nothing was started.`, current, 'failed');
             }
             current = seen;
             lastError = undefined;
@@ -497,7 +500,7 @@ async function waitUntilAvailable(plan, deps, db, first, started) {
                 throw error;
             if (deps.signal?.aborted) {
                 throw new SnapshotWaitError(`Cancelled while waiting for snapshot ${current.id} (${progressText(current)} after ${elapsed()}): nothing was started. ` +
-                    `The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`, current);
+                    `The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`, current, 'cancelled');
             }
             if (!(0,aws_errors/* isTransient */.dg)(error))
                 throw error;

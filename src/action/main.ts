@@ -408,10 +408,12 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
 
 /** Writes the verdict: state and outputs, annotations and lines, the step's result, the job summary. */
 async function conclude(ctx: Context, v: Verdict): Promise<void> {
-  const snapshot = ctx.backup?.dryRun ? undefined : ctx.backup?.snapshot
-  if (snapshot) {
-    core.setOutput(Outputs.SnapshotId, snapshot.id)
-    core.setOutput(Outputs.SnapshotArn, snapshot.arn ?? '')
+  const backup = ctx.backup?.dryRun ? undefined : ctx.backup
+  // A snapshot that was asked for always says how it ended; its id and ARN stay set whenever one may exist.
+  if (backup?.mode === 'snapshot') core.setOutput(Outputs.SnapshotStatus, backup.snapshot?.outcome ?? 'not-taken')
+  if (backup?.snapshot) {
+    core.setOutput(Outputs.SnapshotId, backup.snapshot.id)
+    core.setOutput(Outputs.SnapshotArn, backup.snapshot.arn ?? '')
   }
   if (v.settled !== undefined) {
     core.saveState(State.Settled, 'true')

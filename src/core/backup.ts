@@ -46,6 +46,14 @@ interface Snapshot {
 }
 
 /** What the backup step did, for the log, the summary and the outputs. */
+/**
+ * How a requested snapshot ended: available; failed (RDS's status, or it disappeared); timed-out (not available within
+ * backup-timeout-minutes, it goes on in RDS); cancelled (the wait was cancelled, it goes on in RDS); unknown (the
+ * create call was cancelled before RDS answered: it may exist). `not-taken` (no snapshot: refused, or the step failed
+ * before creating one) is the output's value when the report has no snapshot.
+ */
+export type SnapshotOutcome = 'available' | 'failed' | 'timed-out' | 'cancelled' | 'unknown'
+
 export interface BackupReport {
   mode: BackupPlan['mode']
   dbIdentifier: string
@@ -53,8 +61,19 @@ export interface BackupReport {
   database?: Pick<Database, 'kind' | 'engine' | 'status'>
   /** verify: what was found (retention, latest restorable time and its age). */
   verified?: { passed: boolean; found: string }
-  /** `reused`: created by an earlier try of this execution's create call, whose answer was lost. */
-  snapshot?: { id: string; arn?: string; status: string; allocatedStorageGiB?: number; tookMs?: number; reused: boolean }
+  /**
+   * `status` is RDS's; `outcome` is how the step's wait ended (the `snapshot-status` output). `reused`: created by an
+   * earlier try of this execution's create call, whose answer was lost.
+   */
+  snapshot?: {
+    id: string
+    arn?: string
+    status: string
+    outcome: SnapshotOutcome
+    allocatedStorageGiB?: number
+    tookMs?: number
+    reused: boolean
+  }
   /** The command that restores a new database from the snapshot. */
   restore?: string
 }
@@ -366,7 +385,7 @@ export async function dryRunBackup(plan: BackupPlan, deps: BackupDeps): Promise<
     const name = nameFor(deps, db)
     const existing = await describeSnapshot(deps, db.kind, name, CALL_TRIES)
     const size = db.allocatedStorageGiB !== undefined ? `, ${db.allocatedStorageGiB} GiB` : ''
-    report.snapshot = { id: name, status: 'not taken (dry run)', reused: false }
+    report.snapshot = { id: name, status: 'not taken (dry run)', outcome: 'unknown', reused: false }
     report.restore = restoreCommand(db, name, deps.region)
     // The name is this dry run's own, so it should not exist: the look checks that RDS answers for such names.
     if (existing) return { report, failure: alreadyExists(db, name, deps.region) }
@@ -422,6 +441,7 @@ async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, re
     snapshot = await createSnapshot(deps, db, name, tags)
   } catch (error) {
     if (deps.signal?.aborted) {
+      report.snapshot = { id: name, status: 'unknown', outcome: 'unknown', reused: false }
       return {
         report,
         failure: `Cancelled while asking RDS for snapshot ${name}: nothing was started. The snapshot may have been created; look ${whereToSee(db.kind, name, deps.region)}.`
@@ -438,21 +458,21 @@ async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, re
     reused = true
   }
   let current: Snapshot = snapshot ?? { id: name, status: 'creating', tags }
-  const record = (): void => {
-    report.snapshot = { id: current.id || name, status: current.status, reused }
+  const record = (outcome: SnapshotOutcome): void => {
+    report.snapshot = { id: current.id || name, status: current.status, outcome, reused }
     if (current.arn) report.snapshot.arn = current.arn
     if (current.allocatedStorageGiB !== undefined) report.snapshot.allocatedStorageGiB = current.allocatedStorageGiB
   }
-  record()
+  record('unknown')
   try {
     current = await waitUntilAvailable(plan, deps, db, current, started)
   } catch (error) {
     if (!(error instanceof SnapshotWaitError)) throw error
     current = error.last
-    record()
+    record(error.outcome)
     return { report, failure: error.message }
   }
-  record()
+  record('available')
   const took = deps.clock.now() - started
   if (report.snapshot) report.snapshot.tookMs = took
   deps.say(
@@ -465,7 +485,8 @@ async function snapshotStep(plan: BackupPlan, deps: BackupDeps, db: Database, re
 class SnapshotWaitError extends Error {
   constructor(
     message: string,
-    readonly last: Snapshot
+    readonly last: Snapshot,
+    readonly outcome: Exclude<SnapshotOutcome, 'available' | 'unknown'>
   ) {
     super(message)
   }
@@ -487,7 +508,8 @@ async function waitUntilAvailable(plan: BackupPlan, deps: BackupDeps, db: Databa
     if (FAILED_SNAPSHOT.has(current.status)) {
       throw new SnapshotWaitError(
         `Snapshot ${current.id} of ${kindName(db.kind)} ${db.id} ended ${current.status} after ${elapsed()}: nothing was started. Look at it and the database's RDS events ${whereToSee(db.kind, current.id, deps.region)}.`,
-        current
+        current,
+        'failed'
       )
     }
     const now = deps.clock.now()
@@ -496,7 +518,8 @@ async function waitUntilAvailable(plan: BackupPlan, deps: BackupDeps, db: Databa
       throw new SnapshotWaitError(
         `Snapshot ${current.id} was not available within ${Inputs.BackupTimeoutMinutes} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
           `Nothing was started. The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`,
-        current
+        current,
+        'timed-out'
       )
     }
     if (now - lastProgress >= progressEveryMs) {
@@ -510,7 +533,8 @@ async function waitUntilAvailable(plan: BackupPlan, deps: BackupDeps, db: Databa
       if (!seen) {
         throw new SnapshotWaitError(
           `Snapshot ${current.id} disappeared while it was being taken (deleted?) after ${elapsed()}: nothing was started.`,
-          current
+          current,
+          'failed'
         )
       }
       current = seen
@@ -522,7 +546,8 @@ async function waitUntilAvailable(plan: BackupPlan, deps: BackupDeps, db: Databa
         throw new SnapshotWaitError(
           `Cancelled while waiting for snapshot ${current.id} (${progressText(current)} after ${elapsed()}): nothing was started. ` +
             `The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`,
-          current
+          current,
+          'cancelled'
         )
       }
       if (!isTransient(error)) throw error

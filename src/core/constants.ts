@@ -36,6 +36,7 @@ export const Outputs = {
   LogsUrl: 'logs-url',
   SnapshotId: 'snapshot-id',
   SnapshotArn: 'snapshot-arn',
+  SnapshotStatus: 'snapshot-status',
   TaskExitCode: 'task-exit-code'
 } as const
 
