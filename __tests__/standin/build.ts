@@ -5,6 +5,7 @@
  */
 import { LogStore } from './logstore.js'
 import { agentLine, compileTimeline, phaseCompleteLines, type PhaseSpan, type ResolvedCommand } from './timeline.js'
+import { unitFor } from './prng.js'
 import type { Prng } from './prng.js'
 import type { BuildScript, BuildStatus, EnvironmentVariable, PhaseType, StartBuildRequest, TerminalStatus, VpcConfig } from './types.js'
 
@@ -31,6 +32,10 @@ export interface BuildInit {
   cloudWatchLogsEnabled: boolean
   nullDeepLinkBeforeStream: boolean
   rng: Prng
+  /** Ingestion delay of a script that sets none: [min, max] ms, drawn per 200 ms of timestamps. */
+  defaultIngestionDelayMs: [number, number]
+  /** Seed of the ingestion draws. */
+  seed: number
 }
 
 export interface BuildEnvironment {
@@ -41,6 +46,9 @@ export interface BuildEnvironment {
   privilegedMode: boolean
   imagePullCredentialsType: string
 }
+
+/** Events whose timestamps fall in one window of this many ms share one ingestion delay draw (a batch). */
+const INGESTION_WINDOW_MS = 200
 
 /** A log event as exposed to tests; times are epoch ms. */
 export interface LogEventInfo {
@@ -72,7 +80,7 @@ export class Build {
   readonly queuedTimeoutInMinutes: number
   readonly logGroup: string | undefined
   readonly logStream: string | undefined
-  readonly events = new LogStore()
+  readonly events: LogStore
   phases: PhaseSpan[]
   commands: ResolvedCommand[]
   /** ms from the start at which the build reaches its terminal status */
@@ -133,7 +141,13 @@ export class Build {
     this.endOffset = tl.endOffset
     this.finalStatus = tl.status
     this.streamAt = init.cloudWatchLogsEnabled ? tl.streamAt : null
-    this.ingestionDelayMs = init.script.ingestionDelayMs ?? 0
+    // A script's own delay is exact; otherwise the stand-in's default (realistic: a range, drawn per 200 ms window).
+    const [minDelay, maxDelay] = init.defaultIngestionDelayMs
+    this.ingestionDelayMs = init.script.ingestionDelayMs ?? minDelay
+    const spread = init.script.ingestionDelayMs === undefined ? maxDelay - minDelay : 0
+    this.events = new LogStore(
+      spread > 0 ? ts => Math.round(unitFor(init.seed, 'ingestion', this.id, Math.floor(ts / INGESTION_WINDOW_MS)) * spread) : undefined
+    )
 
     if (this.streamAt !== null) {
       const streamEpoch = this.startEpochMs + this.streamAt
