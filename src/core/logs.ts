@@ -1,25 +1,51 @@
-/** Tailing a CloudWatch Logs stream with GetLogEvents forward tokens: every event once, in order. */
+/**
+ * Tailing a CloudWatch Logs stream with GetLogEvents forward tokens: every event once, in order, whatever the size of
+ * the pages AWS answers.
+ *
+ * How the log is read (the README's "How the log is read" says the same):
+ *
+ * - The size of a page says nothing about what is behind it. GetLogEvents answers partly full pages while more is
+ *   readable (real accounts report ~250-300 events / ~80 KB), and at the live end an empty page with a new forward
+ *   token each time; its reference: "partially full or empty pages don't necessarily mean that pagination is
+ *   finished". A forward token always goes on from where the last page ended, so the tail only has to keep reading:
+ *   nothing is skipped or repeated, whatever a drain's rule for stopping. The rule decides cost and latency only.
+ * - During the build, a drain (one poll) reads a page and follows it at once, without waiting for the next poll, when
+ *   it looks like a backlog: it holds at least `FOLLOW_EVENTS` events or `FOLLOW_BYTES` bytes (a busy stream: one
+ *   call more per hundreds of lines), or its last event was ingested more than the poll interval before the answer
+ *   came (the tail is behind, whatever the page's size). An empty page, or a short fresh one, ends the drain: a new
+ *   token on every empty page then costs nothing more than the poll it came with.
+ * - After the build's end, pages are asked with `endTime` (the build's end plus a margin): every non-empty page is
+ *   followed at once, and the stream is read to its end when an empty page gives back the token it was asked with.
+ */
 import { GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { MalformedAnswerError } from './aws-errors.js'
 
-/** GetLogEvents answers at most 10,000 events or 1 MB; a page near either limit may have more behind it. */
-const PAGE_EVENTS = 10_000
-const PAGE_BYTES = 1_048_576
-const MAX_EVENT_BYTES = 262_144
+/** A page of at least this many events, or bytes (UTF-8 message + 26 each, as CloudWatch counts), is followed at once. */
+export const FOLLOW_EVENTS = 100
+export const FOLLOW_BYTES = 32 * 1024
 const EVENT_OVERHEAD = 26
-/** Empty pages with a new token are followed, but only this many in a row per drain. */
-const MAX_EMPTY_PAGES = 5
 
 export interface DrainResult {
   events: number
   calls: number
   /** The stream does not exist yet (normal while the build starts). */
   notFound: boolean
+  /** Asked with an end time, the same token came back on an empty page: everything before it has been read. */
+  reachedEnd: boolean
 }
 
-/** Runs one call with a signal (the watch loop's time limit and cancellation). */
-export type Caller = <T>(call: (signal: AbortSignal | undefined) => Promise<T>) => Promise<T>
+export interface DrainOptions {
+  /** Epoch ms: read only events before it, to the stream's end (the drain after the build's end). */
+  endTime?: number
+  /** A page older than this (its last event ingested this long before the answer) is a backlog: followed at once. */
+  backlogMs?: number
+  /** Checked before each follow-up call: true ends the drain there (the build has ended, the drain's time is up). */
+  stop?: () => boolean
+}
+
+/** Runs one call with a signal; `followUp`: a call that follows a page at once (catching up), not a poll. */
+export type Caller = <T>(call: (signal: AbortSignal | undefined) => Promise<T>, followUp?: boolean) => Promise<T>
 
 const direct: Caller = call => call(undefined)
 
@@ -27,31 +53,48 @@ export class LogTail {
   private token: string | undefined
   /** Largest delay seen between an event's timestamp and its ingestion: how late CloudWatch delivers. */
   maxIngestionLagMs = 0
+  /**
+   * Ages (answer time − the page's last ingestionTime, on this machine's clock) are judged above the smallest one
+   * seen, 0 at first: a clock behind CloudWatch's (negative ages) does not hide a backlog. A clock ahead of it by more
+   * than the poll interval makes each non-empty page followed by one more call: a cost, never a loss. (The floor does
+   * not learn positive ages: the first pages are often a backlog, and would set it too high.)
+   */
+  private ageFloorMs = 0
 
   constructor(
     private readonly client: CloudWatchLogsClient,
     readonly group: string,
     readonly stream: string,
-    private readonly onEvents: (events: OutputLogEvent[]) => void
+    private readonly onEvents: (events: OutputLogEvent[]) => void,
+    private readonly now: () => number = Date.now
   ) {}
 
   /**
-   * Reads everything readable now, following full pages without pause. A page that fails throws, with every event
-   * before it delivered and the token kept: the next drain goes on from there, nothing lost or repeated.
+   * Reads what is readable now by the rule above. A page that fails throws, with every event before it delivered
+   * and the token kept: the next drain goes on from there, nothing lost or repeated.
    */
-  async drain(caller: Caller = direct): Promise<DrainResult> {
-    const result: DrainResult = { events: 0, calls: 0, notFound: false }
-    let emptyPages = 0
+  async drain(caller: Caller = direct, options: DrainOptions = {}): Promise<DrainResult> {
+    const result: DrainResult = { events: 0, calls: 0, notFound: false, reachedEnd: false }
+    const { endTime } = options
     for (;;) {
       const sent = this.token
       let page
       try {
+        const followUp = result.calls > 0
         result.calls++
-        page = await caller(signal =>
-          this.client.send(
-            new GetLogEventsCommand({ logGroupName: this.group, logStreamName: this.stream, startFromHead: true, nextToken: sent }),
-            { abortSignal: signal }
-          )
+        page = await caller(
+          signal =>
+            this.client.send(
+              new GetLogEventsCommand({
+                logGroupName: this.group,
+                logStreamName: this.stream,
+                startFromHead: true,
+                nextToken: sent,
+                ...(endTime !== undefined ? { endTime } : {})
+              }),
+              { abortSignal: signal }
+            ),
+          followUp
         )
       } catch (error) {
         if (error instanceof ResourceNotFoundException) {
@@ -62,17 +105,31 @@ export class LogTail {
       }
       if (!isPage(page)) throw new MalformedAnswerError('GetLogEvents')
       const events = page.events ?? []
-      if (events.length > 0) {
-        this.observe(events)
-        this.onEvents(events)
-        result.events += events.length
-        emptyPages = 0
-      } else emptyPages++
       const next = page.nextForwardToken
-      if (next === undefined || next === sent) return result
-      this.token = next
-      if (!mayHaveMore(events) || emptyPages >= MAX_EMPTY_PAGES) return result
+      if (next !== undefined) this.token = next
+      if (events.length === 0) {
+        result.reachedEnd = endTime !== undefined && sent !== undefined && next === sent
+        return result
+      }
+      this.observe(events)
+      this.onEvents(events)
+      result.events += events.length
+      if (next === undefined) return result
+      if (endTime === undefined && !this.isBacklog(events, options.backlogMs ?? Infinity)) return result
+      if (options.stop?.()) return result
     }
+  }
+
+  /** Whether a page read during the build may have more behind it now: a busy page, or an old one. */
+  private isBacklog(events: readonly OutputLogEvent[], backlogMs: number): boolean {
+    const ingested = events.at(-1)?.ingestionTime
+    const age = ingested === undefined ? undefined : this.now() - ingested
+    if (age !== undefined) this.ageFloorMs = Math.min(this.ageFloorMs, age)
+    if (events.length >= FOLLOW_EVENTS) return true
+    let bytes = 0
+    for (const e of events) bytes += Buffer.byteLength(e.message ?? '', 'utf8') + EVENT_OVERHEAD
+    if (bytes >= FOLLOW_BYTES) return true
+    return age !== undefined && age - this.ageFloorMs > backlogMs
   }
 
   private observe(events: OutputLogEvent[]): void {
@@ -87,12 +144,4 @@ export class LogTail {
 function isPage(page: { events?: unknown; nextForwardToken?: unknown }): boolean {
   const eventsOk = page.events === undefined || (Array.isArray(page.events) && page.events.every(e => typeof e === 'object' && e !== null))
   return eventsOk && (page.nextForwardToken === undefined || typeof page.nextForwardToken === 'string')
-}
-
-/** A page that hit either limit, or an empty page with a new token, may have more behind it. */
-export function mayHaveMore(events: readonly OutputLogEvent[]): boolean {
-  if (events.length === 0 || events.length >= PAGE_EVENTS) return true
-  let bytes = 0
-  for (const e of events) bytes += Buffer.byteLength(e.message ?? '', 'utf8') + EVENT_OVERHEAD
-  return bytes > PAGE_BYTES - MAX_EVENT_BYTES - EVENT_OVERHEAD
 }
