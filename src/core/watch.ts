@@ -137,6 +137,8 @@ export interface WatchResult {
    * cut by the drain's time limit. False also when the log was not shown (disabled, denied, `show-logs: false`).
    */
   logComplete: boolean
+  /** The log was being read when watching ended (shown, and its stream had appeared). */
+  logRead: boolean
 }
 
 /** Why watching stopped before the build's end. The build goes on: nothing here is a reason to stop it. */
@@ -271,7 +273,7 @@ class BuildWatcher {
     this.random = deps.random ?? Math.random
     this.statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
     this.logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
-    this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
+    this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false, logRead: false }
     this.callSignal = options.signal ? AbortSignal.any([options.signal, this.stopCalls.signal]) : this.stopCalls.signal
     this.pacer = new LogPacer(
       options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0,
@@ -516,6 +518,7 @@ class BuildWatcher {
       await Promise.allSettled([statusCall, logCall])
     }
     this.result.build = this.build
+    this.result.logRead = this.tail !== undefined
     return this.result
   }
 }
