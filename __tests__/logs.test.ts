@@ -83,7 +83,7 @@ describe('LogTail under real paging', () => {
     for (let i = 0; i < 3_000; i++) stream.add(`line ${i}`, 1_000 + i)
     let polls = 0
     while (seen.length < 3_000 && polls < 200) {
-      await tail.drain(undefined, { backlogMs: 1_000 })
+      await tail.drain()
       now += 1_000
       polls++
     }
@@ -97,34 +97,55 @@ describe('LogTail under real paging', () => {
     const { stream, client, seen, tail } = setup(() => now)
     stream.newTokens = true
     stream.add('a', 9_000)
-    await tail.drain(undefined, { backlogMs: 1_000 })
+    await tail.drain()
     const before = client.count('GetLogEvents')
-    for (let i = 0; i < 10; i++) await tail.drain(undefined, { backlogMs: 1_000 })
+    for (let i = 0; i < 10; i++) await tail.drain()
     expect(client.count('GetLogEvents') - before).toBe(10)
     const tokens = client.calls.slice(-10).map(c => c.input.nextToken)
     expect(new Set(tokens).size).toBe(10)
     stream.add('b', 10_000)
     now = 10_500
-    await tail.drain(undefined, { backlogMs: 1_000 })
+    await tail.drain()
     expect(seen).toEqual(['a\n', 'b\n'])
   })
 
-  it('a fresh page below the thresholds ends the drain; an old one is followed at once', async () => {
-    const now = 100_000
+  it('a short page left behind at the previous answer is followed at once; a fresh one ends the drain', async () => {
+    let now = 100_000
     const { stream, client, tail } = setup(() => now)
     stream.pageEvents = 10
     for (let i = 0; i < 30; i++) stream.add(`old ${i}`, 90_000 + i)
-    for (let i = 0; i < 30; i++) stream.add(`fresh ${i}`, 99_950)
-    await tail.drain(undefined, { backlogMs: 1_000 })
-    // The old pages (3) are a backlog, followed at once; the first fresh page ends the drain.
-    expect(client.count('GetLogEvents')).toBe(4)
+    await tail.drain()
+    // Nothing answered before: the first short page ends the drain.
+    expect(client.count('GetLogEvents')).toBe(1)
+    now = 101_000
+    for (let i = 0; i < 30; i++) stream.add(`fresh ${i}`, 100_500)
+    await tail.drain()
+    // Every page was readable at the answer before it (the old ones at the first drain's, the fresh ones at the page
+    // before): a backlog, followed to its end, an empty page.
+    expect(client.count('GetLogEvents')).toBe(1 + 2 + 3 + 1)
+    // Fresh lines, not yet in at the last answer: one page, the drain ends there.
+    now = 102_000
+    stream.add('newest', 101_900)
+    await tail.drain()
+    expect(client.count('GetLogEvents')).toBe(8)
+  })
+
+  it('output that resumes after a pause is not a backlog: one call', async () => {
+    let now = 100_000
+    const { stream, client, tail } = setup(() => now)
+    stream.add('before', 99_000)
+    await tail.drain()
+    now = 105_000
+    stream.add('after', 101_000)
+    await tail.drain()
+    expect(client.count('GetLogEvents')).toBe(2)
   })
 
   it('a busy page (>= FOLLOW_EVENTS) is followed at once', async () => {
     const { stream, client, tail } = setup()
     stream.pageEvents = FOLLOW_EVENTS
     for (let i = 0; i < FOLLOW_EVENTS * 2 + 5; i++) stream.add(`l ${i}`, 999_999)
-    await tail.drain(undefined, { backlogMs: 1_000 })
+    await tail.drain()
     expect(client.count('GetLogEvents')).toBe(3)
   })
 
@@ -145,10 +166,10 @@ describe('LogTail under real paging', () => {
 
   it('stops following when told to', async () => {
     const { stream, client, tail } = setup()
-    for (let i = 0; i < 500; i++) stream.add(`l ${i}`, 1_000)
-    stream.pageEvents = 100
+    for (let i = 0; i < 1_000; i++) stream.add(`l ${i}`, 1_000)
+    stream.pageEvents = FOLLOW_EVENTS
     let calls = 0
-    await tail.drain(undefined, { backlogMs: 1_000, stop: () => ++calls >= 2 })
+    await tail.drain(undefined, { stop: () => ++calls >= 2 })
     expect(client.count('GetLogEvents')).toBe(2)
   })
 })

@@ -145,8 +145,16 @@ export class Build {
     const [minDelay, maxDelay] = init.defaultIngestionDelayMs
     this.ingestionDelayMs = init.script.ingestionDelayMs ?? minDelay
     const spread = init.script.ingestionDelayMs === undefined ? maxDelay - minDelay : 0
+    let window = NaN
+    let draw = 0
     this.events = new LogStore(
-      spread > 0 ? ts => Math.round(unitFor(init.seed, 'ingestion', this.id, Math.floor(ts / INGESTION_WINDOW_MS)) * spread) : undefined
+      spread > 0
+        ? ts => {
+            const w = Math.floor(ts / INGESTION_WINDOW_MS)
+            if (w !== window) [window, draw] = [w, Math.round(unitFor(init.seed, 'ingestion', this.id, w) * spread)]
+            return draw
+          }
+        : undefined
     )
 
     if (this.streamAt !== null) {

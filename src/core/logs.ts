@@ -11,8 +11,8 @@
  *   nothing is skipped or repeated, whatever a drain's rule for stopping. The rule decides cost and latency only.
  * - During the build, a drain (one poll) reads a page and follows it at once, without waiting for the next poll, when
  *   it looks like a backlog: it holds at least `FOLLOW_EVENTS` events or `FOLLOW_BYTES` bytes (a busy stream: one
- *   call more per hundreds of lines), or its last event was ingested more than the poll interval before the answer
- *   came (the tail is behind, whatever the page's size). An empty page, or a short fresh one, ends the drain: a new
+ *   call more per hundreds of lines), or its last event was already ingested when the previous page was answered (it
+ *   was left behind then: the tail is behind, whatever the page's size). An empty page, or a short fresh one, ends the drain: a new
  *   token on every empty page then costs nothing more than the poll it came with.
  * - After the build's end, pages are asked with `endTime` (the build's end plus a margin): every non-empty page is
  *   followed at once, and the stream is read to its end when an empty page gives back the token it was asked with.
@@ -21,10 +21,15 @@ import { GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { MalformedAnswerError } from './aws-errors.js'
 
-/** A page of at least this many events, or bytes (UTF-8 message + 26 each, as CloudWatch counts), is followed at once. */
-export const FOLLOW_EVENTS = 100
+/**
+ * A page of at least this many events, or bytes (UTF-8 message + 26 each, as CloudWatch counts), is followed at once:
+ * real accounts cut pages at about 250-300 events or 80 KB, so a cut page is busy (and a smaller cut is caught by age).
+ */
+export const FOLLOW_EVENTS = 200
 export const FOLLOW_BYTES = 32 * 1024
 const EVENT_OVERHEAD = 26
+/** An event ingested this long before the previous answer was readable then (CloudWatch's own delay to show it). */
+const VISIBILITY_MARGIN_MS = 250
 
 export interface DrainResult {
   events: number
@@ -38,8 +43,6 @@ export interface DrainResult {
 export interface DrainOptions {
   /** Epoch ms: read only events before it, to the stream's end (the drain after the build's end). */
   endTime?: number
-  /** A page older than this (its last event ingested this long before the answer) is a backlog: followed at once. */
-  backlogMs?: number
   /** Checked before each follow-up call: true ends the drain there (the build has ended, the drain's time is up). */
   stop?: () => boolean
 }
@@ -53,13 +56,14 @@ export class LogTail {
   private token: string | undefined
   /** Largest delay seen between an event's timestamp and its ingestion: how late CloudWatch delivers. */
   maxIngestionLagMs = 0
+  /** When the last page was answered (this machine's clock). */
+  private lastAnswerAt = -Infinity
   /**
-   * Ages (answer time − the page's last ingestionTime, on this machine's clock) are judged above the smallest one
-   * seen, 0 at first: a clock behind CloudWatch's (negative ages) does not hide a backlog. A clock ahead of it by more
-   * than the poll interval makes each non-empty page followed by one more call: a cost, never a loss. (The floor does
-   * not learn positive ages: the first pages are often a backlog, and would set it too high.)
+   * This machine's clock minus CloudWatch's, as far as it shows (an event answered before it was ingested): 0 until
+   * then. A clock ahead of CloudWatch's is not learnt (an old page would teach it): there, a page's last event may look
+   * left behind when it is not, and the page is followed by one more call (a cost, never a loss).
    */
-  private ageFloorMs = 0
+  private skewMs = 0
 
   constructor(
     private readonly client: CloudWatchLogsClient,
@@ -104,6 +108,8 @@ export class LogTail {
         throw error
       }
       if (!isPage(page)) throw new MalformedAnswerError('GetLogEvents')
+      const answeredBefore = this.lastAnswerAt
+      this.lastAnswerAt = this.now()
       const events = page.events ?? []
       const next = page.nextForwardToken
       if (next !== undefined) this.token = next
@@ -115,21 +121,23 @@ export class LogTail {
       this.onEvents(events)
       result.events += events.length
       if (next === undefined) return result
-      if (endTime === undefined && !this.isBacklog(events, options.backlogMs ?? Infinity)) return result
+      if (endTime === undefined && !this.isBacklog(events, answeredBefore)) return result
       if (options.stop?.()) return result
     }
   }
 
-  /** Whether a page read during the build may have more behind it now: a busy page, or an old one. */
-  private isBacklog(events: readonly OutputLogEvent[], backlogMs: number): boolean {
+  /**
+   * Whether a page read during the build may have more behind it now: a busy page, or one whose last event was
+   * already in CloudWatch when the previous page was answered (it was left behind then: a backlog).
+   */
+  private isBacklog(events: readonly OutputLogEvent[], answeredBefore: number): boolean {
     const ingested = events.at(-1)?.ingestionTime
-    const age = ingested === undefined ? undefined : this.now() - ingested
-    if (age !== undefined) this.ageFloorMs = Math.min(this.ageFloorMs, age)
+    if (ingested !== undefined) this.skewMs = Math.min(this.skewMs, this.now() - ingested)
     if (events.length >= FOLLOW_EVENTS) return true
     let bytes = 0
     for (const e of events) bytes += Buffer.byteLength(e.message ?? '', 'utf8') + EVENT_OVERHEAD
     if (bytes >= FOLLOW_BYTES) return true
-    return age !== undefined && age - this.ageFloorMs > backlogMs
+    return ingested !== undefined && ingested + this.skewMs < answeredBefore - VISIBILITY_MARGIN_MS
   }
 
   private observe(events: OutputLogEvent[]): void {

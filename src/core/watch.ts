@@ -450,7 +450,7 @@ class BuildWatcher {
 
   /** During the build: follow a backlog at once. After its end: read to the stream's end, under an end time. */
   private drainOptions(): DrainOptions {
-    if (this.endedAt === undefined) return { backlogMs: this.t.logFastMs, stop: () => this.endedAt !== undefined }
+    if (this.endedAt === undefined) return { stop: () => this.endedAt !== undefined }
     const end = this.build.endTime?.getTime() ?? this.endedAt
     return { endTime: end + this.t.drainEndMarginMs, stop: () => this.deps.clock.now() >= this.deadline }
   }
