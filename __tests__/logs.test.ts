@@ -37,6 +37,20 @@ describe('LogTail', () => {
     expect(seen.map(s => s[0])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8'])
   })
 
+  it('events of 1 MB (the PutLogEvents limit, with the 26-byte overhead) come through whole, one a page', async () => {
+    const { stream, seen, tail } = setup()
+    const big = 'x'.repeat(1_048_576 - 26 - 2)
+    for (let i = 0; i < 3; i++) stream.add(`${i}${big}`, 1000 + i)
+    stream.add('after', 1010)
+    await tail.drain()
+    expect(seen.map(s => [s[0], s.length])).toEqual([
+      ['0', 1_048_550],
+      ['1', 1_048_550],
+      ['2', 1_048_550],
+      ['a', 6]
+    ])
+  })
+
   it('resumes from its token: nothing repeated, new events only', async () => {
     let now = 1_000
     const { stream, seen, tail } = setup(() => now)
