@@ -102,6 +102,9 @@ export const DEFAULT_TIMING: Timing = {
   giveUpMs: 5 * 60_000
 }
 
+/** Catching up held back by the cap this long (a page's wait): worth a notice. */
+const CAP_NOTICE_WAIT_MS = 500
+
 export interface WatchDeps {
   codebuild: CodeBuildClient
   logs: CloudWatchLogsClient
@@ -298,7 +301,7 @@ class BuildWatcher {
    */
   private readonly paced: Caller = async (call, followUp = false) => {
     const waited = await this.pacer.slot(this.deps.clock, this.callSignal, followUp || this.endedAt !== undefined)
-    if (followUp && waited > 0 && !this.capNoticeShown) {
+    if (followUp && waited >= CAP_NOTICE_WAIT_MS && !this.capNoticeShown) {
       this.capNoticeShown = true
       this.hooks.onNotice?.(
         `max-log-requests-per-minute (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
