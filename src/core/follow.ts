@@ -55,7 +55,7 @@ export async function followBuild(
 }
 
 /** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */
-export function incompleteLog(build: Build, region: string, shown: number): string {
+function incompleteLog(build: Build, region: string, shown: number): string {
   return (
     `The build's log could not be read to its end: ${shown} ${shown === 1 ? 'line was' : 'lines were'} shown, the last ones may be missing ` +
     `(and from the diagnosis). The whole log: ${buildLinks(build, region).logs}`

@@ -26,7 +26,7 @@ import { MalformedAnswerError } from './aws-errors.js'
  * real accounts cut pages at about 250-300 events or 80 KB, so a cut page is busy (and a smaller cut is caught by age).
  */
 export const FOLLOW_EVENTS = 200
-export const FOLLOW_BYTES = 32 * 1024
+const FOLLOW_BYTES = 32 * 1024
 const EVENT_OVERHEAD = 26
 /** An event ingested this long before the previous answer was readable then (CloudWatch's own delay to show it). */
 const VISIBILITY_MARGIN_MS = 250

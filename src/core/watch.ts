@@ -211,7 +211,7 @@ export function logDelay(t: Timing, v: LogView): number {
 }
 
 /** The agent logged the end of the build's last phase (it SUCCEEDED or FAILED after a logged phase): that line ends the log. */
-export function endIsLogged(build: Build): boolean {
+function endIsLogged(build: Build): boolean {
   const ended = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
   return ended && lastLoggedPhase(build) !== undefined
 }
