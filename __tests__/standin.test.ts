@@ -13,8 +13,9 @@ import {
 import { CloudWatchLogsClient, GetLogEventsCommand, type GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs'
 import { execFile } from 'node:child_process'
 import http from 'node:http'
-import { LogStore, MAX_PAGE_BYTES } from './standin/logstore.js'
+import { LogStore, MAX_PAGE_BYTES, parseToken } from './standin/logstore.js'
 import {
+  IDEAL_LOGS,
   type BuildView,
   type FaultPlan,
   type ProjectConfig,
@@ -48,8 +49,9 @@ const TIME_SCALE = 10
 /** Resolves after `ms` of the stand-in's (virtual) time. */
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms / TIME_SCALE))
 
+/** The wire tests read ideal pages; 'realistic paging' below tests the default. */
 async function setup(options: StandInOptions): Promise<Env> {
-  const s = await startStandIn({ timeScale: TIME_SCALE, ...options })
+  const s = await startStandIn({ timeScale: TIME_SCALE, logs: IDEAL_LOGS, ...options })
   const cfg = { endpoint: s.endpoint, region: REGION, credentials: s.credentials, maxAttempts: 1 }
   const env = { s, cb: new CodeBuildClient(cfg), logs: new CloudWatchLogsClient(cfg) }
   open.push(env)
@@ -110,7 +112,8 @@ async function readAll(
     )
     opts.onPage?.(page)
     for (const e of page.events ?? []) out.push(e.message ?? '')
-    const done = (page.events ?? []).length === 0 && page.nextForwardToken === token
+    // Realistic paging gives a new token on every empty page: the end is an empty page once everything is readable.
+    const done = (page.events ?? []).length === 0
     token = page.nextForwardToken
     if (done && build.endedAt !== null && env.s.now() > (build.allEvents().at(-1)?.readableAt ?? 0)) break
     if ((page.events ?? []).length === 0) await sleep(10)
@@ -924,12 +927,74 @@ describe('child process', () => {
   })
 })
 
+describe('realistic paging (the default)', () => {
+  const realistic = { logs: {} }
+
+  test('partial pages of 250-300 events while more is readable; every line once, in order', async () => {
+    const env = await setup({ ...realistic, projects: [project('p', { builds: [presets.burst({ count: 3_000, taskOnly: true })] })] })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    const view = await env.s.waitForEnd(env.s.build(id) as BuildView)
+    await env.s.waitFor(() => env.s.now() > (view.allEvents().at(-1)?.readableAt ?? Infinity))
+    const sizes: number[] = []
+    const lines = await readAll(env, view, { onPage: p => sizes.push(p.events?.length ?? 0) })
+    expect(lines).toEqual(taskLineTexts(3_000).map(l => `${l}\n`))
+    const full = sizes.slice(0, -2)
+    expect(full.length).toBeGreaterThanOrEqual(10)
+    for (const n of full) expect(n).toBeGreaterThanOrEqual(250)
+    for (const n of full) expect(n).toBeLessThanOrEqual(300)
+    expect(new Set(full).size).toBeGreaterThan(3)
+  })
+
+  test('at the live end each empty page has a new token that goes on from the same place; endTime past the end gives the same token', async () => {
+    const env = await setup({
+      ...realistic,
+      projects: [project('p', { builds: [presets.success({ output: ['first', { atMs: 1_500, text: 'second' }], taskOnly: true })] })]
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    const view = env.s.build(id) as BuildView
+    await env.s.waitFor(() => view.readableEvents().length > 0)
+    const req = { logGroupName: view.logGroup, logStreamName: view.logStream, startFromHead: true }
+    const first = await env.logs.send(new GetLogEventsCommand(req))
+    expect(first.events?.map(e => e.message)).toEqual(['first\n'])
+    const tokens = [first.nextForwardToken]
+    for (let i = 0; i < 3; i++) {
+      const p = await env.logs.send(new GetLogEventsCommand({ ...req, nextToken: tokens.at(-1) }))
+      expect(p.events).toEqual([])
+      tokens.push(p.nextForwardToken)
+    }
+    expect(new Set(tokens).size).toBe(4)
+    await env.s.waitForEnd(view)
+    await env.s.waitFor(() => env.s.now() > (view.allEvents().at(-1)?.readableAt ?? Infinity))
+    const later = await env.logs.send(new GetLogEventsCommand({ ...req, nextToken: tokens.at(-1) }))
+    expect(later.events?.map(e => e.message)).toEqual(['second\n'])
+    const endTime = (view.allEvents().at(-1)?.timestamp ?? 0) + 5_000
+    const end = await env.logs.send(new GetLogEventsCommand({ ...req, nextToken: later.nextForwardToken, endTime }))
+    expect(end.events).toEqual([])
+    expect(end.nextForwardToken).toBe(later.nextForwardToken)
+    const noEnd = await env.logs.send(new GetLogEventsCommand({ ...req, nextToken: later.nextForwardToken }))
+    expect(noEnd.nextForwardToken).not.toBe(later.nextForwardToken)
+  })
+
+  test('ingestion delay by default: 0.3-1.5 s after the timestamp, varying', async () => {
+    const env = await setup({
+      ...realistic,
+      projects: [project('p', { builds: [presets.success({ lines: 100, everyMs: 20, taskOnly: true })] })]
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    const view = env.s.build(id) as BuildView
+    const delays = view.allEvents().map(e => e.readableAt - env.s.fromEpoch(e.timestamp))
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(300)
+    expect(Math.max(...delays)).toBeLessThanOrEqual(1_500 + 1)
+    expect(new Set(delays.map(d => Math.round(d / 100))).size).toBeGreaterThan(3)
+  })
+})
+
 describe('unit: LogStore pages', () => {
   test('forward paging never skips nor repeats while events become readable', () => {
     const store = new LogStore()
     const n = 2_000
     for (let i = 0; i < n; i++) store.append(1_000 + i, `e${i}\n`, (i * 37) % 50, 1_000)
-    let token: { direction: 'f' | 'b'; position: number } | undefined
+    let token: ReturnType<typeof parseToken>
     const seen: string[] = []
     for (let now = 1_000; seen.length < n; now += 7) {
       const page = store.page({ token, startFromHead: true, limit: 13, now })
@@ -937,7 +1002,7 @@ describe('unit: LogStore pages', () => {
         expect(store.readable[i] as number).toBeLessThanOrEqual(now)
         seen.push(store.messages[i] as string)
       }
-      token = { direction: 'f', position: Number(page.nextForwardToken.slice(2)) }
+      token = parseToken(page.nextForwardToken)
     }
     expect(seen).toEqual(Array.from({ length: n }, (_, i) => `e${i}\n`))
   })

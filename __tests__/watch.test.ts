@@ -66,10 +66,11 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
       if (fault && fault === faults.hangOn) return new Promise(() => undefined)
       if (fault) throw fault
       stream.exists = clock.now() - T0 >= timeline.streamAt
+      stream.ended = clock.now() - T0 >= timeline.endAt
       return stream.getLogEvents(input as { nextToken?: string })
     }
   })
-  return { clock, client, build, logTimes }
+  return { clock, client, build, logTimes, stream }
 }
 
 function taskLines(from: number, count: number, every: number): Array<[number, string]> {
@@ -88,14 +89,21 @@ function ending(at: number): Array<[number, string]> {
 
 async function watch(sim: ReturnType<typeof simulate>, signal?: AbortSignal) {
   const printed: string[] = []
+  const printedAt: number[] = []
   const warnings: string[] = []
   const result = await watchBuild(
     { codebuild: sim.client.codebuild, logs: sim.client.logs, clock: sim.clock, random: () => 0.5 },
     { id: 'p:uuid', buildStatus: 'IN_PROGRESS', currentPhase: 'SUBMITTED' },
-    { onEvents: events => printed.push(...events.map(e => (e.message ?? '').replace(/\n$/, ''))), onWarning: w => warnings.push(w) },
+    {
+      onEvents: events => {
+        printed.push(...events.map(e => (e.message ?? '').replace(/\n$/, '')))
+        printedAt.push(...events.map(() => sim.clock.now()))
+      },
+      onWarning: w => warnings.push(w)
+    },
     { showLogs: true, signal }
   )
-  return { result, printed, warnings, elapsed: sim.clock.now() - T0 }
+  return { result, printed, printedAt, warnings, elapsed: sim.clock.now() - T0 }
 }
 
 describe('watchBuild', () => {
@@ -231,11 +239,11 @@ describe('watchBuild', () => {
     expect(warnings.join('\n')).toMatch(/Cannot read the build's log .*logs:GetLogEvents/)
   })
 
-  it('does not wait forever for a log end that a stopped build never writes', async () => {
+  it('does not wait forever for a log end that a stopped build never writes: the stream read to its end, once settled', async () => {
     const sim = simulate({ streamAt: 0, endAt: 4_000, status: 'STOPPED', lines: taskLines(0, 30, 100) })
     const { result, printed } = await watch(sim)
     expect(printed).toHaveLength(30)
-    expect(result.logComplete).toBe(false)
+    expect(result.logComplete).toBe(true)
     expect(sim.clock.now() - T0).toBeLessThanOrEqual(4_000 + DEFAULT_TIMING.statusRunningMs + DEFAULT_TIMING.drainGraceMaxMs)
   })
 
@@ -255,6 +263,65 @@ describe('watchBuild', () => {
     const controller = new AbortController()
     controller.abort(new Error('cancelled'))
     await expect(watch(sim, controller.signal)).rejects.toThrow('cancelled')
+  })
+})
+
+describe('watchBuild under real CloudWatch paging', () => {
+  /** Partial pages of 250-300 events (drawn), a new token on every empty page at the live end. */
+  function realPaging(sim: ReturnType<typeof simulate>): void {
+    let n = 0
+    sim.stream.pageEvents = () => 250 + ((n++ * 7919) % 51)
+    sim.stream.newTokens = true
+  }
+
+  it('a burst of 6,000 lines in 3 s is read whole, soon, and the step ends soon after the build', async () => {
+    const lines = [...taskLines(2_000, 6_000, 0.5), ...ending(5_100)]
+    const sim = simulate({ streamAt: 0, endAt: 5_300, status: 'SUCCEEDED', lines, delay: i => 300 + ((i * 37) % 900) })
+    realPaging(sim)
+    const { result, printed, printedAt, warnings } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    expect(result.logComplete).toBe(true)
+    expect(warnings).toEqual([])
+    const lags = printedAt.map((at, i) => at - (T0 + (lines[i] as [number, string])[0])).sort((a, b) => a - b)
+    expect(lags[Math.floor(lags.length / 2)]).toBeLessThanOrEqual(3_000)
+    expect(sim.clock.now() - T0 - 5_300).toBeLessThanOrEqual(5_000)
+  })
+
+  it('a silent build with a new token on every empty page costs at most 20 GetLogEvents calls a minute', async () => {
+    const lines = [...taskLines(1_000, 5, 100), ...taskLines(181_000, 5, 100), ...ending(182_000)]
+    const sim = simulate({ streamAt: 0, endAt: 182_500, status: 'SUCCEEDED', lines })
+    realPaging(sim)
+    const { printed } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    const silent = sim.logTimes.filter(t => t >= 30_000 && t < 180_000).length
+    expect(silent / 2.5).toBeLessThanOrEqual(20)
+  })
+
+  it('a log whose end never comes is cut at the drain limit, and says so (logComplete false)', async () => {
+    const lines = [...taskLines(0, 20, 100)]
+    const sim = simulate({ streamAt: 0, endAt: 3_000, status: 'SUCCEEDED', lines })
+    realPaging(sim)
+    const { result, printed } = await watch(sim)
+    expect(printed).toHaveLength(20)
+    expect(result.logComplete).toBe(false)
+    expect(sim.clock.now() - T0).toBeLessThanOrEqual(3_000 + DEFAULT_TIMING.statusRunningMs + DEFAULT_TIMING.drainGraceMaxMs)
+  })
+
+  it('catching up keeps max-log-requests-per-minute and says that it holds the log back', async () => {
+    const lines = [...taskLines(1_000, 3_000, 1), ...ending(5_000)]
+    const sim = simulate({ streamAt: 0, endAt: 5_200, status: 'SUCCEEDED', lines })
+    realPaging(sim)
+    const notices: string[] = []
+    const result = await watchBuild(
+      { codebuild: sim.client.codebuild, logs: sim.client.logs, clock: sim.clock, random: () => 0.5 },
+      { id: 'p:uuid', buildStatus: 'IN_PROGRESS', currentPhase: 'SUBMITTED' },
+      { onNotice: m => notices.push(m) },
+      { showLogs: true, maxLogRequestsPerMinute: 30 }
+    )
+    const gaps = sim.logTimes.slice(1).map((t, i) => t - (sim.logTimes[i] as number))
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(2_000)
+    expect(notices.filter(n => n.includes('max-log-requests-per-minute (30) holds the log back'))).toHaveLength(1)
+    expect(result.logEvents).toBe(3_005)
   })
 })
 

@@ -7,8 +7,8 @@
  */
 import { readFileSync, writeFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { presets, startStandIn, taskLines } from '../__tests__/standin/index.js'
-import type { BuildScript, FaultPlan, StandIn } from '../__tests__/standin/index.js'
+import { IDEAL_LOGS, presets, startStandIn, taskLines } from '../__tests__/standin/index.js'
+import type { BuildScript, FaultPlan, StandIn, StandInOptions } from '../__tests__/standin/index.js'
 import { ROOT, runAction } from '../__tests__/e2e/runner.js'
 
 const quick = process.argv.includes('--quick')
@@ -67,11 +67,13 @@ function callsPerMinute(s: StandIn, from: number, to: number): number | undefine
 async function scenario(
   name: string,
   script: BuildScript,
-  options: { faults?: FaultPlan; idle?: 'queue' | 'silent'; seed?: number } = {}
+  options: { faults?: FaultPlan; idle?: 'queue' | 'silent'; seed?: number; logs?: StandInOptions['logs'] } = {}
 ): Promise<Result> {
   const s = await startStandIn({
     seed: options.seed ?? 11,
     faults: options.faults,
+    // The scenarios from before realistic paging read ideal pages (comparable over time); `real paging` ones the default.
+    logs: options.logs ?? IDEAL_LOGS,
     projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }]
   })
   let rss: { stop(): number } | undefined
@@ -122,6 +124,11 @@ async function scenario(
     const i = all.findIndex(e => e.text === 'silence begins')
     if (i >= 0 && all[i + 1]) result.callsPerMinIdle = callsPerMinute(s, all[i]!.readableAt + 10_000, all[i + 1]!.readableAt)
   }
+  if (options.logs !== undefined) {
+    const reads = s.callsOf('GetLogEvents')
+    const pages = reads.map(c => c.request.nextToken).filter(t => t !== undefined)
+    process.stderr.write(`  ${name}: ${reads.length} GetLogEvents calls, ${new Set(pages).size} distinct tokens\n`)
+  }
   await s.close()
   return result
 }
@@ -135,6 +142,7 @@ async function manyRuns(k: number, tps: number, lines: number): Promise<string> 
   const builds = Array.from({ length: k }, () => presets.success({ lines, everyMs: 100 }))
   const s = await startStandIn({
     seed: 21,
+    logs: IDEAL_LOGS,
     quotas: { GetLogEvents: { perSecond: tps } },
     projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds }]
   })
@@ -222,7 +230,41 @@ const runs: Array<[string, () => Promise<Result>]> = [
   ],
   ['late ingestion D=1 s', () => scenario('late ingestion D=1 s', steady({ ingestionDelayMs: 1_000 }))],
   ['late ingestion D=2 s', () => scenario('late ingestion D=2 s', steady({ ingestionDelayMs: 2_000 }))],
-  ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } }))]
+  ['late last lines (+2 s)', () => scenario('late last lines (+2 s)', steady({ lateTail: { lines: 20, ingestionDelayMs: 2_000 } }))],
+  // Real CloudWatch paging (the stand-in's default): pages of 250-300 events while more is readable, a new token on
+  // every empty page at the live end, ingestion 0.3-1.5 s after the timestamp.
+  ['real paging: steady, a line / 100 ms', () => scenario('real paging: steady, a line / 100 ms', steady(), { logs: {} })],
+  [
+    'real paging: 12,000 lines / 6 s',
+    () => scenario('real paging: 12,000 lines / 6 s', presets.success({ output: [taskLines(ms(12_000), { everyMs: 0.5 })] }), { logs: {} })
+  ],
+  [
+    'real paging: burst just before the end',
+    () =>
+      scenario(
+        'real paging: burst just before the end',
+        presets.success({ output: [taskLines(ms(6_000), { everyMs: 0.05 })], agentLines: 'minimal' }),
+        { logs: {} }
+      )
+  ],
+  [
+    'real paging: silent build, new tokens',
+    () =>
+      scenario(
+        'real paging: silent build, new tokens',
+        presets.success({ output: ['silence begins', { atMs: ms(60_000), text: 'silence ends' }, taskLines(10, { everyMs: 100 })] }),
+        { idle: 'silent', logs: {} }
+      )
+  ],
+  [
+    'real paging: throttled 40%, a line / 20 ms',
+    () =>
+      scenario('real paging: throttled 40%, a line / 20 ms', presets.success({ lines: ms(1_000), everyMs: 20 }), {
+        faults: { '*': { throttle: 0.4 } },
+        seed: 101,
+        logs: {}
+      })
+  ]
 ]
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
 for (const [name, fn] of runs) {

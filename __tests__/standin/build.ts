@@ -5,6 +5,7 @@
  */
 import { LogStore } from './logstore.js'
 import { agentLine, compileTimeline, phaseCompleteLines, type AgentPrefix, type PhaseSpan, type ResolvedCommand } from './timeline.js'
+import { unitFor } from './prng.js'
 import type { Prng } from './prng.js'
 import type { BuildScript, BuildStatus, EnvironmentVariable, PhaseType, StartBuildRequest, TerminalStatus, VpcConfig } from './types.js'
 
@@ -33,6 +34,10 @@ export interface BuildInit {
   /** The project's agent line prefix (the script's `agentPrefix` overrides it); default `Container`. */
   agentPrefix?: AgentPrefix | undefined
   rng: Prng
+  /** Ingestion delay of a script that sets none: [min, max] ms, drawn per 200 ms of timestamps. */
+  defaultIngestionDelayMs: [number, number]
+  /** Seed of the ingestion draws. */
+  seed: number
 }
 
 export interface BuildEnvironment {
@@ -43,6 +48,9 @@ export interface BuildEnvironment {
   privilegedMode: boolean
   imagePullCredentialsType: string
 }
+
+/** Events whose timestamps fall in one window of this many ms share one ingestion delay draw (a batch). */
+const INGESTION_WINDOW_MS = 200
 
 /** A log event as exposed to tests; times are epoch ms. */
 export interface LogEventInfo {
@@ -76,7 +84,7 @@ export class Build {
   readonly queuedTimeoutInMinutes: number
   readonly logGroup: string | undefined
   readonly logStream: string | undefined
-  readonly events = new LogStore()
+  readonly events: LogStore
   /** Per event of `events`: written by the agent. */
   private readonly agentWritten: boolean[] = []
   private readonly agentPrefix: AgentPrefix
@@ -140,7 +148,21 @@ export class Build {
     this.endOffset = tl.endOffset
     this.finalStatus = tl.status
     this.streamAt = init.cloudWatchLogsEnabled ? tl.streamAt : null
-    this.ingestionDelayMs = init.script.ingestionDelayMs ?? 0
+    // A script's own delay is exact; otherwise the stand-in's default (realistic: a range, drawn per 200 ms window).
+    const [minDelay, maxDelay] = init.defaultIngestionDelayMs
+    this.ingestionDelayMs = init.script.ingestionDelayMs ?? minDelay
+    const spread = init.script.ingestionDelayMs === undefined ? maxDelay - minDelay : 0
+    let window = NaN
+    let draw = 0
+    this.events = new LogStore(
+      spread > 0
+        ? ts => {
+            const w = Math.floor(ts / INGESTION_WINDOW_MS)
+            if (w !== window) [window, draw] = [w, Math.round(unitFor(init.seed, 'ingestion', this.id, w) * spread)]
+            return draw
+          }
+        : undefined
+    )
     this.agentPrefix = init.script.agentPrefix ?? init.agentPrefix ?? 'Container'
 
     if (this.streamAt !== null) {

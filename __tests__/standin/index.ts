@@ -76,6 +76,14 @@ export interface StandInOptions {
    * which shortens the scenario's script instead.
    */
   timeScale?: number
+  /**
+   * How CloudWatch Logs behaves. Default: as real accounts do (`paging: 'realistic'`: pages of 250-300 events / at
+   * most 72-88 KB while more is readable, and an empty page with a new forward token at the live end unless the
+   * request's endTime is past the stream's end; `ingestionDelayMs: [300, 1500]`, drawn per 200 ms of timestamps, for
+   * scripts that set none). `{ paging: 'ideal', ingestionDelayMs: 0 }` (or `IDEAL_LOGS`): full pages, the same token
+   * back at the end, events readable at once: for the few tests where that is the point.
+   */
+  logs?: { paging?: 'realistic' | 'ideal'; ingestionDelayMs?: number | [number, number] }
   host?: string
   port?: number
 }
@@ -319,6 +327,19 @@ async function waitFor<T>(world: World, fn: () => T | undefined | null | false, 
   }
 }
 
+/**
+ * The default ingestion delay: CloudWatch documents none for GetLogEvents ("typically within seconds" is an
+ * assumption, see the README's fidelity notes); 0.3-1.5 s is what the stand-in assumes.
+ */
+export const DEFAULT_INGESTION_DELAY_MS: [number, number] = [300, 1_500]
+
+/** CloudWatch Logs as an ideal service: full pages, the same token at the end, events readable at once. */
+export const IDEAL_LOGS = { paging: 'ideal', ingestionDelayMs: 0 } as const
+
+function delayRange(d: number | [number, number]): [number, number] {
+  return typeof d === 'number' ? [d, d] : d
+}
+
 /** Starts the stand-in on 127.0.0.1 (ephemeral port unless `port` is given). */
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const seed = options.seed ?? 1
@@ -334,7 +355,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       initiator: options.initiator ?? 'github-actions-role/GitHubActions',
       validateBuildspec: options.validateBuildspec ?? true,
       nullDeepLinkBeforeStream: options.nullDeepLinkBeforeStream ?? false,
-      timeScale: options.timeScale ?? 1
+      timeScale: options.timeScale ?? 1,
+      paging: options.logs?.paging ?? 'realistic',
+      ingestionDelayMs: delayRange(options.logs?.ingestionDelayMs ?? DEFAULT_INGESTION_DELAY_MS)
     },
     options.projects ?? []
   )

@@ -14,10 +14,25 @@ export const MAX_PAGE_BYTES = 1_048_576
 export const MAX_PAGE_EVENTS = 10_000
 
 const TOKEN_DIGITS = 56
+/** A token's digits: the position, then a counter that makes each empty page's token new (see `Page`). */
+const NONCE_DIGITS = 16
+
+/**
+ * How GetLogEvents pages: 'ideal' (pages full up to the limits; the same forward token back at the end of the stream)
+ * or as real accounts answer (see the README's fidelity notes): partial pages of varying size while more is readable,
+ * and at the live end an empty page with a new forward token each time.
+ */
+export interface Paging {
+  /** The most events and bytes this page may hold (drawn per call by the caller; at least one event is returned). */
+  maxEvents: number
+  maxBytes: number
+  /** Give a new token on an empty page at the live end (a counter, so every token is new). */
+  newTokenAt?: number
+}
 
 export interface PageRequest {
   /** Position parsed from a token, or undefined. */
-  token?: { direction: 'f' | 'b'; position: number }
+  token?: Token
   startFromHead: boolean
   limit: number
   /** Epoch ms, inclusive. */
@@ -26,6 +41,10 @@ export interface PageRequest {
   endTime?: number
   /** Epoch ms: the time of the request. */
   now: number
+  /** Realistic paging (absent: ideal pages). */
+  paging?: Paging
+  /** No event with a timestamp before `endTime` can be added any more (the build has ended). */
+  streamEnded?: boolean
 }
 
 export interface Page {
@@ -36,19 +55,30 @@ export interface Page {
   nextBackwardToken: string
 }
 
-export function formatToken(direction: 'f' | 'b', position: number): string {
-  return `${direction}/${String(position).padStart(TOKEN_DIGITS, '0')}`
+/** A token: the position (and, for the new token of an empty page, a counter in the last 16 digits). */
+export function formatToken(direction: 'f' | 'b', position: number, nonce = 0): string {
+  return `${direction}/${String(position).padStart(TOKEN_DIGITS - NONCE_DIGITS, '0')}${String(nonce).padStart(NONCE_DIGITS, '0')}`
 }
 
-export function parseToken(token: string): { direction: 'f' | 'b'; position: number } | undefined {
-  const m = /^([fb])\/(\d{1,56})$/.exec(token)
+export interface Token {
+  direction: 'f' | 'b'
+  position: number
+  /** The token as sent (given back unchanged at the end of the stream). */
+  text: string
+}
+
+export function parseToken(token: string): Token | undefined {
+  const m = /^([fb])\/(\d{17,56})$/.exec(token)
   if (!m || m[1] === undefined || m[2] === undefined) return undefined
-  const position = Number(m[2])
+  const position = Number(m[2].slice(0, -NONCE_DIGITS))
   if (!Number.isSafeInteger(position)) return undefined
-  return { direction: m[1] as 'f' | 'b', position }
+  return { direction: m[1] as 'f' | 'b', position, text: token }
 }
 
 export class LogStore {
+  /** @param jitter extra ingestion delay of an event with this timestamp (realistic ingestion; absent: none) */
+  constructor(private readonly jitter?: (timestamp: number) => number) {}
+
   /** Epoch ms (integers), non-decreasing. */
   readonly timestamps: number[] = []
   /** Epoch ms at which the event is readable (= its ingestionTime), non-decreasing. */
@@ -73,12 +103,13 @@ export class LogStore {
     const prevTs = n > 0 ? (this.timestamps[n - 1] as number) : -Infinity
     const ts = Math.max(Math.floor(timestamp), prevTs)
     const prevReadable = n > 0 ? (this.readable[n - 1] as number) : -Infinity
-    const readable = Math.max(ts + ingestionDelayMs, streamAt, prevReadable)
+    const delay = ingestionDelayMs + (this.jitter?.(ts) ?? 0)
+    const readable = Math.max(ts + delay, streamAt, prevReadable)
     this.timestamps.push(ts)
     this.readable.push(Math.ceil(readable))
     this.messages.push(message)
     this.sizes.push(Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES)
-    this.delays.push(ingestionDelayMs)
+    this.delays.push(delay)
   }
 
   /** Drops events from index n on (only events not yet readable may be dropped; the caller guarantees it). */
@@ -124,15 +155,26 @@ export class LogStore {
 
     if (forward) {
       const start = Math.min(Math.max(req.token ? req.token.position : lo, lo), Math.max(hi, lo))
+      const maxEvents = Math.min(req.limit, req.paging?.maxEvents ?? Infinity)
+      const maxBytes = Math.min(MAX_PAGE_BYTES, req.paging?.maxBytes ?? Infinity)
       let end = start
       let bytes = 0
-      while (end < hi && end - start < req.limit) {
+      while (end < hi && end - start < maxEvents) {
         const size = this.sizes[end] as number
-        if (end > start && bytes + size > MAX_PAGE_BYTES) break
+        if (end > start && bytes + size > maxBytes) break
         bytes += size
         end++
       }
-      const fwd = req.token && end === start ? formatToken('f', req.token.position) : formatToken('f', end)
+      // At the end of what is readable: the same token back (ideal), or a new one for the same position unless the
+      // request's endTime is past the stream's end (every event before it is readable and no more can come).
+      const atStreamEnd = req.endTime !== undefined && req.streamEnded === true && hiByTime <= this.readableCount(req.now)
+      const fresh = req.paging?.newTokenAt !== undefined && !atStreamEnd
+      const fwd =
+        end === start && fresh
+          ? formatToken('f', start, (req.paging?.newTokenAt as number) + 1)
+          : req.token && end === start
+            ? req.token.text
+            : formatToken('f', end)
       return { first: start, end, nextForwardToken: fwd, nextBackwardToken: formatToken('b', start) }
     }
 
@@ -145,7 +187,7 @@ export class LogStore {
       bytes += size
       first--
     }
-    const back = req.token && first === end ? formatToken('b', req.token.position) : formatToken('b', first)
+    const back = req.token && first === end ? req.token.text : formatToken('b', first)
     return { first, end, nextForwardToken: formatToken('f', end), nextBackwardToken: back }
   }
 }

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { Build, type BuildEnvironment } from './build.js'
 import { AwsError, quoteValue, validationMessage } from './errors.js'
 import { MAX_PAGE_EVENTS, parseToken } from './logstore.js'
+import type { Paging, Token } from './logstore.js'
 import { prngFor } from './prng.js'
 import { success } from './scripts.js'
 import type {
@@ -35,7 +36,15 @@ export interface WorldOptions {
   nullDeepLinkBeforeStream: boolean
   /** How many times faster than real time the stand-in's clock runs (1: real time). */
   timeScale: number
+  /** How GetLogEvents pages (`StandInOptions.logs`). */
+  paging: 'realistic' | 'ideal'
+  /** The ingestion delay of a script that sets none: [min, max] ms. */
+  ingestionDelayMs: [number, number]
 }
+
+/** Realistic pages: 250-300 events and at most 72-88 KB each (as real accounts report, see the README). */
+const PAGE_EVENTS_RANGE: [number, number] = [250, 300]
+const PAGE_BYTES_RANGE: [number, number] = [72 * 1024, 88 * 1024]
 
 export interface ProjectState {
   config: ProjectConfig
@@ -102,6 +111,8 @@ export class World {
   /** every build, in creation order */
   readonly builds: Build[] = []
   private readonly byId = new Map<string, Build>()
+  /** GetLogEvents calls per build id (the page draws are keyed by it). */
+  private readonly logReads = new Map<string, number>()
   private readonly idempotency = new Map<string, { buildId: string; atEpochMs: number; fingerprint: string }>()
 
   constructor(options: WorldOptions, projects: readonly ProjectConfig[]) {
@@ -271,7 +282,9 @@ export class World {
       cloudWatchLogsEnabled: (logs.status ?? 'ENABLED') === 'ENABLED',
       nullDeepLinkBeforeStream: this.options.nullDeepLinkBeforeStream,
       agentPrefix: config.agentPrefix,
-      rng
+      rng,
+      defaultIngestionDelayMs: this.options.ingestionDelayMs,
+      seed: this.options.seed
     })
     if (!dryRun) {
       state.nextBuildNumber++
@@ -566,6 +579,18 @@ export class World {
     return undefined
   }
 
+  /** The size limits of the next page of a stream (drawn per read of that stream, from the seed). */
+  private pagingFor(build: Build): Paging {
+    const n = this.logReads.get(build.id) ?? 0
+    this.logReads.set(build.id, n + 1)
+    const rng = prngFor(this.options.seed, 'page', build.id, n)
+    return {
+      maxEvents: rng.int(...PAGE_EVENTS_RANGE),
+      maxBytes: rng.int(...PAGE_BYTES_RANGE),
+      newTokenAt: n
+    }
+  }
+
   getLogEvents(body: Record<string, unknown>): Record<string, unknown> {
     const now = this.epochNow()
     const problems: string[] = []
@@ -599,7 +624,7 @@ export class World {
     } else {
       throw new AwsError('InvalidParameterException', 'Either LogGroupName or LogGroupIdentifier must be specified.')
     }
-    let token: { direction: 'f' | 'b'; position: number } | undefined
+    let token: Token | undefined
     const rawToken = body['nextToken']
     if (rawToken !== undefined && rawToken !== null) {
       token = typeof rawToken === 'string' ? parseToken(rawToken) : undefined
@@ -622,7 +647,9 @@ export class World {
       limit: typeof limit === 'number' ? limit : MAX_PAGE_EVENTS,
       startTime,
       endTime,
-      now
+      now,
+      streamEnded: build.isComplete(now),
+      ...(this.options.paging === 'realistic' ? { paging: this.pagingFor(build) } : {})
     })
     const events: Array<{ timestamp: number; message: string; ingestionTime: number }> = []
     const store = build.events

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js'
 import { FailureDiagnoser } from './diagnosis.js'
 import type { Diagnosis } from './diagnosis.js'
 import type { Plan } from './inputs.js'
+import { buildLinks } from './links.js'
 import { LastTaskLines } from './report.js'
 import { watchBuild } from './watch.js'
 import type { WatchHooks } from './watch.js'
@@ -27,7 +28,7 @@ export interface Followed {
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
 export async function followBuild(
   deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
-  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec'>,
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region'>,
   started: Build,
   hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & { print: (events: OutputLogEvent[]) => void },
   signal: AbortSignal
@@ -36,7 +37,7 @@ export async function followBuild(
   const lastTaskLines = new LastTaskLines()
   // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
   const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
-  const { build } = await watchBuild(
+  const { build, logRead, logComplete, logEvents } = await watchBuild(
     deps,
     started,
     {
@@ -54,7 +55,16 @@ export async function followBuild(
     },
     { showLogs: plan.showLogs, signal, ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {}) }
   )
+  if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
   if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }
   const diagnosis = diagnoser.diagnose(build)
   return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+}
+
+/** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */
+function incompleteLog(build: Build, region: string, shown: number): string {
+  return (
+    `The build's log could not be read to its end: ${shown} ${shown === 1 ? 'line was' : 'lines were'} shown, the last ones may be missing ` +
+    `(and from the diagnosis). The whole log: ${buildLinks(build, region).logs}`
+  )
 }

@@ -172,21 +172,22 @@ export class LogPacer {
   }
 
   /**
-   * When the next call may go out. `urgent` calls (the drain after the build's end: a few calls, once) keep the cap
-   * but not the fair-share gap, so the step ends soon after its build.
+   * When the next call may go out. `urgent` calls (catching up within a drain, and the drain after the build's end)
+   * keep the cap but not the fair-share gap, so a backlog is read at once and the step ends soon after its build.
    */
   readyAt(urgent = false): number {
     const fair = urgent ? 0 : this.share.gapMs()
     return this.lastCallAt + Math.max(this.capGapMs, fair > 0 ? fair + this.extraMs : 0)
   }
 
-  /** Waits until the next call may go out, and counts it as sent. */
-  async slot(clock: Clock, signal?: AbortSignal, urgent = false): Promise<void> {
+  /** Waits until the next call may go out, and counts it as sent; returns how long it waited (ms). */
+  async slot(clock: Clock, signal?: AbortSignal, urgent = false): Promise<number> {
     const wait = this.readyAt(urgent) - clock.now()
     if (wait > 0) await clock.sleep(wait, signal)
     this.lastCallAt = clock.now()
     const t = this.share.t
     this.extraMs = (this.random() - 0.5) * 2 * t.jitter * t.paceMs
+    return Math.max(0, wait)
   }
 
   /** The retry after the last call, throttled: see `FairShare.retryAfterThrottleMs`. */

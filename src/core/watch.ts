@@ -17,7 +17,7 @@ import type { Clock } from './clock.js'
 import { DEFAULT_SHARE_TIMING, LogPacer } from './log-pacing.js'
 import type { ShareTiming } from './log-pacing.js'
 import { LogTail } from './logs.js'
-import type { Caller } from './logs.js'
+import type { Caller, DrainOptions } from './logs.js'
 import { Backoff, withTimeLimit } from './retry.js'
 
 /** Every number of the watch loop, in one table. */
@@ -46,6 +46,13 @@ export interface Timing {
    * may be ingested later than those read so far, and the status may show the end before any line was read.
    */
   drainGraceMaxMs: number
+  /**
+   * The drain asks for events before the build's end time plus this margin (the build host's clock and CodeBuild's
+   * may differ a little): the stream's end is then the same token back on an empty page.
+   */
+  drainEndMarginMs: number
+  /** While the drain still brings lines, its wait is extended (by `drainGraceMinMs` each time), up to this long after the end was seen. */
+  drainLimitMs: number
   /** How long the "about to end" pace lasts after it was triggered. */
   endingWindowMs: number
   /** Back-off after a failed status poll (exponential, full jitter). */
@@ -83,6 +90,8 @@ export const DEFAULT_TIMING: Timing = {
   drainPollMs: 500,
   drainGraceMinMs: 1_500,
   drainGraceMaxMs: 15_000,
+  drainEndMarginMs: 5_000,
+  drainLimitMs: 60_000,
   endingWindowMs: 30_000,
   statusRetryBaseMs: 1_000,
   statusRetryCapMs: 15_000,
@@ -92,6 +101,9 @@ export const DEFAULT_TIMING: Timing = {
   callLimitMs: 15_000,
   giveUpMs: 5 * 60_000
 }
+
+/** Catching up held back by the cap this long (a page's wait): worth a notice. */
+const CAP_NOTICE_WAIT_MS = 500
 
 export interface WatchDeps {
   codebuild: CodeBuildClient
@@ -123,8 +135,13 @@ export interface WatchResult {
   statusCalls: number
   logCalls: number
   logEvents: number
-  /** The log was complete at the end (its last phase's end was seen), not cut by the grace period. */
+  /**
+   * The log was read to its end (the stream's end under the drain's end time, or the last phase's end line), not
+   * cut by the drain's time limit. False also when the log was not shown (disabled, denied, `show-logs: false`).
+   */
   logComplete: boolean
+  /** The log was being read when watching ended (shown, and its stream had appeared). */
+  logRead: boolean
 }
 
 /** Why watching stopped before the build's end. The build goes on: nothing here is a reason to stop it. */
@@ -193,13 +210,18 @@ export function logDelay(t: Timing, v: LogView): number {
   return t.logIdleMs
 }
 
+/** The agent logged the end of the build's last phase (it SUCCEEDED or FAILED after a logged phase): that line ends the log. */
+function endIsLogged(build: Build): boolean {
+  const ended = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
+  return ended && lastLoggedPhase(build) !== undefined
+}
+
 /**
  * The drain: how long after seeing the build's end (at `seenAt`) the log's last lines are awaited, unless the log
  * shows its own end first.
  */
 export function drainWindow(t: Timing, build: Build, seenAt: number, ingestionLagMs: number): number {
-  const endLogged = build.buildStatus === StatusType.SUCCEEDED || build.buildStatus === StatusType.FAILED
-  if (endLogged && lastLoggedPhase(build) !== undefined) return t.drainGraceMaxMs
+  if (endIsLogged(build)) return t.drainGraceMaxMs
   const endMs = build.endTime ? build.endTime.getTime() : seenAt
   return Math.min(t.drainGraceMaxMs, Math.max(t.drainGraceMinMs, endMs + ingestionLagMs + 1_000 - seenAt))
 }
@@ -236,6 +258,11 @@ class BuildWatcher {
   private statusTroubleSince: number | undefined
   private lastPhaseNotice: string | undefined
   private retryNoticeShown = false
+  private capNoticeShown = false
+  /** The drain after the end read the stream to its end, in a drain that started once late lines had had their time. */
+  private reachedEnd = false
+  /** For a build whose log does not show its end: from then on, the stream's end under the end time is the log's end. */
+  private settleAt = Infinity
 
   constructor(
     private readonly deps: WatchDeps,
@@ -249,7 +276,7 @@ class BuildWatcher {
     this.random = deps.random ?? Math.random
     this.statusBackoff = new Backoff(t.statusRetryBaseMs, t.statusRetryCapMs, deps.random)
     this.logBackoff = new Backoff(t.logRetryBaseMs, t.logRetryCapMs, deps.random)
-    this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false }
+    this.result = { build: started, statusCalls: 0, logCalls: 0, logEvents: 0, logComplete: false, logRead: false }
     this.callSignal = options.signal ? AbortSignal.any([options.signal, this.stopCalls.signal]) : this.stopCalls.signal
     this.pacer = new LogPacer(
       options.maxLogRequestsPerMinute ? 60_000 / options.maxLogRequestsPerMinute : 0,
@@ -269,10 +296,17 @@ class BuildWatcher {
 
   /**
    * Log calls wait for their slot (the cap of max-log-requests-per-minute, and the fair share of the account's quota
-   * until the build has ended), and tell the pacer whether they were throttled.
+   * for polls until the build has ended: catching up, and the drain after the end, keep only the cap), and tell the
+   * pacer whether they were throttled. When the cap holds catching up back, a notice says so (once).
    */
-  private readonly paced: Caller = async call => {
-    await this.pacer.slot(this.deps.clock, this.callSignal, this.endedAt !== undefined)
+  private readonly paced: Caller = async (call, followUp = false) => {
+    const waited = await this.pacer.slot(this.deps.clock, this.callSignal, followUp || this.endedAt !== undefined)
+    if (followUp && waited >= CAP_NOTICE_WAIT_MS && !this.capNoticeShown) {
+      this.capNoticeShown = true
+      this.hooks.onNotice?.(
+        `max-log-requests-per-minute (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
+      )
+    }
     try {
       const answer = await this.limited(call)
       this.pacer.record(false)
@@ -316,7 +350,7 @@ class BuildWatcher {
     const group = this.build.logs?.groupName
     const stream = this.build.logs?.streamName
     if (!group || !stream) return
-    this.tail = new LogTail(this.deps.logs, group, stream, this.onEvents)
+    this.tail = new LogTail(this.deps.logs, group, stream, this.onEvents, () => this.deps.clock.now())
     this.nextLog = this.deps.clock.now()
   }
 
@@ -361,6 +395,12 @@ class BuildWatcher {
     if (isTerminal(build)) {
       this.endedAt = clockNow
       this.deadline = clockNow + drainWindow(this.t, build, clockNow, this.tail?.maxIngestionLagMs ?? 0)
+      if (!endIsLogged(build)) {
+        // No end line to wait for: the stream's end counts once late lines have had their time (and reads get a
+        // little time beyond that to reach it).
+        this.settleAt = this.deadline
+        this.deadline += this.t.drainGraceMinMs
+      }
       this.nextLog = Math.min(this.nextLog, clockNow)
       return
     }
@@ -375,11 +415,18 @@ class BuildWatcher {
     const now = this.deps.clock.now()
     const tail = this.tail as LogTail
     try {
-      const drained = await tail.drain(this.paced)
+      const settled = now >= this.settleAt
+      const drained = await tail.drain(this.paced, this.drainOptions())
       this.result.logCalls += drained.calls
       this.result.logEvents += drained.events
       this.logBackoff.reset()
       this.emptyPolls = drained.events > 0 ? 0 : this.emptyPolls + 1
+      if (drained.reachedEnd && settled) this.reachedEnd = true
+      if (this.endedAt !== undefined && drained.events > 0) {
+        // Lines still coming after the end (a burst just before it): wait for the rest, within the drain's limit.
+        const clockNow = this.deps.clock.now()
+        this.deadline = Math.max(this.deadline, Math.min(clockNow + this.t.drainGraceMinMs, this.endedAt + this.t.drainLimitMs))
+      }
     } catch (error) {
       this.stopIfFinal(error)
       if (isAccessDenied(error)) {
@@ -404,6 +451,13 @@ class BuildWatcher {
       this.nextStatus = now + this.t.statusRunningMs
   }
 
+  /** During the build: follow a backlog at once. After its end: read to the stream's end, under an end time. */
+  private drainOptions(): DrainOptions {
+    if (this.endedAt === undefined) return { stop: () => this.endedAt !== undefined }
+    const end = this.build.endTime?.getTime() ?? this.endedAt
+    return { endTime: end + this.t.drainEndMarginMs, stop: () => this.deps.clock.now() >= this.deadline }
+  }
+
   /** When the next log poll goes out: its schedule, and the pacer's slot (so the build's end is never waited out). */
   private logDue(): number {
     return Math.max(this.nextLog, this.pacer.readyAt(this.endedAt !== undefined))
@@ -412,7 +466,7 @@ class BuildWatcher {
   /** The drain: once the build has ended, whether its log is complete or the wait for it is over. */
   private drained(): boolean {
     if (!this.tail) return true
-    if (this.progress.hasShownEndOf(lastLoggedPhase(this.build))) {
+    if (this.reachedEnd || this.progress.hasShownEndOf(lastLoggedPhase(this.build))) {
       this.result.logComplete = true
       return true
     }
@@ -467,6 +521,7 @@ class BuildWatcher {
       await Promise.allSettled([statusCall, logCall])
     }
     this.result.build = this.build
+    this.result.logRead = this.tail !== undefined
     return this.result
   }
 }
