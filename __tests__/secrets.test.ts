@@ -3,7 +3,9 @@ import {
   isSecretName,
   isSecretValue,
   looksSecret,
+  redactDeep,
   redactText,
+  redactor,
   registrable,
   secretParts,
   secretsOf,
@@ -188,5 +190,21 @@ describe('secretsOf', () => {
     const found = secretsOf(plan({ command: `deploy --token ${GH}` }))
     expect(found.register).toEqual([GH])
     expect(found.warnings).toEqual([expect.stringMatching(/^command: holds a secret-looking value/)])
+  })
+})
+
+describe('redactor and redactDeep: one redaction for every channel', () => {
+  it('masks the registered values (longest first), then every secret-looking part', () => {
+    const redact = redactor(['hunter2-db', 'hunter2-db-long', ''])
+    expect(redact('pw hunter2-db-long and hunter2-db, url postgres://u:pw9@h/x')).toBe('pw *** and ***, url postgres://u:***@h/x')
+    expect(redact('nothing here')).toBe('nothing here')
+  })
+  it('copies plain data with every string redacted, dates and numbers kept', () => {
+    const at = new Date(0)
+    const data = { a: 'password=x1y2z3', n: 3, at, list: ['ok', { deep: 'u:pw@db.internal' }], none: undefined }
+    const out = redactDeep(data, redactText)
+    expect(out).toEqual({ a: 'password=***', n: 3, at, list: ['ok', { deep: 'u:***@db.internal' }], none: undefined })
+    expect(out.at).toBe(at)
+    expect(data.a).toBe('password=x1y2z3')
   })
 })

@@ -245,3 +245,14 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
   })
 })
+
+describe("a secret in the task's output, from the CLI", () => {
+  const output = ['FATAL: could not connect to postgres://app_user:Sup3r-S3cret-Pw@db.internal:5432/app']
+  it.each([[[] as string[]], [['--json']]])('is *** in the streamed lines, the result and --json (%j)', async extra => {
+    s = await standIn([presets.failure({ output })])
+    const r = await runCli([...BASE, ...extra], s)
+    expect(r.code).toBe(1)
+    expect(r.stdout + r.stderr).not.toContain('Sup3r-S3cret-Pw')
+    expect(r.stdout + r.stderr).toContain('postgres://app_user:***@db.internal:5432/app')
+  })
+})

@@ -409,6 +409,29 @@ describe('secret-looking values are never shown', () => {
   })
 })
 
+describe("a secret in the task's own output", () => {
+  // What a migration tool prints when it cannot connect: the connection string, password included.
+  const output = [
+    'connecting…',
+    'FATAL: could not connect to postgres://app_user:Sup3r-S3cret-Pw@db.internal:5432/app',
+    'psql: error: connection to server failed: host=db.internal user=app password=An0ther-Pw-99 dbname=app'
+  ]
+  const SECRETS = ['Sup3r-S3cret-Pw', 'An0ther-Pw-99']
+
+  it('is *** in the live log, the annotations, the step error and the job summary (one redaction for every channel)', async () => {
+    s = await standIn([presets.failure({ output })])
+    const r = await run(s)
+    expect(r.code).toBe(1)
+    for (const secret of SECRETS) {
+      expect(r.stdout).not.toContain(secret)
+      expect(r.summary).not.toContain(secret)
+    }
+    expect(r.streamed).toContain('FATAL: could not connect to postgres://app_user:***@db.internal:5432/app')
+    expect(errorsOf(r).join('\n')).toContain('postgres://app_user:***@db.internal:5432/app')
+    expect(r.summary).toContain('password=***')
+  })
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // 6. The buildspec input
 // ---------------------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import { newExecutionToken } from '../core/execution.js'
 import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
-import { MASK, redactText, secretsOf } from '../core/secrets.js'
+import { redactDeep, redactText, redactor, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
 import { formatDuration, inline } from '../core/text.js'
@@ -108,9 +108,17 @@ interface Context {
   masked: string[]
 }
 
-/** One line of the action's own, with any outside text in it flattened: never a workflow command. */
+/**
+ * One line of the action's own, with any outside text in it flattened (never a workflow command) and secret-looking
+ * parts as *** (the runner masks the registered values on this channel itself).
+ */
 function say(message: string): void {
-  core.info(inline(message, 4_000))
+  core.info(inline(redactText(message), 4_000))
+}
+
+/** A warning of the action's own, redacted as `say`'s lines are. */
+function warn(message: string): void {
+  core.warning(redactText(message))
 }
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
@@ -132,7 +140,8 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
     } catch (error) {
       outcome = notStarted(error, cancellation.signal)
     }
-    const result = verdict(ctx, outcome)
+    // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
+    const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
     await conclude(ctx, result)
     await commentOnPullRequest(deps, ctx, result)
   } catch (error) {
@@ -170,14 +179,14 @@ async function runTask(
   if (plan.prComment.enabled) secrets.register.push(plan.prComment.token)
   ctx.masked = secrets.register
   for (const value of secrets.register) core.setSecret(value)
-  for (const warning of secrets.warnings) core.warning(warning)
+  for (const warning of secrets.warnings) warn(warning)
   const clients = deps.clients(plan.region)
   const { codebuild, logs } = clients
   // The project lookup and the first look for running builds go out together: one round trip, not two.
   const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
   firstLook?.catch(() => undefined)
   const checked = await preflight(codebuild, plan, deps.clock, signal)
-  for (const w of checked.warnings) core.warning(w)
+  for (const w of checked.warnings) warn(w)
   const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
   ctx.identity = identity
   // Made once: every try of StartBuild and of the snapshot carries it; saved for the post step before StartBuild.
@@ -223,12 +232,13 @@ async function runTask(
   if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
   if (!plan.wait) return { kind: 'detached', build: started }
 
-  return watchToEnd(deps, plan, { codebuild, logs }, started, signal)
+  return watchToEnd(deps, ctx, plan, { codebuild, logs }, started, signal)
 }
 
 /** Watches the build to its end, printing its log, and says how it ended. */
 async function watchToEnd(
   deps: RunDeps,
+  ctx: Context,
   plan: Plan,
   { codebuild, logs }: Pick<AwsClients, 'codebuild' | 'logs'>,
   started: Build,
@@ -240,7 +250,7 @@ async function watchToEnd(
       { codebuild, logs, clock: deps.clock },
       plan,
       started,
-      { print: events => printer.print(events), onNotice: say, onWarning: message => core.warning(message) },
+      { print: events => printer.print(events), onNotice: say, onWarning: warn, redact: redactor(ctx.masked) },
       signal
     )
     printer.end()
@@ -447,8 +457,7 @@ async function commentOnPullRequest(deps: RunDeps, ctx: Context, v: Verdict): Pr
   const { plan, identity } = ctx
   const data = reportData(ctx, v.report)
   if (!data || !plan?.prComment.enabled || identity?.pullRequest === undefined || !identity.repository) return
-  const masked = [...ctx.masked].sort((a, b) => b.length - a.length)
-  const redact = (text: string): string => redactText(masked.reduce((t, secret) => t.split(secret).join(MASK), text))
+  const redact = redactor(ctx.masked)
   const comment = { ...data, workflow: commentWorkflow(deps.env), job: identity.job ?? '', key: plan.prComment.key, redact }
   const body = renderComment(comment)
   const pr: PullRequestRef = { apiUrl: deps.github.apiUrl, repository: identity.repository, number: identity.pullRequest }

@@ -27,7 +27,7 @@ import { runIdentity } from '../core/run-identity.js'
 import { newExecutionToken } from '../core/execution.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
 import { ProjectBusyError, runningBuilds } from '../core/running.js'
-import { redactText, secretsOf } from '../core/secrets.js'
+import { redactDeep, redactText, redactor, secretsOf } from '../core/secrets.js'
 import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
 import { stopBuild } from '../core/stop.js'
 import { formatDuration } from '../core/text.js'
@@ -104,7 +104,8 @@ export async function runCli(deps: CliDeps): Promise<number> {
   // The SDK's default credential chain reads the profile from AWS_PROFILE (shared config and credentials, SSO, process).
   if (args.profile) env.AWS_PROFILE = args.profile
   const term = new Terminal(args.json ? deps.stderr : deps.stdout, env)
-  const result = await execute(deps, env, inputReader(args), term)
+  // The result's outside text (CodeBuild's messages, the task's last lines) as every other channel shows it.
+  const result = redactDeep(await execute(deps, env, inputReader(args), term), redactText)
   if (args.json)
     deps.stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
   else report(term, result)
@@ -219,7 +220,12 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
         { codebuild, logs, clock: deps.clock },
         plan,
         started,
-        { print: events => term.events(events), onNotice: m => term.note(m), onWarning: m => term.warn(m) },
+        {
+          print: events => term.events(events),
+          onNotice: m => term.note(m),
+          onWarning: m => term.warn(m),
+          redact: redactor(secrets.register)
+        },
         signal
       )
       term.clearProgress()

@@ -5,6 +5,7 @@
  */
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { PHASE_ORDER, parseAgentLine } from '../core/agent-log.js'
+import { redactText } from '../core/secrets.js'
 import { defuse, logLine } from '../core/text.js'
 
 export interface Stream {
@@ -77,9 +78,9 @@ function isColour(sgr: string): boolean {
   return true
 }
 
-/** The CLI's own words with outside text in them: one line, no control characters. */
+/** The CLI's own words with outside text in them: one line, no control characters, secret-looking parts as ***. */
 function plain(text: string): string {
-  return defuse(text.replace(ESCAPE, '').replace(CONTROL, ' '))
+  return defuse(redactText(text.replace(ESCAPE, '').replace(CONTROL, ' ')))
 }
 
 const SETUP: ReadonlySet<string> = new Set<string>(PHASE_ORDER.slice(0, PHASE_ORDER.indexOf('BUILD')))

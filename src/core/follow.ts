@@ -30,7 +30,11 @@ export async function followBuild(
   deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
   plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region'>,
   started: Build,
-  hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & { print: (events: OutputLogEvent[]) => void },
+  hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & {
+    print: (events: OutputLogEvent[]) => void
+    /** The front end's redaction (secrets.ts `redactor`): every line is redacted once, before anything sees it. */
+    redact: (text: string) => string
+  },
   signal: AbortSignal
 ): Promise<Followed> {
   const diagnoser = new FailureDiagnoser()
@@ -41,11 +45,16 @@ export async function followBuild(
     deps,
     started,
     {
-      onEvents: events => {
-        for (const e of events) {
+      onEvents: raw => {
+        // A secret in the task's output (a connection string with its password) is shown as *** in the live log,
+        // the last lines and the diagnosis alike. The agent's echo is told apart on the raw text: the buildspec's
+        // commands are matched as written.
+        const events = raw.map(e => (e.message === undefined ? e : { ...e, message: hooks.redact(e.message) }))
+        for (const e of raw) {
           for (const line of agentLines.classify(e.message ?? '')) {
-            diagnoser.observe(line)
-            lastTaskLines.observe(line)
+            const shown = { ...line, text: hooks.redact(line.text) }
+            diagnoser.observe(shown)
+            lastTaskLines.observe(shown)
           }
         }
         hooks.print(events)

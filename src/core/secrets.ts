@@ -153,3 +153,24 @@ export function secretsOf(plan: Pick<Plan, 'variables' | 'command' | 'buildspec'
   }
   return { register: [...register], warnings }
 }
+
+/**
+ * The one redaction of outside text for every channel (the live log, annotations, the job summary, the PR comment,
+ * the CLI's text and JSON, the dry run): the values registered as secrets, then every secret-looking part.
+ */
+export function redactor(registered: readonly string[]): (text: string) => string {
+  const values = [...new Set(registered)].filter(v => v !== '').sort((a, b) => b.length - a.length)
+  return text => redactText(values.reduce((t, secret) => (t.includes(secret) ? t.split(secret).join(MASK) : t), text))
+}
+
+/** A copy of plain data (objects, arrays) with every string redacted; other values (dates, numbers) as they are. */
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T
+  if (Array.isArray(value)) return value.map(v => redactDeep(v as unknown, redact)) as T
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) copy[k] = redactDeep(v, redact)
+    return copy as T
+  }
+  return value
+}
