@@ -66,8 +66,11 @@ async function cli(
     ...handlers
   })
   const rds = new FakeClient(o.rds ?? {})
-  const clients = (): AwsClients =>
-    ({ codebuild: codebuild.codebuild, logs: codebuild.logs, rds: () => Promise.resolve(rds as unknown as RDSClient) })
+  const clients = (): AwsClients => ({
+    codebuild: codebuild.codebuild,
+    logs: codebuild.logs,
+    rds: () => Promise.resolve(rds as unknown as RDSClient)
+  })
   const code = await runCli({
     argv,
     env: { AWS_REGION: 'us-east-1' },
