@@ -14,7 +14,7 @@ import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import type { Handler } from './fixtures/fake-aws.js'
 import { BASE_INPUTS, ROOT, reader } from './fixtures/inputs.js'
 
-const ID = 'app-migrations:0b5c'
+const ID = 'app-migrations:0b5c0b5c-0000-4000-8000-000000000001'
 const started: Build = { id: ID, buildNumber: 7, buildStatus: 'IN_PROGRESS', arn: `arn:aws:codebuild:us-east-1:123456789012:build/${ID}` }
 const ended = (status: 'SUCCEEDED' | 'FAILED'): Build => ({
   ...started,
@@ -128,7 +128,7 @@ describe('run() concludes every way a run can end in one place', () => {
     expect(r.failed).toBe(true)
     expect(r.outputs['build-status']).toBe('FAILED')
     expect(r.stdout).toMatch(
-      /::error title=migrate FAILED in phase BUILD::Build app-migrations:0b5c of app-migrations ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: exit status 1/
+      /::error title=migrate FAILED in phase BUILD::Build app-migrations:0b5c0b5c-0000-4000-8000-000000000001 of app-migrations ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: exit status 1/
     )
     expect(r.state.settled).toBe('true')
   })
@@ -150,7 +150,7 @@ describe('run() concludes every way a run can end in one place', () => {
     expect(r.failed).toBe(true)
     expect(r.client.count('StopBuild')).toBe(1)
     expect(r.stdout).toMatch(
-      /::error::Could not stop build app-migrations:0b5c after the workflow was cancelled: AccessDeniedException: not authorized/
+      /::error::Could not stop build app-migrations:0b5c0b5c-0000-4000-8000-000000000001 after the workflow was cancelled: AccessDeniedException: not authorized/
     )
     expect(r.state.settled).toBeUndefined()
     expect(r.outputs['build-status']).toBeUndefined()
@@ -172,7 +172,9 @@ describe('run() concludes every way a run can end in one place', () => {
     expect(r.client.count('StopBuild')).toBe(1)
     expect(r.outputs['build-status']).toBe('STOPPED')
     expect(r.state.settled).toBe('true')
-    expect(r.stdout).toMatch(/::error::Stopped build app-migrations:0b5c because the workflow was cancelled\./)
+    expect(r.stdout).toMatch(
+      /::error::Stopped build app-migrations:0b5c0b5c-0000-4000-8000-000000000001 because the workflow was cancelled\./
+    )
   })
 
   it('watching given up: the build goes on, IN_PROGRESS, settled for the post step, never stopped', async () => {
@@ -187,7 +189,9 @@ describe('run() concludes every way a run can end in one place', () => {
     expect(r.client.count('StopBuild')).toBe(0)
     expect(r.outputs['build-status']).toBe('IN_PROGRESS')
     expect(r.state.settled).toBe('true')
-    expect(r.stdout).toMatch(/Gave up watching build app-migrations:0b5c: CodeBuild could not be asked for its status for 5m 0s/)
+    expect(r.stdout).toMatch(
+      /Gave up watching build app-migrations:0b5c0b5c-0000-4000-8000-000000000001: CodeBuild could not be asked for its status for 5m 0s/
+    )
   })
 
   it('an unexpected error in run(): one clear failure, nothing started', async () => {

@@ -9,13 +9,20 @@ import { ManualClock } from './fixtures/clock.js'
 import { FakeClient } from './fixtures/fake-aws.js'
 
 const OURS = '0123456789abcdef0123456789abcdef01234567'
+/** Build ids of CodeBuild's shape (<project>:<uuid>): the post step uses no other. */
+const ID = {
+  ours: 'app:0a0a0a0a-0000-4000-8000-000000000001',
+  legB: 'app:0b0b0b0b-0000-4000-8000-000000000002',
+  upper: 'app:0c0c0c0c-0000-4000-8000-000000000003',
+  prefix: 'app:0d0d0d0d-0000-4000-8000-000000000004'
+}
 const build = (id: string, token: string): Record<string, unknown> => ({
   id,
   buildStatus: 'IN_PROGRESS',
   environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: token, type: 'PLAINTEXT' }] }
 })
 /** Another leg of the matrix, with a token that differs from ours only in case, or is ours cut short. */
-const others = [build('p:leg-b', 'f'.repeat(40)), build('p:upper', OURS.toUpperCase()), build('p:prefix', OURS.slice(0, 39))]
+const others = [build(ID.legB, 'f'.repeat(40)), build(ID.upper, OURS.toUpperCase()), build(ID.prefix, OURS.slice(0, 39))]
 
 let stdout: string[]
 const STATE = ['build-id', 'region', 'stop-on-cancel', 'project-name', 'start-token', 'settled']
@@ -33,7 +40,7 @@ afterEach(() => {
 })
 
 async function post(state: Record<string, string>, builds: Array<Record<string, unknown>>): Promise<FakeClient> {
-  for (const [name, value] of Object.entries({ region: 'us-east-1', 'stop-on-cancel': 'true', 'project-name': 'p', ...state }))
+  for (const [name, value] of Object.entries({ region: 'us-east-1', 'stop-on-cancel': 'true', 'project-name': 'app', ...state }))
     process.env[`STATE_${name}`] = value
   const byId = new Map(builds.map(b => [b.id as string, b]))
   const client = new FakeClient({
@@ -49,9 +56,9 @@ const stopped = (client: FakeClient): unknown[] => client.calls.filter(c => c.op
 
 describe('the post step', () => {
   it('with only the start token saved (StartBuild never answered): stops the build carrying exactly that token', async () => {
-    const client = await post({ 'start-token': OURS }, [...others, build('p:ours', OURS)])
-    expect(stopped(client)).toEqual(['p:ours'])
-    expect(stdout.join('')).toMatch(/::warning::Stopped build p:ours: it was still running after the main step ended/)
+    const client = await post({ 'start-token': OURS }, [...others, build(ID.ours, OURS)])
+    expect(stopped(client)).toEqual([ID.ours])
+    expect(stdout.join('')).toContain(`::warning::Stopped build ${ID.ours}: it was still running after the main step ended`)
   })
 
   it("never stops another execution's build, even one whose token is ours in another case or cut short", async () => {
@@ -61,14 +68,20 @@ describe('the post step', () => {
   })
 
   it('with nothing saved: asks AWS nothing, says nothing', async () => {
-    const client = await post({}, [...others, build('p:ours', OURS)])
+    const client = await post({}, [...others, build(ID.ours, OURS)])
     expect(client.calls).toEqual([])
     expect(stdout.join('')).toBe('')
   })
 
+  it("a saved build id that is not CodeBuild's is not used nor printed: the start token finds the build", async () => {
+    const client = await post({ 'build-id': `${ID.ours}\n::error::forged`, 'start-token': OURS }, [...others, build(ID.ours, OURS)])
+    expect(stopped(client)).toEqual([ID.ours])
+    expect(stdout.join('')).not.toContain('forged')
+  })
+
   it('with the build id saved: that build, by its id (no search)', async () => {
-    const client = await post({ 'build-id': 'p:ours', 'start-token': OURS }, [...others, build('p:ours', OURS)])
+    const client = await post({ 'build-id': ID.ours, 'start-token': OURS }, [...others, build(ID.ours, OURS)])
     expect(client.calls.map(c => c.operation)).toEqual(['BatchGetBuilds', 'StopBuild'])
-    expect(stopped(client)).toEqual(['p:ours'])
+    expect(stopped(client)).toEqual([ID.ours])
   })
 })

@@ -144,6 +144,9 @@ describe('preflight: variables the project reads from Secrets Manager or Paramet
 })
 
 describe('handleRunningBuilds', () => {
+  /** Build ids of CodeBuild's shape (<project>:<uuid>): a running build's id is printed and linked. */
+  const OTHER = 'app-migrations:0a0a0a0a-0000-4000-8000-000000000001'
+  const OLD = 'app-migrations:0b0b0b0b-0000-4000-8000-000000000002'
   const running = (id: string) => ({
     id,
     buildNumber: 3,
@@ -154,12 +157,9 @@ describe('handleRunningBuilds', () => {
   function client(busyPolls: number) {
     let polls = 0
     return new FakeClient({
-      ListBuildsForProject: () => ({ ids: ['app-migrations:other', 'app-migrations:old'] }),
+      ListBuildsForProject: () => ({ ids: [OTHER, OLD] }),
       BatchGetBuilds: () => ({
-        builds: [
-          polls++ < busyPolls ? running('app-migrations:other') : { id: 'app-migrations:other', buildStatus: 'SUCCEEDED' },
-          { id: 'app-migrations:old', buildStatus: 'FAILED' }
-        ]
+        builds: [polls++ < busyPolls ? running(OTHER) : { id: OTHER, buildStatus: 'SUCCEEDED' }, { id: OLD, buildStatus: 'FAILED' }]
       })
     })
   }
@@ -186,13 +186,24 @@ describe('handleRunningBuilds', () => {
     expect(clock.now() - 120_000).toBe(70_000)
     expect(notices.length).toBe(3)
     expect(notices[0]).toMatch(
-      /Waiting for another build of app-migrations to finish: build #3 app-migrations:other \(in progress for 2m 0s, https:\/\/us-east-1\.console/
+      /Waiting for another build of app-migrations to finish: build #3 app-migrations:0a0a0a0a-0000-4000-8000-000000000001 \(in progress for 2m 0s, https:\/\/us-east-1\.console/
     )
   })
   it('fails with the running build’s id and link', async () => {
     await expect(handleRunningBuilds(options(client(1), 'fail', []))).rejects.toThrow(
-      /Another build of app-migrations is in progress: build #3 app-migrations:other .*codebuild\/123456789012\/projects\/app-migrations\/build\/app-migrations%3Aother.*Not starting \(if-running: fail\)/
+      /Another build of app-migrations is in progress: build #3 app-migrations:0a0a0a0a-0000-4000-8000-000000000001 .*codebuild\/123456789012\/projects\/app-migrations\/build\/app-migrations%3A0a0a0a0a-0000-4000-8000-000000000001.*Not starting \(if-running: fail\)/
     )
+  })
+  it('takes a running build with a garbled id for a garbled answer: looked at again, the id never printed', async () => {
+    let n = 0
+    const c = new FakeClient({
+      ListBuildsForProject: () => ({ ids: [OTHER] }),
+      BatchGetBuilds: () => ({ builds: [running(n++ === 0 ? `${OTHER}\n::error::forged` : OTHER)] })
+    })
+    const error = await handleRunningBuilds(options(c, 'fail', [])).catch((e: unknown) => e)
+    expect((error as Error).message).toContain(`Another build of app-migrations is in progress: build #3 ${OTHER} (in progress`)
+    expect((error as Error).message).not.toContain('::error::')
+    expect(c.count('BatchGetBuilds')).toBe(2)
   })
   it('starts anyway with a notice', async () => {
     const notices: string[] = []
@@ -215,7 +226,7 @@ describe('handleRunningBuilds', () => {
     const clock = new ManualClock(0)
     const started = clock.now()
     await expect(handleRunningBuilds({ ...options(client(1_000), 'wait', [], clock), timeoutMs: 5 * 60_000 })).rejects.toThrow(
-      /Waited 5m 0s for another build of app-migrations to finish: build #3 app-migrations:other .*Nothing was started \(if-running-timeout-minutes\)/
+      /Waited 5m 0s for another build of app-migrations to finish: build #3 app-migrations:0a0a0a0a-0000-4000-8000-000000000001 .*Nothing was started \(if-running-timeout-minutes\)/
     )
     expect(clock.now() - started).toBe(5 * 60_000)
   })

@@ -4,13 +4,16 @@ import { FakeClient, awsError } from './fixtures/fake-aws.js'
 
 const TOKEN = 'a'.repeat(40)
 const request = { projectName: 'db', idempotencyToken: TOKEN, environmentVariablesOverride: [{ name: 'TASK_RUN_TOKEN', value: TOKEN }] }
+/** Build ids of CodeBuild's shape (<project>:<uuid>): StartBuild's answer and the lookup by token use no other. */
+const OURS = 'db:0a0a0a0a-0000-4000-8000-000000000001'
+const OTHER = 'db:0b0b0b0b-0000-4000-8000-000000000002'
 const ours = {
-  id: 'db:ours',
+  id: OURS,
   buildStatus: 'IN_PROGRESS',
   environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: TOKEN, type: 'PLAINTEXT' }] }
 }
 const other = {
-  id: 'db:other',
+  id: OTHER,
   buildStatus: 'IN_PROGRESS',
   environment: { environmentVariables: [{ name: 'TASK_RUN_TOKEN', value: 'b'.repeat(40), type: 'PLAINTEXT' }] }
 }
@@ -22,7 +25,7 @@ describe('startBuild', () => {
     const client = new FakeClient({
       StartBuild: (input: { idempotencyToken: string }) => {
         if (n++ < 8) throw lost()
-        return { build: { id: 'db:ours', buildNumber: 1, idempotency: input.idempotencyToken } }
+        return { build: { id: OURS, buildNumber: 1, idempotency: input.idempotencyToken } }
       }
     })
     const notices: string[] = []
@@ -30,7 +33,7 @@ describe('startBuild', () => {
       { codebuild: client.codebuild, clock: new ManualClock(), notice: m => notices.push(m), random: () => 0.5 },
       request
     )
-    expect(build.id).toBe('db:ours')
+    expect(build.id).toBe(OURS)
     expect(client.count('StartBuild')).toBe(9)
     expect(new Set(client.calls.map(c => c.input.idempotencyToken))).toEqual(new Set([TOKEN]))
     expect(notices).toHaveLength(1)
@@ -39,9 +42,9 @@ describe('startBuild', () => {
 
   it('abandons a StartBuild that never answers at its time limit, and tries again', async () => {
     let n = 0
-    const client = new FakeClient({ StartBuild: () => (n++ === 0 ? new Promise(() => undefined) : { build: { id: 'db:ours' } }) })
+    const client = new FakeClient({ StartBuild: () => (n++ === 0 ? new Promise(() => undefined) : { build: { id: OURS } }) })
     const clock = new ManualClock()
-    expect((await startBuild({ codebuild: client.codebuild, clock }, request)).id).toBe('db:ours')
+    expect((await startBuild({ codebuild: client.codebuild, clock }, request)).id).toBe(OURS)
     expect(clock.now()).toBeGreaterThanOrEqual(30_000)
   })
 
@@ -61,12 +64,12 @@ describe('startBuild', () => {
       StartBuild: () => {
         throw lost()
       },
-      ListBuildsForProject: () => ({ ids: ['db:other', 'db:ours'] }),
+      ListBuildsForProject: () => ({ ids: [OTHER, OURS] }),
       BatchGetBuilds: () => ({ builds: [other, ours] })
     })
     const clock = new ManualClock()
     const build = await startBuild({ codebuild: client.codebuild, clock }, request)
-    expect(build.id).toBe('db:ours')
+    expect(build.id).toBe(OURS)
     expect(clock.now()).toBeLessThanOrEqual(START_RETRY_WINDOW_MS + 30_000)
     expect(clock.now()).toBeLessThan(5 * 60_000)
   })
@@ -76,7 +79,7 @@ describe('startBuild', () => {
       StartBuild: () => {
         throw lost()
       },
-      ListBuildsForProject: () => ({ ids: ['db:other'] }),
+      ListBuildsForProject: () => ({ ids: [OTHER] }),
       BatchGetBuilds: () => ({ builds: [other] })
     })
     const error = await startBuild({ codebuild: client.codebuild, clock: new ManualClock() }, request).catch((e: unknown) => e)
@@ -91,10 +94,42 @@ describe('startBuild', () => {
         if (n++ === 0) throw lost()
         throw awsError('AccountLimitExceededException', 400, 'Cannot have more than 1 builds in queue for the account')
       },
-      ListBuildsForProject: () => ({ ids: ['db:ours'] }),
+      ListBuildsForProject: () => ({ ids: [OURS] }),
       BatchGetBuilds: () => ({ builds: [ours] })
     })
-    expect((await startBuild({ codebuild: client.codebuild, clock: new ManualClock() }, request)).id).toBe('db:ours')
+    expect((await startBuild({ codebuild: client.codebuild, clock: new ManualClock() }, request)).id).toBe(OURS)
+  })
+
+  it("takes an answer whose build id is not CodeBuild's for a garbled one: tried again with the same token, never returned", async () => {
+    let n = 0
+    const client = new FakeClient({
+      StartBuild: () => ({ build: { ...ours, id: n++ === 0 ? `${OURS}\n::error::forged` : OURS } })
+    })
+    const build = await startBuild({ codebuild: client.codebuild, clock: new ManualClock(), random: () => 0.5 }, request)
+    expect(build.id).toBe(OURS)
+    expect(client.count('StartBuild')).toBe(2)
+    expect(new Set(client.calls.map(c => c.input.idempotencyToken))).toEqual(new Set([TOKEN]))
+  })
+
+  it('when every answer has a garbled id: the build is found by its token; with a garbled id there too, nothing is', async () => {
+    const garbled = { ...ours, id: `${OURS}\n::error::forged` }
+    const found = new FakeClient({
+      StartBuild: () => ({ build: garbled }),
+      ListBuildsForProject: () => ({ ids: [OURS] }),
+      BatchGetBuilds: () => ({ builds: [ours] })
+    })
+    expect((await startBuild({ codebuild: found.codebuild, clock: new ManualClock() }, request)).id).toBe(OURS)
+    const none = new FakeClient({
+      StartBuild: () => ({ build: garbled }),
+      ListBuildsForProject: () => ({ ids: [garbled.id] }),
+      BatchGetBuilds: () => ({ builds: [garbled] })
+    })
+    const error = await startBuild({ codebuild: none.codebuild, clock: new ManualClock() }, request).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StartUnknownError)
+    expect((error as Error).message).toMatch(
+      /^StartBuild for db got no usable answer \(MalformedAnswerError: StartBuild answered with a build id that is not of the form <project-name>:<uuid>\), and no build carrying/
+    )
+    expect((error as Error).message).not.toContain('::error::')
   })
 
   it('stops trying at once when cancelled', async () => {

@@ -6,13 +6,15 @@ import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, sameClock, standIn } from './fixtures.js'
+import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from './fixtures.js'
 import { NODE24, ROOT, node24 } from './runner.js'
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
 
 interface CliRun {
   code: number | null
+  /** The signal that ended the process, when it did not exit by itself. */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
 }
@@ -21,7 +23,8 @@ interface CliRun {
  * Runs the CLI as a person would from a clone: no GitHub variables, output not a TTY; on the stand-in's (scaled)
  * clock, as the action's e2e runs are.
  */
-function runCli(args: string[], stand?: StandIn, onStdout?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
+/** `onOutput` sees everything printed so far, stdout then stderr. */
+function runCli(args: string[], stand?: StandIn, onOutput?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'cli-run-'))
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -42,14 +45,17 @@ function runCli(args: string[], stand?: StandIn, onStdout?: (text: string, child
   child.stderr.setEncoding('utf8')
   child.stdout.on('data', (d: string) => {
     stdout += d
-    onStdout?.(stdout, child)
+    onOutput?.(stdout + stderr, child)
   })
-  child.stderr.on('data', (d: string) => (stderr += d))
+  child.stderr.on('data', (d: string) => {
+    stderr += d
+    onOutput?.(stdout + stderr, child)
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
   return new Promise(resolve =>
-    child.on('close', code => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({ code, stdout, stderr })
+      resolve({ code, signal, stdout, stderr })
     })
   )
 }
@@ -144,7 +150,8 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(help.code).toBe(0)
     for (const flag of ['--project-name', '--image-uri', '--env-vars', '--if-running', '--backup', '--profile', '--json'])
       expect(help.stdout).toContain(flag)
-    expect(help.stdout).toContain('130')
+    expect(help.stdout).toMatch(/^ {2}130 {2}interrupted with Ctrl-C/m)
+    expect(help.stdout).toMatch(/^ {2}143 {2}terminated with SIGTERM/m)
     expect(help.stdout).not.toContain('--github-token')
     const version = await runCli(['--version'])
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
@@ -244,6 +251,86 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     )
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
   })
+
+  it('--json prints one JSON object with the error for a refused flag or input (exit 2), nothing on stdout besides', async () => {
+    for (const [args, message] of [
+      [['--no-such-flag', 'x'], '--no-such-flag is not a flag'],
+      [['--region'], '--region needs a value'],
+      [['--timeout-minutes', '2'], "--timeout-minutes: must be a whole number of minutes from 5 to 2160, got '2'"]
+    ] as const) {
+      const r = await runCli([...BASE, '--json', ...args])
+      expect(r.code).toBe(2)
+      const lines = r.stdout.split('\n').filter(l => l !== '')
+      expect(lines).toHaveLength(1)
+      const result = JSON.parse(lines[0] as string) as Record<string, unknown>
+      expect(result).toMatchObject({ exitCode: 2, status: 'NOT_STARTED', taskExitCode: null, diagnosis: null })
+      expect(result.message).toContain(message)
+    }
+  })
+
+  it("exits 4, naming the flag, when the project's lookup refuses: a variable replacing the project's DATABASE_URL; a lookup that fails with variables set", async () => {
+    s = await standIn([presets.success({ lines: 3 })])
+    const shadow = await runCli([...BASE, '--json', '--env-vars', 'DATABASE_URL=postgres://u:p@attacker.example/db'], s)
+    expect(shadow.code).toBe(4)
+    const result = JSON.parse(shadow.stdout) as Record<string, unknown>
+    expect(result).toMatchObject({ exitCode: 4, status: 'NOT_STARTED' })
+    expect(result.message).toMatch(/^--env-vars: names DATABASE_URL, which project 'app-migrations' reads from Secrets Manager/)
+    expect(s.callsOf('BatchGetProjects')).toHaveLength(1)
+    // Fail closed: the lookup answers 500 (past the SDK's retries) and variables are set.
+    s.setFaults({ BatchGetProjects: { internal: 1 } })
+    const failing = await runCli([...BASE, '--env-vars', 'LOG_LEVEL=debug'], s)
+    expect(failing.code).toBe(4)
+    expect(failing.stdout).toMatch(/Could not look up project 'app-migrations' .*nothing was started/)
+    expect(s.callsOf('StartBuild')).toHaveLength(0)
+    expectClean(failing.stdout)
+  })
+
+  it('SIGTERM (kill, timeout) stops the build as Ctrl-C does, and exits 143', async () => {
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })])
+    let sent = false
+    const r = await runCli(BASE, s, (out, child) => {
+      if (!sent && out.includes('task line 000002')) {
+        sent = true
+        child.kill('SIGTERM')
+      }
+    })
+    expect(sent).toBe(true)
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(143)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(s.callsOf('StopBuild').map(c => c.request.id)).toEqual([build?.id])
+    expect(r.stdout).toContain(`Terminated (SIGTERM): stopping build ${build?.id}`)
+    expect(r.stdout).toContain(`Terminated (SIGTERM): stopped build ${build?.id}.`)
+  })
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143]
+  ] as const)(
+    '%s while waiting for the --backup snapshot: nothing starts, exit %i, one JSON object saying where the snapshot goes on',
+    async (name, code) => {
+      s = await standIn([presets.success({ lines: 3 })], {
+        rds: { databases: [{ id: 'orders-db', snapshots: [{ durationMs: 5 * 60_000 }] }] }
+      })
+      let sent = false
+      const r = await runCli([...BASE, '--backup', 'snapshot', '--db-identifier', 'orders-db', '--json'], s, (out, child) => {
+        if (!sent && out.includes('Taking snapshot')) {
+          sent = true
+          afterVirtual(5_000, () => child.kill(name))
+        }
+      })
+      expect(sent).toBe(true)
+      expect(r.signal).toBeNull()
+      expect(r.code).toBe(code)
+      expect(s.callsOf('StartBuild')).toHaveLength(0)
+      const result = JSON.parse(r.stdout) as { exitCode: number; status: string; message: string; backup?: { snapshot?: { id: string } } }
+      expect(result).toMatchObject({ exitCode: code, status: 'NOT_STARTED' })
+      expect(result.message).toMatch(
+        /^Cancelled while waiting for snapshot gha-orders-db-migrate-\S+ \(creating, \d+% after \d+s\): nothing was started\. The snapshot goes on in RDS/
+      )
+      expect(result.backup?.snapshot?.id).toBe(s.snapshots()[0]?.id)
+    }
+  )
 })
 
 describe("a secret in the task's output, from the CLI", () => {

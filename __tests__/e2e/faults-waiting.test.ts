@@ -5,7 +5,7 @@
  * so that the two files run side by side.
  */
 import type { StandIn } from '../standin/index.js'
-import { presets, taskLine } from '../standin/index.js'
+import { GARBLED_ID_SUFFIX, presets, taskLine } from '../standin/index.js'
 import { POST } from './runner.js'
 import { LONG_WAIT_TIME_SCALE, PROJECT, afterVirtual, expectHealthy, failureOf, run, standIn } from './fixtures.js'
 
@@ -38,6 +38,27 @@ describe('StartBuild', () => {
       /StartBuild for app-migrations got no usable answer .*no build carrying TASK_RUN_TOKEN=[0-9a-f]{40} was found: a build may have started/
     )
     expect(r.stdout).not.toMatch(/Unexpected error/)
+  }, 70_000)
+
+  it('every build id CodeBuild answers is garbled: no id is used; the step fails saying the answer was malformed; no output, no workflow command', async () => {
+    // StartBuild's answers and the lookups by token (ListBuildsForProject, BatchGetBuilds) all carry garbled ids.
+    const garbled = { garbledId: 1 }
+    s = await standIn([presets.success({ lines: 5, everyMs: 5 })], {
+      faults: { StartBuild: garbled, ListBuildsForProject: garbled, BatchGetBuilds: garbled },
+      timeScale: LONG_WAIT_TIME_SCALE
+    })
+    const r = await run(s, {}, { timeoutMs: 60_000 })
+    expect(r.code).toBe(1)
+    const starts = s.callsOf('StartBuild')
+    expect(starts.length).toBeGreaterThan(4)
+    expect(new Set(starts.map(c => c.request.idempotencyToken)).size).toBe(1)
+    expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+    expect(failureOf(r)).toMatch(
+      /StartBuild for app-migrations got no usable answer \(MalformedAnswerError: StartBuild answered with a build id that is not of the form <project-name>:<uuid>\), and no build carrying TASK_RUN_TOKEN=[0-9a-f]{40} was found: a build may have started/
+    )
+    expect(r.outputs['build-id']).toBeUndefined()
+    expect(r.state['build-id']).toBeUndefined()
+    for (const text of [r.stdout, r.files.output, r.files.state, r.summary]) expect(text).not.toContain(GARBLED_ID_SUFFIX.trim())
   }, 70_000)
 
   it('a hung StartBuild honours SIGINT: the build it may have started is found by its token and stopped', async () => {

@@ -1,13 +1,13 @@
 /**
  * Network and AWS faults, end to end through the bundle on Node 24 against the stand-in: calls that never answer,
- * garbled and cut answers, an unreachable endpoint, expired credentials, hostile error messages, and the post
+ * garbled and cut answers, a garbled build id, an unreachable endpoint, expired credentials, hostile error messages, and the post
  * step's own cancellation. The faults that take minutes (lost StartBuild answers, watching that keeps failing,
  * bounded waits) are in faults-waiting.test.ts.
  * A fault in watching never stops the build: every test that has a healthy build asserts no StopBuild.
  */
 import net from 'node:net'
 import type { StandIn } from '../standin/index.js'
-import { presets, taskLine } from '../standin/index.js'
+import { GARBLED_ID_SUFFIX, presets, taskLine } from '../standin/index.js'
 import { POST } from './runner.js'
 import { PROJECT, TIGHT_TIME_SCALE, afterVirtual, expectHealthy, failureOf, run, standIn, virtualMs } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
@@ -77,6 +77,22 @@ describe('garbled answers', () => {
     expect(r.streamed.filter(l => l.startsWith('task line '))).toHaveLength(351)
     expect(r.stdout).not.toMatch(/logs:GetLogEvents/)
     expect(r.warnings).toEqual([])
+  })
+})
+
+describe('a garbled build id', () => {
+  it("StartBuild's answer with a build id that is not CodeBuild's: asked again with the same token; the garbled text goes nowhere", async () => {
+    s = await standIn([presets.success({ lines: 20, everyMs: 5 })], { faults: { StartBuild: { sequence: ['garbledId'] } } })
+    const r = await run(s, {}, { timeoutMs: 60_000 })
+    expectHealthy(r, s)
+    const starts = s.callsOf('StartBuild')
+    expect(starts.map(c => c.injected)).toEqual(['garbledId', undefined])
+    expect(new Set(starts.map(c => c.request.idempotencyToken)).size).toBe(1)
+    const [build] = s.startedBuilds(PROJECT)
+    expect(r.outputs['build-id']).toBe(build?.id)
+    expect(r.state['build-id']).toBe(build?.id)
+    for (const text of [r.stdout, r.files.output, r.files.state, r.summary]) expect(text).not.toContain(GARBLED_ID_SUFFIX.trim())
+    expect(r.commands.map(c => c.command)).not.toContain('error')
   })
 })
 

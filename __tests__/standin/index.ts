@@ -35,6 +35,7 @@ export { agentLine, commandFailedContext, parseBuildspec } from './timeline.js'
 export type { PhaseSpan, ResolvedCommand } from './timeline.js'
 export type { ExistingSnapshot, RdsConfig, RdsDatabaseConfig, SnapshotScript, SnapshotView } from './rds.js'
 export { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS, formatToken, parseToken } from './logstore.js'
+export { GARBLED_ID_SUFFIX } from './server.js'
 
 export interface StandInOptions {
   projects?: ProjectConfig[]

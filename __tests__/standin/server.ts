@@ -191,7 +191,8 @@ export class StandInServer {
       ['hang', merged.hang],
       ['garbled', merged.garbled],
       ['cut', merged.cut],
-      ['empty', merged.empty]
+      ['empty', merged.empty],
+      ['garbledId', merged.garbledId]
     ]
     for (const [kind, fraction] of kinds) {
       edge += fraction ?? 0
@@ -312,6 +313,10 @@ export class StandInServer {
         return
       }
       let out = query ? queryAnswer(operation, requestId, payload, error) : JSON.stringify(payload ?? {})
+      if (!error && !query && kind === 'garbledId') {
+        call.injected = kind
+        out = JSON.stringify(garbleIds(payload ?? {}))
+      }
       if (!error && (kind === 'garbled' || kind === 'empty' || kind === 'cut')) {
         call.injected = kind
         if (kind === 'garbled') out = `<html><body><h1>502 Bad Gateway</h1></body></html>${out.slice(0, 40)}`
@@ -384,4 +389,20 @@ function queryAnswer(
     `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="${RDS_XMLNS}"><${operation}Result>${inner}</${operation}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`
   )
+}
+
+/** What the `garbledId` fault appends to every build id of an answer: a line break and a workflow command. */
+export const GARBLED_ID_SUFFIX = '\n::error::garbled build id'
+
+/** The answer with every build id garbled: `build.id`, `builds[].id` and `ids[]` (CodeBuild's shapes that hold them). */
+function garbleIds(payload: Record<string, unknown>): Record<string, unknown> {
+  const garble = (b: unknown): unknown =>
+    typeof b === 'object' && b !== null && typeof (b as { id?: unknown }).id === 'string'
+      ? { ...b, id: `${(b as { id: string }).id}${GARBLED_ID_SUFFIX}` }
+      : b
+  const out: Record<string, unknown> = { ...payload }
+  if (out.build) out.build = garble(out.build)
+  if (Array.isArray(out.builds)) out.builds = out.builds.map(garble)
+  if (Array.isArray(out.ids)) out.ids = (out.ids as unknown[]).map(id => (typeof id === 'string' ? `${id}${GARBLED_ID_SUFFIX}` : id))
+  return out
 }

@@ -230,7 +230,8 @@ export interface ProjectConfig {
 // Faults
 // ---------------------------------------------------------------------------------------------------------------
 
-export type FaultKind = 'throttle' | 'internal' | 'unavailable' | 'reset' | 'lost' | 'hang' | 'garbled' | 'cut' | 'empty' | 'ok'
+export type FaultKind =
+  'throttle' | 'internal' | 'unavailable' | 'reset' | 'lost' | 'hang' | 'garbled' | 'cut' | 'empty' | 'garbledId' | 'ok'
 
 export interface FaultConfig {
   /** Fraction of calls answered 400 ThrottlingException "Rate exceeded". */
@@ -257,6 +258,12 @@ export interface FaultConfig {
   cut?: number
   /** Fraction answered 200 with `{}`: valid JSON without the fields the operation documents. */
   empty?: number
+  /**
+   * Fraction processed as usual (a StartBuild starts its build) whose JSON answer carries every build id (`build.id`,
+   * `builds[].id`, `ids[]`) with a line break and a workflow command appended (GARBLED_ID_SUFFIX): valid JSON whose
+   * ids are not CodeBuild's.
+   */
+  garbledId?: number
   /**
    * From this moment (ms since the stand-in started) every call is answered 400 ExpiredTokenException, as AWS does
    * once the session credentials in use have expired.

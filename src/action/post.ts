@@ -7,6 +7,7 @@
  */
 import * as core from '@actions/core'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { isBuildId } from '../core/build-id.js'
 import { createCodeBuildClients } from '../core/clients.js'
 import type { AwsClients } from '../core/clients.js'
 import { systemClock } from '../core/clock.js'
@@ -28,7 +29,8 @@ const defaults: PostDeps = { clients: createCodeBuildClients, clock: systemClock
 export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
   const deps = { ...defaults, ...overrides }
   const region = core.getState(State.Region)
-  let id = core.getState(State.BuildId)
+  // The main step saves only a checked id; anything else is not used (nor printed): the token finds the build.
+  let id = isBuildId(core.getState(State.BuildId)) ? core.getState(State.BuildId) : ''
   const token = core.getState(State.StartToken)
   if ((!id && !token) || core.getState(State.Settled) === 'true') return
   if (core.getState(State.StopOnCancel) === 'false') {

@@ -78,6 +78,15 @@ export function parseArgs(argv: readonly string[]): Args {
   return args
 }
 
+/**
+ * Whether the command line asks for --json, even one parseArgs refuses: the refusal is then one JSON object too.
+ * A flag's value never starts with `--` (parseArgs refuses that), so a `--json` before `--` is the flag.
+ */
+export function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).some(a => a === '--json' || a.startsWith('--json='))
+}
+
 /** The inputs as the action reads them (core.getInput): trimmed; multi-value flags one per line; else the default. */
 export function inputReader(args: Args): (name: string) => string {
   return name => {

@@ -47,7 +47,7 @@ export function helpText(version: string): string {
     flag(
       'json',
       '',
-      'Print one JSON object with the result on stdout (id, number, status, duration, links, phases, diagnosis, taskExitCode); the log goes to stderr.'
+      'Print one JSON object with the result on stdout (exitCode, id, number, status, duration, links, phases, diagnosis, taskExitCode; message on failure, a refused flag included); the log goes to stderr.'
     ),
     flag('help', '', 'Show this help.'),
     flag('version', '', 'Show the version.'),
@@ -59,7 +59,8 @@ export function helpText(version: string): string {
     '  2    bad flags or inputs: nothing was started',
     '  3    AWS, network or credential error, including watching given up while the build goes on',
     '  4    nothing started: a precondition failed (project busy with --if-running fail, a backup check, the project lookup)',
-    '  130  interrupted with Ctrl-C (the build is stopped; a second Ctrl-C exits at once and leaves it running)',
+    '  130  interrupted with Ctrl-C (SIGINT), at any moment: the build is stopped (a second Ctrl-C exits at once and leaves it running)',
+    '  143  terminated with SIGTERM (kill, timeout), at any moment: the same as Ctrl-C',
     ''
   ].join('\n')
 }

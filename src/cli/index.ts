@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the codebuild-vpc-task command. */
+import { cancelOnSignals } from '../core/cancellation.js'
 import { createClients } from '../core/task-clients.js'
 import { systemClock } from '../core/clock.js'
 import { runCli } from './main.js'
@@ -12,7 +13,8 @@ runCli({
   clock: systemClock,
   clients: createClients,
   cwd: process.cwd(),
-  exit: code => process.exit(code)
+  exit: code => process.exit(code),
+  cancellation: cancelOnSignals
 }).then(
   code => {
     process.exitCode = code

@@ -2,7 +2,8 @@
  * The CLI front-end: the same plan, preflight, start, watch and diagnosis as the action, for a terminal.
  * Exit codes: 0 succeeded; 1 the build failed, faulted, timed out or was stopped; 2 bad flags or inputs;
  * 3 AWS, network or credential errors (watching given up included: the build goes on); 4 a precondition failed,
- * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 Ctrl-C.
+ * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 SIGINT (Ctrl-C)
+ * and 143 SIGTERM (kill, timeout), whatever the CLI was doing when the signal came.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -10,6 +11,7 @@ import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
 import type { BackupReport } from '../core/backup.js'
+import type { Cancellation } from '../core/cancellation.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
 import { TOKEN_VARIABLE } from '../core/constants.js'
@@ -33,12 +35,16 @@ import { stopBuild } from '../core/stop.js'
 import { formatDuration } from '../core/text.js'
 import { WatchError } from '../core/watch.js'
 import { followBuild } from '../core/follow.js'
-import { UsageError, inputReader, parseArgs } from './args.js'
+import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
 import { Terminal } from './terminal.js'
 import type { Stream } from './terminal.js'
 
-const Exit = { Succeeded: 0, Failed: 1, Usage: 2, Aws: 3, Precondition: 4, Interrupted: 130 } as const
+const Exit = { Succeeded: 0, Failed: 1, Usage: 2, Aws: 3, Precondition: 4 } as const
+
+/** A signal's exit code, as a shell reports a command it ended: 128 + the signal's number. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 }
+const signalExit = (name: NodeJS.Signals): number => SIGNAL_EXIT[name] ?? 130
 
 export interface CliDeps {
   argv: readonly string[]
@@ -50,6 +56,8 @@ export interface CliDeps {
   cwd: string
   /** Exits at once (the second Ctrl-C). */
   exit: (code: number) => void
+  /** SIGINT and SIGTERM: the first aborts the run (`onSignal`), a later one calls `onAgain` (src/core/cancellation.ts). */
+  cancellation: (onSignal: (name: NodeJS.Signals) => void, onAgain: (name: NodeJS.Signals) => void) => Cancellation
 }
 
 const ROOT = packageRoot(import.meta.url)
@@ -81,7 +89,17 @@ interface Result {
   backup?: BackupReport
 }
 
-class Interrupted extends Error {}
+/** How far the run got, for what a signal says: set by `execute` as it goes. */
+interface Progress {
+  started?: Build
+  links?: BuildLinks
+  stopOnCancel: boolean
+  /** The signal that interrupted the run. */
+  signal?: NodeJS.Signals
+}
+
+/** What the CLI says of a signal: "Interrupted" for Ctrl-C, else its name. */
+const interruptedBy = (name: NodeJS.Signals | undefined): string => (name === 'SIGTERM' ? 'Terminated (SIGTERM)' : 'Interrupted')
 
 export async function runCli(deps: CliDeps): Promise<number> {
   let args
@@ -90,6 +108,7 @@ export async function runCli(deps: CliDeps): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     deps.stderr.write(`codebuild-vpc-task: ${error.message}\nRun codebuild-vpc-task --help for the flags.\n`)
+    if (jsonRequested(deps.argv)) printJson(deps.stdout, { exitCode: Exit.Usage, status: 'NOT_STARTED', message: error.message })
     return Exit.Usage
   }
   if (args.help) {
@@ -104,52 +123,88 @@ export async function runCli(deps: CliDeps): Promise<number> {
   // The SDK's default credential chain reads the profile from AWS_PROFILE (shared config and credentials, SSO, process).
   if (args.profile) env.AWS_PROFILE = args.profile
   const term = new Terminal(args.json ? deps.stderr : deps.stdout, env)
+  const progress: Progress = { stopOnCancel: true }
+  const cancellation = deps.cancellation(
+    name => {
+      progress.signal = name
+      const { started, links } = progress
+      const why = interruptedBy(name)
+      term.clearProgress()
+      term.warn(
+        started
+          ? progress.stopOnCancel
+            ? `${why}: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
+            : `${why}: leaving build ${started.id ?? ''} running (stop-on-cancel: false): ${links?.build ?? ''}`
+          : `${why}: nothing is started. (Ctrl-C again to exit at once)`
+      )
+    },
+    name => {
+      const { started, links } = progress
+      term.warn(
+        started
+          ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
+          : 'Interrupted again: exiting now.'
+      )
+      deps.exit(signalExit(name))
+    }
+  )
+  let result: Result
+  try {
+    result = await execute(deps, env, inputReader(args), term, cancellation.signal, progress)
+  } catch (error) {
+    // A fault of the CLI itself: still one result (and one JSON object with --json), exit 3.
+    deps.stderr.write(`codebuild-vpc-task: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    result = {
+      exitCode: Exit.Aws,
+      status: progress.started ? StatusType.IN_PROGRESS : 'NOT_STARTED',
+      message: `Unexpected error: ${errorText(error)}`
+    }
+  } finally {
+    cancellation.dispose()
+  }
+  // A signal decides the exit code, whatever the run was doing when it came (a snapshot wait included).
+  if (progress.signal) result = { ...result, exitCode: signalExit(progress.signal) }
   // The result's outside text (CodeBuild's messages, the task's last lines) as every other channel shows it.
-  const result = redactDeep(await execute(deps, env, inputReader(args), term), redactText)
-  if (args.json)
-    deps.stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
+  result = redactDeep(result, redactText)
+  if (args.json) printJson(deps.stdout, result)
   else report(term, result)
   return result.exitCode
 }
 
-async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: string) => string, term: Terminal): Promise<Result> {
+/** --json: the result as one JSON object on one line of stdout. */
+function printJson(stdout: Stream, result: Result): void {
+  stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
+}
+
+/** A bad input as the CLI names it: the flag, then what was wrong. */
+function flagMessage(error: InputError): string {
+  return `--${error.input}: ${error.message.replace(`Input '${error.input}' `, '')}`
+}
+
+async function execute(
+  deps: CliDeps,
+  env: NodeJS.ProcessEnv,
+  read: (name: string) => string,
+  term: Terminal,
+  signal: AbortSignal,
+  progress: Progress
+): Promise<Result> {
   let plan: Plan
   try {
     plan = parsePlan(read, { env, actionRoot: ROOT, workspace: deps.cwd })
   } catch (error) {
     if (!(error instanceof InputError)) throw error
-    const message = `--${error.input}: ${error.message.replace(`Input '${error.input}' `, '')}`
-    return { exitCode: Exit.Usage, status: 'NOT_STARTED', message }
+    return { exitCode: Exit.Usage, status: 'NOT_STARTED', message: flagMessage(error) }
   }
   if (env.AWS_PROFILE) process.env.AWS_PROFILE = env.AWS_PROFILE
+  progress.stopOnCancel = plan.stopOnCancel
   const base = { task: plan.task, project: plan.projectName }
-  const controller = new AbortController()
   let started: Build | undefined
   let links: BuildLinks | undefined
-  let interrupts = 0
-  const onSigint = (): void => {
-    interrupts++
-    if (interrupts === 1) {
-      term.clearProgress()
-      term.warn(
-        started
-          ? plan.stopOnCancel
-            ? `Interrupted: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
-            : `Interrupted: leaving build ${started.id ?? ''} running (stop-on-cancel: false): ${links?.build ?? ''}`
-          : 'Interrupted: nothing is started. (Ctrl-C again to exit at once)'
-      )
-      controller.abort(new Interrupted('interrupted'))
-      return
-    }
-    term.warn(
-      started
-        ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
-        : 'Interrupted again: exiting now.'
-    )
-    deps.exit(Exit.Interrupted)
-  }
-  process.on('SIGINT', onSigint)
-  const signal = controller.signal
+  const why = (): string => interruptedBy(progress.signal)
+  const interruptedExit = (): number => signalExit(progress.signal ?? 'SIGINT')
+  /** A refusal before the start: a precondition (4), or the signal's code when the signal cut it short. */
+  const refused = (): number => (signal.aborted ? interruptedExit() : Exit.Precondition)
   let backup: BackupReport | undefined
   try {
     const secrets = secretsOf(plan)
@@ -160,7 +215,11 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     term.progress(`Checking project ${plan.projectName}…`)
     const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
     firstLook?.catch(() => undefined)
-    const checked = await preflight(codebuild, plan, deps.clock, signal)
+    // An input the project's lookup refuses (a variable replacing the project's DATABASE_URL, no image anywhere) is a
+    // refusal of that lookup, as its other refusals are: exit 4, naming the flag.
+    const checked = await preflight(codebuild, plan, deps.clock, signal).catch((error: unknown) => {
+      throw error instanceof InputError ? new PreflightError(flagMessage(error)) : error
+    })
     for (const w of checked.warnings) term.warn(w)
     // No workflow run: no GitHub identity; the execution's token is this invocation's own, as in a workflow.
     const identity = runIdentity(
@@ -174,8 +233,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
     if (plan.dryRun) {
       const gate = await gateDryRun(plan, backupDeps)
       backup = gate.backup
-      if (gate.failure)
-        return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
+      if (gate.failure) return { ...base, exitCode: refused(), status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
       term.heading('Dry run: the StartBuild request (nothing is started)')
       for (const line of JSON.stringify(redactRequest(request, plan), null, 2).split('\n')) term.info(line)
       term.heading(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
@@ -191,8 +249,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
       backup: backupDeps
     })
     if (gate.backup) backup = gate.backup
-    if (gate.failure)
-      return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
+    if (gate.failure) return { ...base, exitCode: refused(), status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
     term.progress(`Starting a build of ${plan.projectName}…`)
     try {
       started = await startBuild({ codebuild, clock: deps.clock, signal, notice: say }, request)
@@ -202,17 +259,19 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
       if (!started)
         return {
           ...base,
-          exitCode: Exit.Interrupted,
+          exitCode: interruptedExit(),
           status: 'NOT_STARTED',
-          message: `Interrupted while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
+          message: `${why()} while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
         }
     }
     links = buildLinks(started, plan.region)
+    progress.started = started
+    progress.links = links
     const id = started.id as string
     term.info(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
     term.info(`Build: ${links.build}`)
     term.info(`Log:   ${links.logs}`)
-    if (signal.aborted) return await interrupted(plan, codebuild, started, links, base)
+    if (signal.aborted) return await interrupted(plan, codebuild, started, links, base, why(), interruptedExit())
     if (!plan.wait) return { ...buildResult(started, links, base), exitCode: Exit.Succeeded, message: 'wait is false: the build goes on.' }
 
     try {
@@ -241,7 +300,7 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
       }
     } catch (error) {
       term.clearProgress()
-      if (signal.aborted) return await interrupted(plan, codebuild, started, links, base)
+      if (signal.aborted) return await interrupted(plan, codebuild, started, links, base, why(), interruptedExit())
       if (error instanceof WatchError)
         return {
           ...buildResult(error.build, links, base),
@@ -254,27 +313,25 @@ async function execute(deps: CliDeps, env: NodeJS.ProcessEnv, read: (name: strin
   } catch (error) {
     term.clearProgress()
     const at = started ? { ...buildResult(started, links as BuildLinks, base) } : { ...base, status: 'NOT_STARTED' }
-    if (signal.aborted) return { ...at, exitCode: Exit.Interrupted, message: 'Interrupted before a build was started.' }
+    if (signal.aborted) return { ...at, exitCode: interruptedExit(), message: `${why()} before a build was started.` }
     if (error instanceof ProjectBusyError || error instanceof PreflightError)
       return { ...at, exitCode: Exit.Precondition, message: error.message }
     if (error instanceof StartUnknownError) return { ...at, exitCode: Exit.Aws, message: error.message }
     if (isExpiredCredentials(error))
       return { ...at, exitCode: Exit.Aws, message: `The AWS credentials have expired (${errorText(error)}).` }
     return { ...at, exitCode: Exit.Aws, message: errorText(error) }
-  } finally {
-    process.off('SIGINT', onSigint)
   }
 }
 
-/** After Ctrl-C (or a fault of the command) with a build running: stop it (unless stop-on-cancel is false). */
+/** After a signal (or a fault of the command) with a build running: stop it (unless stop-on-cancel is false). */
 async function interrupted(
   plan: Plan,
   codebuild: AwsClients['codebuild'],
   build: Build,
   links: BuildLinks,
   base: Pick<Result, 'task' | 'project'>,
-  why = 'Interrupted',
-  exitCode: number = Exit.Interrupted
+  why: string,
+  exitCode: number
 ): Promise<Result> {
   const id = build.id ?? ''
   if (!plan.stopOnCancel)

@@ -1,14 +1,24 @@
-/** The runner cancels a step with SIGINT, then SIGTERM, then kills it: the first signal aborts the work. */
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM, then kills it; a terminal sends SIGINT (Ctrl-C), `kill` and
+ * `timeout` SIGTERM. The first signal aborts the work; later ones go to `onAgain` (the CLI exits at once), if given.
+ */
 
 export interface Cancellation {
   signal: AbortSignal
   dispose(): void
 }
 
-export function cancelOnSignals(onSignal: (name: NodeJS.Signals) => void, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Cancellation {
+export function cancelOnSignals(
+  onSignal: (name: NodeJS.Signals) => void,
+  onAgain?: (name: NodeJS.Signals) => void,
+  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
+): Cancellation {
   const controller = new AbortController()
   const handler = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) return
+    if (controller.signal.aborted) {
+      onAgain?.(name)
+      return
+    }
     onSignal(name)
     controller.abort(new CancelledError(name))
   }

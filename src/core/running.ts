@@ -1,6 +1,7 @@
 /** Other builds of the project already in progress (`if-running`): wait for them, fail, or start anyway. */
 import { BatchGetBuildsCommand, ListBuildsForProjectCommand, SortOrderType, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
+import { checkedBuild } from './build-id.js'
 import type { Clock } from './clock.js'
 import { buildLinks } from './links.js'
 import { errorText, isTransient } from './aws-errors.js'
@@ -21,7 +22,8 @@ export async function runningBuilds(codebuild: CodeBuildClient, projectName: str
     const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
     if (ids.length === 0) return []
     const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: s })
-    return (got.builds ?? []).filter(b => b.buildStatus === StatusType.IN_PROGRESS)
+    // Their ids are printed and linked: a garbled one makes the answer malformed (retried like any garbled answer).
+    return (got.builds ?? []).filter(b => b.buildStatus === StatusType.IN_PROGRESS).map(b => checkedBuild('BatchGetBuilds', b))
   })
 }
 

@@ -6,7 +6,8 @@
  */
 import { BatchGetBuildsCommand, ListBuildsForProjectCommand, SortOrderType, StartBuildCommand } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { MalformedAnswerError, errorText, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
+import { errorText, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
+import { checkedBuild, isBuildId } from './build-id.js'
 import type { Clock } from './clock.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import { Backoff, withTimeLimit } from './retry.js'
@@ -55,8 +56,7 @@ export async function startBuild(deps: StartDeps, request: StartBuildCommandInpu
       const response = await withTimeLimit(clock, CALL_LIMIT_MS, deps.signal, s =>
         codebuild.send(new StartBuildCommand(request), { abortSignal: s })
       )
-      if (!response.build?.id) throw new MalformedAnswerError('StartBuild', 'no build')
-      return response.build
+      return checkedBuild('StartBuild', response.build)
     } catch (error) {
       if (deps.signal?.aborted) throw deps.signal.reason
       if (isExpiredCredentials(error) || (!isTransient(error) && !mayHaveStarted)) throw error
@@ -80,7 +80,8 @@ export async function startBuild(deps: StartDeps, request: StartBuildCommandInpu
 
 /**
  * The build of this step, if one started: the newest builds of the project, searched for the token variable.
- * Bounded in time and never throws: it is a last look, made also after a cancellation.
+ * Bounded in time and never throws: it is a last look, made also after a cancellation. A build whose id is not
+ * CodeBuild's (a garbled answer) is not found.
  */
 export async function findStartedBuild(
   codebuild: CodeBuildClient,
@@ -97,7 +98,9 @@ export async function findStartedBuild(
       const ids = (list.ids ?? []).slice(0, RECENT_BUILDS)
       if (ids.length === 0) return undefined
       const got = await codebuild.send(new BatchGetBuildsCommand({ ids }), { abortSignal: signal })
-      return got.builds?.find(b => b.environment?.environmentVariables?.some(v => v.name === TOKEN_VARIABLE && v.value === token))
+      const found = got.builds?.find(b => b.environment?.environmentVariables?.some(v => v.name === TOKEN_VARIABLE && v.value === token))
+      // A garbled id is no build to watch, report or stop.
+      return found && isBuildId(found.id) ? found : undefined
     })
   } catch {
     return undefined

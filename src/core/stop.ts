@@ -5,7 +5,8 @@ import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 /** Sends StopBuild at once; the SDK retries it. Bounded so a cancelled job is not held up. */
 export async function stopBuild(codebuild: CodeBuildClient, id: string, timeoutMs = 6_000): Promise<Build | undefined> {
   const response = await codebuild.send(new StopBuildCommand({ id }), { abortSignal: AbortSignal.timeout(timeoutMs) })
-  return response.build
+  // The build asked for: its id is the one already checked, not whatever the answer says.
+  return response.build ? { ...response.build, id } : undefined
 }
 
 /** For the post step: stops the build only if CodeBuild still reports it in progress. */
