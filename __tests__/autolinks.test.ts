@@ -9,8 +9,9 @@ import { renderComment } from '../src/action/pr-comment.js'
 import { breakAutolinks } from '../src/core/autolinks.js'
 import { parsePlan } from '../src/core/inputs.js'
 import { addSummary } from '../src/core/report.js'
-import type { SummaryData, SummaryWriter } from '../src/core/report.js'
+import type { SummaryData } from '../src/core/report.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { SummaryRecorder } from './fixtures/summary.js'
 
 /**
  * What GitHub would link, looser than GitHub's own patterns (a superset): an `@` before a name character (mentions,
@@ -52,29 +53,6 @@ describe('breakAutolinks', () => {
   })
 })
 
-class Recorder implements SummaryWriter {
-  parts: string[] = []
-  addHeading(text: string) {
-    this.parts.push(text)
-    return this
-  }
-  addTable(rows: Array<Array<string | { data: string }>>) {
-    this.parts.push(...rows.flat().map(c => (typeof c === 'string' ? c : c.data)))
-    return this
-  }
-  addRaw(text: string) {
-    this.parts.push(text)
-    return this
-  }
-  addCodeBlock(code: string) {
-    this.parts.push(code)
-    return this
-  }
-  write() {
-    return Promise.resolve(this)
-  }
-}
-
 describe('the comment and the job summary', () => {
   const plan = parsePlan(reader({ ...BASE_INPUTS, 'github-token': 'ghs_x' }), context())
   const build: Build = {
@@ -112,7 +90,7 @@ describe('the comment and the job summary', () => {
     expect(body).toContain('&#35;\u200B12 · [build](https://b)')
   })
   it('the summary: the same rule', () => {
-    const r = new Recorder()
+    const r = new SummaryRecorder()
     addSummary(r, data)
     const html = r.parts.join('\n')
     expect(linkable(seen(html))).toEqual([])

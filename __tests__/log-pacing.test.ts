@@ -44,7 +44,7 @@ describe('FairShare, as policy: given the outcomes, the least gap before the nex
     expect([share.pace, share.gapMs()]).toEqual(['slow', 2_600])
   })
 
-  it('scattered throttles: two of the last three reads still throttled at the slow pace, and it reads every 2 s', () => {
+  it('scattered throttles: two of the last three reads still throttled at the slow pace, and it reads at its own pace', () => {
     const share = new FairShare(t, () => 0.5)
     feed(share, [
       [0, 'T'],
@@ -56,7 +56,7 @@ describe('FairShare, as policy: given the outcomes, the least gap before the nex
     ])
     expect([share.pace, share.gapMs()]).toEqual(['scattered', 0])
     feed(share, [[8_700, '.']])
-    expect(share.gapMs()).toBe(2_000)
+    expect(share.gapMs()).toBe(1_000)
   })
 
   it('retries a throttle on the loop’s own back-off while settling; then the first two of a row after a short fixed 0.25 s', () => {

@@ -13,6 +13,7 @@ import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import type { Handler } from './fixtures/fake-aws.js'
 import { BASE_INPUTS, ROOT, reader } from './fixtures/inputs.js'
+import { captureStdout } from './fixtures/stdout.js'
 
 const ID = 'app-migrations:0b5c0b5c-0000-4000-8000-000000000001'
 const started: Build = { id: ID, buildNumber: 7, buildStatus: 'IN_PROGRESS', arn: `arn:aws:codebuild:us-east-1:123456789012:build/${ID}` }
@@ -46,11 +47,7 @@ beforeEach(() => {
   process.env.GITHUB_OUTPUT = files.output
   process.env.GITHUB_STATE = files.state
   process.env.GITHUB_STEP_SUMMARY = files.summary
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => {
-    stdout.push(String(text))
-    return true
-  })
+  stdout = captureStdout()
 })
 afterEach(() => {
   jest.restoreAllMocks()

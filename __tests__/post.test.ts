@@ -7,6 +7,7 @@ import { jest } from '@jest/globals'
 import { run } from '../src/action/post.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient } from './fixtures/fake-aws.js'
+import { captureStdout } from './fixtures/stdout.js'
 
 const OURS = '0123456789abcdef0123456789abcdef01234567'
 /** Build ids of CodeBuild's shape (<project>:<uuid>): the post step uses no other. */
@@ -27,11 +28,7 @@ const others = [build(ID.legB, 'f'.repeat(40)), build(ID.upper, OURS.toUpperCase
 let stdout: string[]
 const STATE = ['build-id', 'region', 'stop-on-cancel', 'project-name', 'start-token', 'settled']
 beforeEach(() => {
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => {
-    stdout.push(String(text))
-    return true
-  })
+  stdout = captureStdout()
 })
 afterEach(() => {
   jest.restoreAllMocks()

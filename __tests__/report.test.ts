@@ -2,9 +2,9 @@ import { formatDuration } from '../src/core/text.js'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { AgentLineFilter } from '../src/core/agent-log.js'
 import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/core/report.js'
-import type { SummaryWriter } from '../src/core/report.js'
 import { parsePlan } from '../src/core/inputs.js'
 import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { SummaryRecorder } from './fixtures/summary.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'DB_PASSWORD=hunter2' }), context())
 const failed: Build = {
@@ -26,29 +26,6 @@ const failed: Build = {
     },
     { phaseType: 'COMPLETED' }
   ]
-}
-
-class Recorder implements SummaryWriter {
-  parts: string[] = []
-  addHeading(text: string) {
-    this.parts.push(`# ${text}`)
-    return this
-  }
-  addTable(rows: Array<Array<string | { data: string }>>) {
-    this.parts.push(rows.map(r => r.map(c => (typeof c === 'string' ? c : c.data)).join(' | ')).join('\n'))
-    return this
-  }
-  addRaw(text: string) {
-    this.parts.push(text)
-    return this
-  }
-  addCodeBlock(code: string) {
-    this.parts.push(code)
-    return this
-  }
-  write() {
-    return Promise.resolve(this)
-  }
 }
 
 describe('describeFailure', () => {
@@ -86,7 +63,7 @@ describe('describeFailure', () => {
 
 describe('addSummary', () => {
   it('shows the run, the build, its link and a phase table with the failed phase’s context, escaped', () => {
-    const r = new Recorder()
+    const r = new SummaryRecorder()
     addSummary(r, { plan, build: failed, links: { build: 'https://console/b?x=1&y=2', logs: 'https://console/l' } })
     const text = r.parts.join('\n')
     expect(text).toContain('# ❌ CodeBuild migrate: FAILED')
@@ -102,14 +79,14 @@ describe('addSummary', () => {
     expect(text).not.toContain('COMPLETED')
   })
   it('shows the task’s last output lines of a failure as code, escaped', () => {
-    const r = new Recorder()
+    const r = new SummaryRecorder()
     addSummary(r, { plan, build: failed, lastLines: ['ERROR: relation <users> does not exist'] })
     const text = r.parts.join('\n')
     expect(text).toContain('Last lines of the output:')
     expect(text).toContain('ERROR: relation &#60;users&#62; does not exist')
   })
   it('shows the request and buildspec of a dry run', () => {
-    const r = new Recorder()
+    const r = new SummaryRecorder()
     addSummary(r, { plan, request: { projectName: 'app-migrations' } })
     const text = r.parts.join('\n')
     expect(text).toContain('DRY RUN')
