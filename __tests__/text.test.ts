@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { defuse, inline, isWorkflowCommand } from '../src/core/text.js'
+import { cutText, defuse, inline, isWorkflowCommand, tailText, wellFormed } from '../src/core/text.js'
 
 describe('defuse: nothing the runner would take as a workflow command', () => {
   it.each([
@@ -26,5 +26,14 @@ describe('defuse: nothing the runner would take as a workflow command', () => {
     expect(inline('\n  ::add-mask::x')).toBe('» ::add-mask::x')
     expect(inline('x ##[error]y')).toBe('x # #[error]y')
     for (let max = 2; max < 12; max++) expect(isWorkflowCommand(inline('a ##[error]b ##[add-mask]c', max))).toBe(false)
+  })
+})
+
+describe('cuts never split a surrogate pair', () => {
+  const emoji = '🚀'.repeat(10)
+  it('inline, cutText and tailText keep whole characters', () => {
+    for (let max = 2; max < 20; max++) {
+      for (const out of [inline(emoji, max), cutText(emoji, max), tailText(emoji, max)]) expect(out).toBe(wellFormed(out))
+    }
   })
 })

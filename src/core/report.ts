@@ -8,7 +8,7 @@ import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
 import { redactText } from './secrets.js'
-import { formatDuration, stripAnsi } from './text.js'
+import { cutText, formatDuration, stripAnsi, tailText } from './text.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -31,7 +31,7 @@ export function phaseContext(phase: BuildPhase | undefined): string {
     .replace(/\s*\n\s*/g, ' ')
     .trim()
   if (text.length <= MAX_CONTEXT) return text
-  return `${text.slice(0, MAX_CONTEXT / 2)} … ${text.slice(-MAX_CONTEXT / 2)}`
+  return `${cutText(text, MAX_CONTEXT / 2)} … ${tailText(text, MAX_CONTEXT / 2)}`
 }
 
 export interface Failure {
@@ -56,7 +56,7 @@ export class LastTaskLines {
     if (logged.kind !== 'task') return
     const line = stripAnsi(logged.text).trimEnd()
     if (line.trim() === '') return
-    this.kept.push(line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line)
+    this.kept.push(line.length > this.maxChars ? `${cutText(line, this.maxChars)}…` : line)
     if (this.kept.length > this.maxLines) this.kept.shift()
   }
 

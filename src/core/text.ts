@@ -35,7 +35,7 @@ export function defuse(line: string): string {
  */
 export function inline(text: string, max = 1_000): string {
   const flat = defuse(text.replace(CONTROL, ' ').trim())
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+  return flat.length > max ? `${cutText(flat, max - 1)}…` : flat
 }
 
 /** Terminal colour and cursor sequences (ESC [ … final byte), which tools print and people do not read. */
@@ -66,9 +66,17 @@ export function logLine(message: string | undefined): string {
 
 /** The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji). */
 export function cutText(text: string, max: number): string {
+  // Never half a surrogate pair (half an emoji): the cut moves one code unit back instead.
   if (text.length <= max) return text
   const end = max > 0 && /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max
   return text.slice(0, Math.max(0, end))
+}
+
+/** The last `max` code units of `text`, one fewer when that would start with half a surrogate pair. */
+export function tailText(text: string, max: number): string {
+  if (text.length <= max) return text
+  const start = text.length - max
+  return text.slice(/[\uDC00-\uDFFF]/.test(text.charAt(start)) ? start + 1 : start)
 }
 
 /** Lone UTF-16 surrogates (half an emoji, from a cut elsewhere) as U+FFFD: what String#toWellFormed does (ES2024). */
