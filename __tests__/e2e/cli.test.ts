@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
 import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from './fixtures.js'
-import { NODE24, ROOT, node24 } from './runner.js'
+import { NODE24, ROOT, node24 } from '../fixtures/bundle.js'
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
 

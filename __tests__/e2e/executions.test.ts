@@ -5,7 +5,7 @@
  */
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { POST, runAction } from './runner.js'
+import { POST, runAction } from '../fixtures/bundle.js'
 import { BASE_INPUTS, PROJECT, TIGHT_TIME_SCALE, logLines, run, sameClock, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 

@@ -6,7 +6,7 @@
  */
 import type { StandIn } from '../standin/index.js'
 import { GARBLED_ID_SUFFIX, presets, taskLine } from '../standin/index.js'
-import { POST } from './runner.js'
+import { POST } from '../fixtures/bundle.js'
 import { LONG_WAIT_TIME_SCALE, PROJECT, afterVirtual, expectHealthy, failureOf, run, standIn } from './fixtures.js'
 
 let s: StandIn | undefined

@@ -1,8 +1,8 @@
 /** Shared set-up of the end-to-end tests: a stand-in with one project, and the bundle run against it. */
 import type { BuildScriptSource, ProjectConfig, StandIn, StandInOptions } from '../standin/index.js'
 import { startStandIn } from '../standin/index.js'
-import { readWorkflowLog, runAction } from './runner.js'
-import type { ActionRun, RunOptions } from './runner.js'
+import { readWorkflowLog, runAction } from '../fixtures/bundle.js'
+import type { ActionRun, RunOptions } from '../fixtures/bundle.js'
 
 /**
  * How many times faster than real time every e2e test runs: the stand-in's clock (`standIn()`) and the action's

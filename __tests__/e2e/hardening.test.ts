@@ -6,8 +6,8 @@
 import type { RecordedCall, StandIn } from '../standin/index.js'
 import { presets, taskLine } from '../standin/index.js'
 import { unitFor } from '../standin/prng.js'
-import { POST, readWorkflowLog } from './runner.js'
-import type { StdoutLine } from './runner.js'
+import { POST, readWorkflowLog } from '../fixtures/bundle.js'
+import type { StdoutLine } from '../fixtures/bundle.js'
 import { PROJECT, logLines, run, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 

@@ -14,7 +14,7 @@ import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
 import { buildEnvironment, containerOf, runOnBuildHost } from '../fixtures/build-host.js'
 import type { EnvVar, HostRun } from '../fixtures/build-host.js'
-import { readWorkflowLog } from './runner.js'
+import { readWorkflowLog } from '../fixtures/bundle.js'
 import { IMAGE, PROJECT, run, standIn, vpcProject } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
 

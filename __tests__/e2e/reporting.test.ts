@@ -10,7 +10,7 @@ import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
 import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
-import { ROOT, readWorkflowLog } from './runner.js'
+import { ROOT, readWorkflowLog } from '../fixtures/bundle.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading what people see

@@ -11,7 +11,7 @@ import type { BuildView, RecordedCall, StandIn } from '../standin/index.js'
 import { bigLine, presets, taskLine, taskLineTexts } from '../standin/index.js'
 import { IMAGE, PROJECT, logLines, run, sameClock, standIn } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
-import { POST, ROOT, runAction } from './runner.js'
+import { POST, ROOT, runAction } from '../fixtures/bundle.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
