@@ -5,12 +5,12 @@
 import type { RDSClient } from '@aws-sdk/client-rds'
 import { runBackup, verifyBackups } from '../src/core/backup.js'
 import type { BackupResult, Database } from '../src/core/backup.js'
-import { InputError, parsePlan } from '../src/core/inputs.js'
+import { InputError } from '../src/core/inputs.js'
 import { newExecutionToken } from '../src/core/execution.js'
 import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/core/snapshot-name.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { planOf } from './fixtures/inputs.js'
 
 const EXECUTION = '0123456789abcdef0123456789abcdef01234567'
 const base = {
@@ -119,7 +119,7 @@ describe('verifyBackups', () => {
 })
 
 describe('backup inputs', () => {
-  const plan = (inputs: Record<string, string>) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+  const plan = planOf
   const error = (inputs: Record<string, string>): InputError => {
     try {
       plan(inputs)

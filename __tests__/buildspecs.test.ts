@@ -11,7 +11,7 @@ import { bundledBuildspecText } from '../src/core/bundled-buildspec.js'
 import { quoteArgv, splitCommand } from '../src/core/command.js'
 import { CARRIED_PREFIX } from '../src/core/variables.js'
 import { containerOf, markerExists, runOnBuildHost } from './fixtures/build-host.js'
-import { ROOT } from './fixtures/inputs.js'
+import { ROOT } from './fixtures/root.js'
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-backend@sha256:' + 'a'.repeat(64)
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'

@@ -6,7 +6,8 @@ import { UsageError, inputReader, parseArgs } from '../src/cli/args.js'
 import { Terminal, colorsWanted, neutralise } from '../src/cli/terminal.js'
 import { taskExitCode } from '../src/core/report.js'
 import { isWorkflowCommand } from '../src/core/text.js'
-import { ROOT } from './fixtures/inputs.js'
+import { agentEvent } from './fixtures/agent-line.js'
+import { ROOT } from './fixtures/root.js'
 
 describe('the CLI flags', () => {
   it('are generated from action.yml and up to date (npm run docs)', () => {
@@ -109,7 +110,7 @@ describe('the layout', () => {
 })
 
 describe('Terminal', () => {
-  const agent = (text: string): { message: string } => ({ message: `[Container] 2026/11/28 10:00:00.000001 ${text}\n` })
+  const agent = agentEvent
   const events = [
     agent('Entering phase INSTALL'),
     { message: 'npm ci\n' },
@@ -123,7 +124,7 @@ describe('Terminal', () => {
     term.events(events)
     expect(out).toContain('\r\u001b[2KINSTALL · npm ci')
     expect(out).not.toContain('── INSTALL ──')
-    expect(out).toContain('── BUILD ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase BUILD\nok\n')
+    expect(out).toContain('── BUILD ──\n[Container] 2026/11/25 12:00:00.123456 Entering phase BUILD\nok\n')
   })
 
   it('elsewhere: every line plainly, each phase a heading, no escape sequence', () => {
@@ -131,8 +132,8 @@ describe('Terminal', () => {
     const term = new Terminal({ write: t => (out += t) }, {})
     term.events(events)
     expect(out).toBe(
-      '── INSTALL ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase INSTALL\nnpm ci\n' +
-        '── BUILD ──\n[Container] 2026/11/28 10:00:00.000001 Entering phase BUILD\nok\n'
+      '── INSTALL ──\n[Container] 2026/11/25 12:00:00.123456 Entering phase INSTALL\nnpm ci\n' +
+        '── BUILD ──\n[Container] 2026/11/25 12:00:00.123456 Entering phase BUILD\nok\n'
     )
   })
 })

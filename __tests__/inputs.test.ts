@@ -3,9 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { InputError, parsePlan } from '../src/core/inputs.js'
 import { looksSecret } from '../src/core/secrets.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { BASE_INPUTS, context, planOf, reader } from './fixtures/inputs.js'
 
-const plan = (inputs: Record<string, string>, ctx = context()) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), ctx)
+const plan = planOf
 
 function inputError(inputs: Record<string, string>, ctx = context()): InputError {
   try {

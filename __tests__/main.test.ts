@@ -12,7 +12,9 @@ import type { RunDeps } from '../src/action/main.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import type { Handler } from './fixtures/fake-aws.js'
-import { BASE_INPUTS, ROOT, reader } from './fixtures/inputs.js'
+import { BASE_INPUTS, reader } from './fixtures/inputs.js'
+import { ROOT } from './fixtures/root.js'
+import { parseFileCommands } from './fixtures/workflow.js'
 import { captureStdout } from './fixtures/stdout.js'
 
 const ID = 'app-migrations:0b5c0b5c-0000-4000-8000-000000000001'
@@ -57,19 +59,8 @@ afterEach(() => {
   delete process.env.GITHUB_STEP_SUMMARY
 })
 
-/** The values of `name<<delimiter` file commands, as the runner reads them. */
-function fileCommands(file: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const lines = readFileSync(file, 'utf8').split(os.EOL)
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
-    if (!m) continue
-    const value: string[] = []
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i] ?? '')
-    out[m[1] as string] = value.join(os.EOL)
-  }
-  return out
-}
+/** The values of a file command file, as the runner reads them. */
+const fileCommands = (file: string): Record<string, string> => parseFileCommands(readFileSync(file, 'utf8'))
 
 async function runWith(
   handlers: Record<string, Handler>,

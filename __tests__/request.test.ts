@@ -2,9 +2,9 @@ import { buildStartRequest, environmentOverrides, redactRequest } from '../src/c
 import { runIdentity } from '../src/core/run-identity.js'
 import { githubContext } from './fixtures/github.js'
 import { parsePlan } from '../src/core/inputs.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { BASE_INPUTS, context, planOf, reader } from './fixtures/inputs.js'
 
-const plan = (inputs: Record<string, string> = {}) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+const plan = planOf
 const run = runIdentity(githubContext(), 'acme/app')
 const TOKEN = '0123456789abcdef0123456789abcdef01234567'
 

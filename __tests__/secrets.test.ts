@@ -12,8 +12,7 @@ import {
   urlPasswords,
   valuesToRegister
 } from '../src/core/secrets.js'
-import { parsePlan } from '../src/core/inputs.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+import { planOf } from './fixtures/inputs.js'
 
 const GH = `ghp_${'Ab1'.repeat(12)}`
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
@@ -175,7 +174,7 @@ describe('registrable', () => {
 })
 
 describe('secretsOf', () => {
-  const plan = (inputs: Record<string, string>) => parsePlan(reader({ ...BASE_INPUTS, ...inputs }), context())
+  const plan = planOf
 
   it('registers secret values, never trivial ones, and warns once per variable', () => {
     const found = secretsOf(plan({ 'env-vars': 'BYPASS_CACHE=true\nDB_PASS=hunter2-x\nDB_PORT=5432\nLOG_LEVEL=debug' }))

@@ -1,13 +1,12 @@
 import type { Build } from '@aws-sdk/client-codebuild'
 import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../src/core/watch.js'
 import type { LogView, StatusView } from '../src/core/watch.js'
+import { agent } from './fixtures/agent-line.js'
 import { ManualClock } from './fixtures/clock.js'
 import { FakeClient, awsError } from './fixtures/fake-aws.js'
 import { FakeStream } from './fixtures/fake-stream.js'
 
 const T0 = 1_700_000_000_000
-const agent = (text: string) => `[Container] 2026/11/25 12:00:00.123456 ${text}`
-
 interface Timeline {
   streamAt: number
   endAt: number

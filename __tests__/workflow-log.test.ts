@@ -1,7 +1,7 @@
 import { BuildLogPrinter, writeVerbatim } from '../src/action/workflow-log.js'
 import { logLine } from '../src/core/text.js'
+import { agentEvent as agent } from './fixtures/agent-line.js'
 
-const agent = (text: string) => ({ message: `[Container] 2026/11/25 12:00:00.123456 ${text}\n` })
 const line = (text: string) => ({ message: `${text}\n` })
 
 function printer() {

@@ -1,7 +1,8 @@
 /** Shared set-up of the end-to-end tests: a stand-in with one project, and the bundle run against it. */
-import type { BuildScriptSource, ProjectConfig, StandIn, StandInOptions } from '../standin/index.js'
+import type { BuildScriptSource, ProjectConfig, RecordedCall, StandIn, StandInOptions } from '../standin/index.js'
 import { startStandIn } from '../standin/index.js'
-import { readWorkflowLog, runAction } from '../fixtures/bundle.js'
+import { runAction } from '../fixtures/bundle.js'
+import { readWorkflowLog, shown } from '../fixtures/workflow.js'
 import type { ActionRun, RunOptions } from '../fixtures/bundle.js'
 
 /**
@@ -114,8 +115,6 @@ export async function run(s: StandIn, inputs: Record<string, string> = {}, optio
   }
 }
 
-const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-
 /** The `::error` messages, as the runner shows them (the action escapes %, CR and LF), one per line. */
 export const failureOf = (r: E2ERun): string =>
   shown(
@@ -135,4 +134,10 @@ export function expectHealthy(r: E2ERun, st: StandIn): void {
   expect(r.outputs['build-status']).toBe('SUCCEEDED')
   expect(r.streamed).toEqual(logLines(build))
   expect(st.callsOf('StopBuild')).toHaveLength(0)
+}
+
+/** The variables a StartBuild call set (its environmentVariablesOverride), by name. */
+export function envOf(call: RecordedCall | undefined): Record<string, string> {
+  const vars = (call?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>
+  return Object.fromEntries(vars.map(v => [v.name, v.value]))
 }

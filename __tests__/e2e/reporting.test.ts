@@ -10,7 +10,8 @@ import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
 import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
 import type { E2ERun } from './fixtures.js'
-import { ROOT, readWorkflowLog } from '../fixtures/bundle.js'
+import { ROOT } from '../fixtures/root.js'
+import { readWorkflowLog } from '../fixtures/workflow.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading what people see
