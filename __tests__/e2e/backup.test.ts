@@ -6,8 +6,8 @@
  */
 import type { RdsConfig, RecordedCall, StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, TIME_SCALE, failureOf as failure, run, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, TIME_SCALE, failureOf as failure, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

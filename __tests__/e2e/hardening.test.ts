@@ -9,8 +9,8 @@ import { unitFor } from '../standin/prng.js'
 import { POST } from '../fixtures/bundle.js'
 import { errorsOf, readWorkflowLog, shown } from '../fixtures/workflow.js'
 import type { StdoutLine } from '../fixtures/bundle.js'
-import { PROJECT, envOf, logLines, run, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { PROJECT, envOf, logLines, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

@@ -15,8 +15,8 @@ import { presets } from '../standin/index.js'
 import { buildEnvironment, containerOf, runOnBuildHost } from '../fixtures/build-host.js'
 import type { EnvVar, HostRun } from '../fixtures/build-host.js'
 import { errorsOf, readWorkflowLog } from '../fixtures/workflow.js'
-import { IMAGE, PROJECT, run, standIn, vpcProject } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { IMAGE, PROJECT, run, standIn, vpcProject } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
