@@ -5,13 +5,13 @@
  * that GitHub honours a zero-width space there is cited in src/core/autolinks.ts.
  */
 import type { Build } from '@aws-sdk/client-codebuild'
-import { renderComment } from '../src/action/pr-comment.js'
-import { breakAutolinks } from '../src/core/autolinks.js'
-import { parsePlan } from '../src/core/inputs.js'
-import { addSummary } from '../src/core/report.js'
-import type { SummaryData } from '../src/core/report.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
-import { SummaryRecorder } from './fixtures/summary.js'
+import { renderComment } from '../../src/action/pr-comment.js'
+import { breakAutolinks } from '../../src/core/autolinks.js'
+import { parsePlan } from '../../src/core/inputs.js'
+import { addSummary } from '../../src/core/report.js'
+import type { SummaryData } from '../../src/core/report.js'
+import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
+import { SummaryRecorder } from '../fixtures/summary.js'
 
 /**
  * What GitHub would link, looser than GitHub's own patterns (a superset): an `@` before a name character (mentions,

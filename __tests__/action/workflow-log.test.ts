@@ -1,6 +1,6 @@
-import { BuildLogPrinter, writeVerbatim } from '../src/action/workflow-log.js'
-import { logLine } from '../src/core/text.js'
-import { agentEvent as agent } from './fixtures/agent-line.js'
+import { BuildLogPrinter, writeVerbatim } from '../../src/action/workflow-log.js'
+import { logLine } from '../../src/core/text.js'
+import { agentEvent as agent } from '../fixtures/agent-line.js'
 
 const line = (text: string) => ({ message: `${text}\n` })
 

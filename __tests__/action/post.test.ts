@@ -4,10 +4,10 @@
  */
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { jest } from '@jest/globals'
-import { run } from '../src/action/post.js'
-import { ManualClock } from './fixtures/clock.js'
-import { FakeClient } from './fixtures/fake-aws.js'
-import { captureStdout } from './fixtures/stdout.js'
+import { run } from '../../src/action/post.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { FakeClient } from '../fixtures/fake-aws.js'
+import { captureStdout } from '../fixtures/stdout.js'
 
 const OURS = '0123456789abcdef0123456789abcdef01234567'
 /** Build ids of CodeBuild's shape (<project>:<uuid>): the post step uses no other. */

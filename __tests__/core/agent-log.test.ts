@@ -1,6 +1,6 @@
-import { AgentLineFilter, PhaseProgress, agentMessage, parseAgentLine } from '../src/core/agent-log.js'
-import type { LineKind } from '../src/core/agent-log.js'
-import { buildspecCommands } from '../src/core/buildspec.js'
+import { AgentLineFilter, PhaseProgress, agentMessage, parseAgentLine } from '../../src/core/agent-log.js'
+import type { LineKind } from '../../src/core/agent-log.js'
+import { buildspecCommands } from '../../src/core/buildspec.js'
 
 const container = (text: string): string => `[Container] 2026/11/25 12:00:00.123456 ${text}`
 const instance = (text: string): string => `[Instance] 2026/11/25 12:00:00.123456 ${text}`

@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { renderFlags } from '../scripts/cli-flags.mjs'
-import { UsageError, inputReader, parseArgs } from '../src/cli/args.js'
-import { Terminal, colorsWanted, neutralise } from '../src/cli/terminal.js'
-import { taskExitCode } from '../src/core/report.js'
-import { isWorkflowCommand } from '../src/core/text.js'
-import { agentEvent } from './fixtures/agent-line.js'
-import { ROOT } from './fixtures/root.js'
+import { renderFlags } from '../../scripts/cli-flags.mjs'
+import { UsageError, inputReader, parseArgs } from '../../src/cli/args.js'
+import { Terminal, colorsWanted, neutralise } from '../../src/cli/terminal.js'
+import { taskExitCode } from '../../src/core/report.js'
+import { isWorkflowCommand } from '../../src/core/text.js'
+import { agentEvent } from '../fixtures/agent-line.js'
+import { ROOT } from '../fixtures/root.js'
 
 describe('the CLI flags', () => {
   it('are generated from action.yml and up to date (npm run docs)', () => {

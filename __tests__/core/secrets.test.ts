@@ -11,8 +11,8 @@ import {
   secretsOf,
   urlPasswords,
   valuesToRegister
-} from '../src/core/secrets.js'
-import { planOf } from './fixtures/inputs.js'
+} from '../../src/core/secrets.js'
+import { planOf } from '../fixtures/inputs.js'
 
 const GH = `ghp_${'Ab1'.repeat(12)}`
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'

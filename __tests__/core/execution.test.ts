@@ -1,5 +1,5 @@
 /** The execution's token: one per execution of the step, the same for all its tries (src/core/execution.ts). */
-import { EXECUTION_MARK_LENGTH, executionMark, newExecutionToken } from '../src/core/execution.js'
+import { EXECUTION_MARK_LENGTH, executionMark, newExecutionToken } from '../../src/core/execution.js'
 
 describe('newExecutionToken', () => {
   it('is 40 lowercase hex characters, a new one for every execution', () => {

@@ -1,9 +1,9 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { InputError, parsePlan } from '../src/core/inputs.js'
-import { looksSecret } from '../src/core/secrets.js'
-import { BASE_INPUTS, context, planOf, reader } from './fixtures/inputs.js'
+import { InputError, parsePlan } from '../../src/core/inputs.js'
+import { looksSecret } from '../../src/core/secrets.js'
+import { BASE_INPUTS, context, planOf, reader } from '../fixtures/inputs.js'
 
 const plan = planOf
 

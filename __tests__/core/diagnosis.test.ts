@@ -1,6 +1,13 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { AgentLineFilter } from '../src/core/agent-log.js'
-import { FailureDiagnoser, KNOWN_FAILURES, MAX_EVIDENCE, formatDiagnosis, type BuildFacts, type Diagnosis } from '../src/core/diagnosis.js'
+import { AgentLineFilter } from '../../src/core/agent-log.js'
+import {
+  FailureDiagnoser,
+  KNOWN_FAILURES,
+  MAX_EVIDENCE,
+  formatDiagnosis,
+  type BuildFacts,
+  type Diagnosis
+} from '../../src/core/diagnosis.js'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/app'
 const ROLE = 'arn:aws:sts::123456789012:assumed-role/app-codebuild-role/AWSCodeBuild-1234'

@@ -1,10 +1,10 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../src/core/watch.js'
-import type { LogView, StatusView } from '../src/core/watch.js'
-import { agent } from './fixtures/agent-line.js'
-import { ManualClock } from './fixtures/clock.js'
-import { FakeClient, awsError } from './fixtures/fake-aws.js'
-import { FakeStream } from './fixtures/fake-stream.js'
+import { DEFAULT_TIMING, WatchError, drainWindow, lastLoggedPhase, logDelay, statusDelay, watchBuild } from '../../src/core/watch.js'
+import type { LogView, StatusView } from '../../src/core/watch.js'
+import { agent } from '../fixtures/agent-line.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { FakeClient, awsError } from '../fixtures/fake-aws.js'
+import { FakeStream } from '../fixtures/fake-stream.js'
 
 const T0 = 1_700_000_000_000
 interface Timeline {

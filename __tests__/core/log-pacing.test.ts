@@ -1,6 +1,6 @@
-import { DEFAULT_SHARE_TIMING, FairShare, LogPacer } from '../src/core/log-pacing.js'
-import { ManualClock } from './fixtures/clock.js'
-import { Prng } from './standin/prng.js'
+import { DEFAULT_SHARE_TIMING, FairShare, LogPacer } from '../../src/core/log-pacing.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { Prng } from '../standin/prng.js'
 
 /** Wall-clock times: T0 is a multiple of the re-test period, so re-tests fall at T0 + 20 s, T0 + 40 s... */
 const T0 = 1_764_331_200_000

@@ -1,5 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { parsePlan } from '../src/core/inputs.js'
+import { parsePlan } from '../../src/core/inputs.js'
 import {
   MAX_COMMENT_CHARS,
   commentMarker,
@@ -9,9 +9,9 @@ import {
   legacyCommentMarker,
   publishComment,
   renderComment
-} from '../src/action/pr-comment.js'
-import type { CommentApi, CommentData } from '../src/action/pr-comment.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
+} from '../../src/action/pr-comment.js'
+import type { CommentApi, CommentData } from '../../src/action/pr-comment.js'
+import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'github-token': 'ghs_x' }), context())
 const failedBuild: Build = {

@@ -1,6 +1,6 @@
-import { START_RETRY_WINDOW_MS, StartUnknownError, findStartedBuild, startBuild } from '../src/core/start.js'
-import { ManualClock } from './fixtures/clock.js'
-import { FakeClient, awsError } from './fixtures/fake-aws.js'
+import { START_RETRY_WINDOW_MS, StartUnknownError, findStartedBuild, startBuild } from '../../src/core/start.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { FakeClient, awsError } from '../fixtures/fake-aws.js'
 
 const TOKEN = 'a'.repeat(40)
 const request = { projectName: 'db', idempotencyToken: TOKEN, environmentVariablesOverride: [{ name: 'TASK_RUN_TOKEN', value: TOKEN }] }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { defuse, inline, isWorkflowCommand } from '../src/core/text.js'
+import { defuse, inline, isWorkflowCommand } from '../../src/core/text.js'
 
 describe('defuse: nothing the runner would take as a workflow command', () => {
   it.each([

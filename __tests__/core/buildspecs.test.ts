@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { TASKS } from '../src/core/constants.js'
-import { buildspecProblem } from '../src/core/buildspec.js'
-import { bundledBuildspecText } from '../src/core/bundled-buildspec.js'
-import { quoteArgv, splitCommand } from '../src/core/command.js'
-import { CARRIED_PREFIX } from '../src/core/variables.js'
-import { containerOf, markerExists, runOnBuildHost } from './fixtures/build-host.js'
-import { ROOT } from './fixtures/root.js'
+import { TASKS } from '../../src/core/constants.js'
+import { buildspecProblem } from '../../src/core/buildspec.js'
+import { bundledBuildspecText } from '../../src/core/bundled-buildspec.js'
+import { quoteArgv, splitCommand } from '../../src/core/command.js'
+import { CARRIED_PREFIX } from '../../src/core/variables.js'
+import { containerOf, markerExists, runOnBuildHost } from '../fixtures/build-host.js'
+import { ROOT } from '../fixtures/root.js'
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-backend@sha256:' + 'a'.repeat(64)
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'

@@ -1,8 +1,8 @@
-import { buildStartRequest, environmentOverrides, redactRequest } from '../src/core/request.js'
-import { runIdentity } from '../src/core/run-identity.js'
-import { githubContext } from './fixtures/github.js'
-import { parsePlan } from '../src/core/inputs.js'
-import { BASE_INPUTS, context, planOf, reader } from './fixtures/inputs.js'
+import { buildStartRequest, environmentOverrides, redactRequest } from '../../src/core/request.js'
+import { runIdentity } from '../../src/core/run-identity.js'
+import { githubContext } from '../fixtures/github.js'
+import { parsePlan } from '../../src/core/inputs.js'
+import { BASE_INPUTS, context, planOf, reader } from '../fixtures/inputs.js'
 
 const plan = planOf
 const run = runIdentity(githubContext(), 'acme/app')

@@ -1,10 +1,10 @@
 import type { Project } from '@aws-sdk/client-codebuild'
-import { InputError } from '../src/core/inputs.js'
-import { PreflightError, checkProject, preflight } from '../src/core/preflight.js'
-import { handleRunningBuilds } from '../src/core/running.js'
-import { ManualClock } from './fixtures/clock.js'
-import { FakeClient, awsError } from './fixtures/fake-aws.js'
-import { planOf } from './fixtures/inputs.js'
+import { InputError } from '../../src/core/inputs.js'
+import { PreflightError, checkProject, preflight } from '../../src/core/preflight.js'
+import { handleRunningBuilds } from '../../src/core/running.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { FakeClient, awsError } from '../fixtures/fake-aws.js'
+import { planOf } from '../fixtures/inputs.js'
 
 const plan = planOf
 const ENV = { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' } as const

@@ -1,6 +1,6 @@
-import { FOLLOW_EVENTS, LogTail } from '../src/core/logs.js'
-import { FakeClient, awsError } from './fixtures/fake-aws.js'
-import { FakeStream } from './fixtures/fake-stream.js'
+import { FOLLOW_EVENTS, LogTail } from '../../src/core/logs.js'
+import { FakeClient, awsError } from '../fixtures/fake-aws.js'
+import { FakeStream } from '../fixtures/fake-stream.js'
 
 function setup(now = () => 1_000_000) {
   const stream = new FakeStream(now)

@@ -1,10 +1,10 @@
-import { formatDuration } from '../src/core/text.js'
+import { formatDuration } from '../../src/core/text.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { AgentLineFilter } from '../src/core/agent-log.js'
-import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../src/core/report.js'
-import { parsePlan } from '../src/core/inputs.js'
-import { BASE_INPUTS, context, reader } from './fixtures/inputs.js'
-import { SummaryRecorder } from './fixtures/summary.js'
+import { AgentLineFilter } from '../../src/core/agent-log.js'
+import { LastTaskLines, addSummary, describeFailure, escapeHtml, failedPhase } from '../../src/core/report.js'
+import { parsePlan } from '../../src/core/inputs.js'
+import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
+import { SummaryRecorder } from '../fixtures/summary.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'DB_PASSWORD=hunter2' }), context())
 const failed: Build = {

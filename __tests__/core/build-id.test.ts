@@ -1,6 +1,6 @@
 /** CodeBuild's build id format (src/core/build-id.ts): ids from AWS of another shape are never used nor quoted. */
-import { MalformedAnswerError, errorText } from '../src/core/aws-errors.js'
-import { checkedBuild, isBuildId } from '../src/core/build-id.js'
+import { MalformedAnswerError, errorText } from '../../src/core/aws-errors.js'
+import { checkedBuild, isBuildId } from '../../src/core/build-id.js'
 
 const UUID = 'ae633bc7-380c-46ba-ad93-53b2911e578a'
 

@@ -3,14 +3,14 @@
  * which snapshot of a taken name is this execution's own.
  */
 import type { RDSClient } from '@aws-sdk/client-rds'
-import { runBackup, verifyBackups } from '../src/core/backup.js'
-import type { BackupResult, Database } from '../src/core/backup.js'
-import { InputError } from '../src/core/inputs.js'
-import { newExecutionToken } from '../src/core/execution.js'
-import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../src/core/snapshot-name.js'
-import { ManualClock } from './fixtures/clock.js'
-import { FakeClient, awsError } from './fixtures/fake-aws.js'
-import { planOf } from './fixtures/inputs.js'
+import { runBackup, verifyBackups } from '../../src/core/backup.js'
+import type { BackupResult, Database } from '../../src/core/backup.js'
+import { InputError } from '../../src/core/inputs.js'
+import { newExecutionToken } from '../../src/core/execution.js'
+import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../../src/core/snapshot-name.js'
+import { ManualClock } from '../fixtures/clock.js'
+import { FakeClient, awsError } from '../fixtures/fake-aws.js'
+import { planOf } from '../fixtures/inputs.js'
 
 const EXECUTION = '0123456789abcdef0123456789abcdef01234567'
 const base = {
