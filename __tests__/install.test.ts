@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ROOT } from './fixtures/inputs.js'
+import { ROOT } from './fixtures/root.js'
 
 const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8')
 

@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { IDEAL_LOGS, presets, startStandIn, taskLines } from '../__tests__/standin/index.js'
 import type { BuildScript, FaultPlan, StandIn, StandInOptions } from '../__tests__/standin/index.js'
-import { ROOT, runAction } from '../__tests__/e2e/runner.js'
+import { runAction } from '../__tests__/fixtures/bundle.js'
+import { ROOT } from '../__tests__/fixtures/root.js'
 
 const quick = process.argv.includes('--quick')
 const scale = quick ? 0.34 : 1

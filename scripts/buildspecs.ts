@@ -1,25 +1,15 @@
-// npm run buildspecs: writes buildspecs/<task>.yml from src/core/bundled-buildspec.ts (--check only compares).
-import { readFileSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Generates buildspecs/<task>.yml from src/core/bundled-buildspec.ts.
+//
+//   tsx scripts/buildspecs.ts          rewrite buildspecs/*.yml
+//   tsx scripts/buildspecs.ts --check  exit 1 when one is out of date
+// npm run generate runs it with the other generators (scripts/generate.ts).
 import { TASKS } from '../src/core/constants.js'
 import { bundledBuildspecText } from '../src/core/bundled-buildspec.js'
+import { type GeneratedFile, isMain, runGenerator } from './lib/generated.mjs'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const check = process.argv.includes('--check')
-let stale = 0
-for (const task of TASKS) {
-  const file = path.join(root, 'buildspecs', `${task}.yml`)
-  const text = bundledBuildspecText(task)
-  let current = ''
-  try {
-    current = readFileSync(file, 'utf8')
-  } catch {
-    // written below
-  }
-  if (current === text) continue
-  stale++
-  if (check) console.log(`buildspecs/${task}.yml is out of date; run \`npm run buildspecs\``)
-  else writeFileSync(file, text)
+/** The files this generator writes: one buildspec per task. */
+export function generatedFiles(): GeneratedFile[] {
+  return TASKS.map(task => ({ file: `buildspecs/${task}.yml`, text: bundledBuildspecText(task), source: 'src/core/bundled-buildspec.ts' }))
 }
-process.exit(check && stale > 0 ? 1 : 0)
+
+if (isMain(import.meta.url)) runGenerator(generatedFiles())

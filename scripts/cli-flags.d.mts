@@ -1,2 +1,3 @@
 export const WORKFLOW_ONLY: string[]
 export function renderFlags(actionYamlText: string): string
+export function generatedFiles(): import('./lib/generated.mjs').GeneratedFile[]

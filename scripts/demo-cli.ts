@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { realisticMigrationScenario, startStandIn } from '../__tests__/standin/index.js'
-import { NODE24, ROOT } from '../__tests__/e2e/runner.js'
+import { NODE24 } from '../__tests__/fixtures/bundle.js'
+import { ROOT } from '../__tests__/fixtures/root.js'
 
 const fail = process.argv.includes('--fail')
 const json = process.argv.includes('--json')

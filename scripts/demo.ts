@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { realisticMigrationScenario, startStandIn } from '../__tests__/standin/index.js'
-import { MAIN, NODE24 } from '../__tests__/e2e/runner.js'
+import { MAIN, NODE24 } from '../__tests__/fixtures/bundle.js'
 
 const fail = process.argv.includes('--fail')
 const s = await startStandIn(realisticMigrationScenario({ failLast: fail }))

@@ -6,7 +6,8 @@
 //   cfn-lint           infra/*.yml: AWS's Python cfn-lint when it is on PATH (it evaluates the conditions itself);
 //                      else cfn-lint from npm, its resource specification replaced by @aws-cdk/cfnspec's newer one,
 //                      with parameter sets that switch every condition on and off
-//   docs               README.md generated parts (scripts/readme-tables.mjs --check) and the steps that use this action
+//   docs               the steps that use this action (the generated files, README's tables included, are checked by
+//                      npm run generate --check, which npm run lint runs after this script)
 //
 // Usage: node scripts/lint.mjs [--only actionlint|action-validator|cfn-lint|docs]... [FILE...]
 //   FILE: lint these files instead of the repository's (a workflow has jobs:, a template Resources:,
@@ -18,7 +19,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { PARAMETER_SETS, cloudFormationTags, expandConditions } from './cfn-template.mjs'
-import { ACTION_PLACEHOLDER, actionStepProblems, embeddedExamples, lineDiff, renderReadme } from './readme-tables.mjs'
+import { ACTION_PLACEHOLDER, actionStepProblems } from './readme-tables.mjs'
 
 const require = createRequire(import.meta.url)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -214,23 +215,8 @@ function cfnLint() {
 // ------------------------------------------------------------------------------------------ docs
 
 function docs() {
-  console.log('docs (README.md generated parts, steps using the action):')
+  console.log('docs (steps using the action):')
   const actionYaml = readFileSync(join(root, 'action.yml'), 'utf8')
-  const examples = Object.fromEntries(yamlFiles('examples/workflows').map(file => [file.split('/').pop(), readFileSync(file, 'utf8')]))
-  const readmeFile = join(root, 'README.md')
-  if (!existsSync(readmeFile)) {
-    report('readme-tables', 'README.md', ['README.md is missing'])
-  } else {
-    const readme = readFileSync(readmeFile, 'utf8')
-    let problems
-    try {
-      const expected = renderReadme(readme, actionYaml, examples)
-      problems = expected === readme ? [] : ['out of date; run `npm run docs`', ...lineDiff(readme, expected).split('\n')]
-    } catch (error) {
-      problems = [error.message]
-    }
-    report('readme-tables', `README.md (inputs, outputs, ${embeddedExamples(readme).join(', ')})`, problems)
-  }
   for (const file of workflows) {
     // The repository's own workflows run the action from the checkout (uses: ./); examples use the placeholder.
     const allowed = rel(file).startsWith('.github/') ? [ACTION_PLACEHOLDER, './'] : [ACTION_PLACEHOLDER]

@@ -10,6 +10,8 @@ export declare function exampleBlock(workflowText: string): string
 export declare function replaceBetween(text: string, key: string, content: string): string
 export declare function embeddedExamples(readmeText: string): string[]
 export declare function renderReadme(readmeText: string, actionYamlText: string, examples?: Record<string, string>): string
-export declare function lineDiff(actual: string, expected: string, label?: string): string
+export declare function lineDiff(actual: string, expected: string, label?: string, source?: string): string
 export declare function actionReferences(text: string): string[]
 export declare function actionStepProblems(workflowText: string, actionYamlText: string, file?: string, allowed?: string[]): string[]
+export declare function exampleWorkflows(): Record<string, string>
+export declare function generatedFiles(): import('./lib/generated.mjs').GeneratedFile[]

@@ -3,6 +3,7 @@
 //
 //   node scripts/readme-tables.mjs          rewrite the generated parts of README.md
 //   node scripts/readme-tables.mjs --check  exit 1, with a diff, when README.md is out of date
+// npm run generate runs it with the other generators (scripts/generate.ts).
 //
 // Generated parts sit between markers:
 //   <!-- inputs:start --> … <!-- inputs:end -->        table of action.yml's inputs
@@ -10,10 +11,12 @@
 //   <!-- example:NAME.yml:start --> … <!-- example:NAME.yml:end -->
 //                                                     examples/workflows/NAME.yml, verbatim, as a yaml block
 // The functions below are pure (text in, text out) so that tests can use them without touching files.
-import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { parse } from 'yaml'
+import { ROOT, isMain, lineDiff, readRepoFile, runGenerator } from './lib/generated.mjs'
+
+export { lineDiff }
 
 /** How the README and the examples refer to this action. */
 export const ACTION_PLACEHOLDER = 'your-org/codebuild-vpc-task-action@v1'
@@ -85,30 +88,6 @@ export function renderReadme(readmeText, actionYamlText, examples = {}) {
   return text
 }
 
-/** A short, diff-like account of how `actual` differs from `expected`, line by line; '' when equal. */
-export function lineDiff(actual, expected, label = 'README.md') {
-  if (actual === expected) return ''
-  const a = actual.split('\n')
-  const b = expected.split('\n')
-  let start = 0
-  while (start < a.length && start < b.length && a[start] === b[start]) start++
-  let endA = a.length - 1
-  let endB = b.length - 1
-  while (endA >= start && endB >= start && a[endA] === b[endB]) {
-    endA--
-    endB--
-  }
-  const out = [`--- ${label} (now)`, `+++ ${label} (generated from action.yml and examples/workflows)`, `@@ line ${start + 1} @@`]
-  const limit = 40
-  const removed = a.slice(start, endA + 1)
-  const added = b.slice(start, endB + 1)
-  for (const line of removed.slice(0, limit)) out.push(`-${line}`)
-  if (removed.length > limit) out.push(`-… ${removed.length - limit} more lines`)
-  for (const line of added.slice(0, limit)) out.push(`+${line}`)
-  if (added.length > limit) out.push(`+… ${added.length - limit} more lines`)
-  return out.join('\n')
-}
-
 /** `uses:` values in a workflow or markdown text that refer to this action (by repo name or as `./`). */
 export function actionReferences(text) {
   return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*['"]?([^\s'"#]+)/gm)]
@@ -144,45 +123,21 @@ export function actionStepProblems(workflowText, actionYamlText, file = 'workflo
 
 // ------------------------------------------------------------------------------------------ CLI
 
-function main(argv) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  const check = argv.includes('--check')
-  const readmePath = join(root, 'README.md')
-  const actionYaml = readFileSync(join(root, 'action.yml'), 'utf8')
-  const examplesDir = join(root, 'examples', 'workflows')
-  const examples = {}
-  for (const name of readdirSync(examplesDir)
-    .filter(n => /\.ya?ml$/.test(n))
-    .sort()) {
-    examples[name] = readFileSync(join(examplesDir, name), 'utf8')
-  }
-  const readme = readFileSync(readmePath, 'utf8')
-  let expected
-  try {
-    expected = renderReadme(readme, actionYaml, examples)
-  } catch (error) {
-    console.error(`readme-tables: ${error.message}`)
-    return 1
-  }
-  const parts = `inputs, outputs, examples ${embeddedExamples(readme).join(', ') || '(none)'}`
-  if (check) {
-    if (expected === readme) {
-      console.log(`readme-tables: README.md is up to date (${parts})`)
-      return 0
-    }
-    console.error('readme-tables: README.md differs from action.yml / examples/workflows. Run `npm run docs`.')
-    console.error(lineDiff(readme, expected))
-    return 1
-  }
-  if (expected === readme) {
-    console.log(`readme-tables: README.md already up to date (${parts})`)
-  } else {
-    writeFileSync(readmePath, expected)
-    console.log(`readme-tables: README.md updated (${parts})`)
-  }
-  return 0
+/** The repository's example workflows, by file name. */
+export function exampleWorkflows() {
+  const dir = join('examples', 'workflows')
+  return Object.fromEntries(
+    readdirSync(join(ROOT, dir))
+      .filter(name => /\.ya?ml$/.test(name))
+      .sort()
+      .map(name => [name, readRepoFile(join(dir, name))])
+  )
 }
 
-if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
-  process.exitCode = main(process.argv.slice(2))
+/** The file this generator writes: README.md with its generated parts from action.yml and examples/workflows. */
+export function generatedFiles() {
+  const text = renderReadme(readRepoFile('README.md'), readRepoFile('action.yml'), exampleWorkflows())
+  return [{ file: 'README.md', text, source: 'action.yml and examples/workflows' }]
 }
+
+if (isMain(import.meta.url)) runGenerator(generatedFiles())

@@ -23,7 +23,7 @@
 import { ManualClock } from '../__tests__/fixtures/clock.js'
 import { FakeClient, awsError } from '../__tests__/fixtures/fake-aws.js'
 import { FakeStream } from '../__tests__/fixtures/fake-stream.js'
-import { Prng } from '../__tests__/standin/prng.js'
+import { Prng } from '../__tests__/standin/index.js'
 import type { Build } from '@aws-sdk/client-codebuild'
 import { watchBuild } from '../src/core/watch.js'
 import type { WatchOptions } from '../src/core/watch.js'

@@ -1,7 +1,7 @@
 /** The bundled action, run as the runner runs it, against the stand-in: success and failure end to end. */
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, run, standIn } from './fixtures.js'
+import { IMAGE, PROJECT, logLines, run, standIn } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

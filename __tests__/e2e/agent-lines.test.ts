@@ -10,8 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { PROJECT, lastLinesSuffix, logLines, run, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { PROJECT, lastLinesSuffix, logLines, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

@@ -6,8 +6,8 @@
  */
 import type { RdsConfig, RecordedCall, StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, TIME_SCALE, run, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, TIME_SCALE, failureOf as failure, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -25,14 +25,6 @@ const tokenOf = (call: RecordedCall | undefined): string | undefined =>
     ?.value
 const runEnv = { GITHUB_RUN_ID: RUN_ID, GITHUB_RUN_ATTEMPT: '1' }
 
-const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-const failure = (r: E2ERun): string =>
-  shown(
-    r.commands
-      .filter(c => c.command === 'error')
-      .map(c => c.message)
-      .join('\n')
-  )
 const ops = (st: StandIn): string[] => st.calls.map(c => c.operation)
 const rdsCalls = (st: StandIn): RecordedCall[] => st.calls.filter(c => c.service === 'rds')
 const info = (r: E2ERun): string[] => r.lines.map(l => l.text).filter(t => !t.startsWith('::'))

@@ -6,8 +6,10 @@ import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from './fixtures.js'
-import { NODE24, ROOT, node24 } from './runner.js'
+import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from '../fixtures/e2e.js'
+import { fakeAwsEnv } from '../fixtures/aws-credentials.js'
+import { NODE24, node24 } from '../fixtures/bundle.js'
+import { ROOT } from '../fixtures/root.js'
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
 
@@ -29,13 +31,7 @@ function runCli(args: string[], stand?: StandIn, onOutput?: (text: string, child
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
-    AWS_ACCESS_KEY_ID: 'AKIDTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret-key',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(home, 'none'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-    ...(stand ? { AWS_ENDPOINT_URL: stand.endpoint } : {})
+    ...fakeAwsEnv(home, stand?.endpoint)
   }
   const node = node24({ ...sameClock(stand ?? {}), compileCache: true })
   const child = spawn(NODE24, [...node.args, CLI, ...args], { env: { ...env, ...node.env }, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -5,9 +5,9 @@
  */
 import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
-import { POST, runAction } from './runner.js'
-import { BASE_INPUTS, PROJECT, TIGHT_TIME_SCALE, logLines, run, sameClock, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { POST, runAction } from '../fixtures/bundle.js'
+import { BASE_INPUTS, PROJECT, TIGHT_TIME_SCALE, logLines, run, sameClock, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

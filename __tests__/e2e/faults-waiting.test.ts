@@ -6,8 +6,8 @@
  */
 import type { StandIn } from '../standin/index.js'
 import { GARBLED_ID_SUFFIX, presets, taskLine } from '../standin/index.js'
-import { POST } from './runner.js'
-import { LONG_WAIT_TIME_SCALE, PROJECT, afterVirtual, expectHealthy, failureOf, run, standIn } from './fixtures.js'
+import { POST } from '../fixtures/bundle.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, afterVirtual, expectHealthy, failureOf, run, standIn } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

@@ -8,9 +8,9 @@
 import net from 'node:net'
 import type { StandIn } from '../standin/index.js'
 import { GARBLED_ID_SUFFIX, presets, taskLine } from '../standin/index.js'
-import { POST } from './runner.js'
-import { PROJECT, TIGHT_TIME_SCALE, afterVirtual, expectHealthy, failureOf, run, standIn, virtualMs } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { POST } from '../fixtures/bundle.js'
+import { PROJECT, TIGHT_TIME_SCALE, afterVirtual, expectHealthy, failureOf, run, standIn, virtualMs } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

@@ -6,10 +6,11 @@
 import type { RecordedCall, StandIn } from '../standin/index.js'
 import { presets, taskLine } from '../standin/index.js'
 import { unitFor } from '../standin/prng.js'
-import { POST, readWorkflowLog } from './runner.js'
-import type { StdoutLine } from './runner.js'
-import { PROJECT, logLines, run, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { POST } from '../fixtures/bundle.js'
+import { errorsOf, readWorkflowLog, shown } from '../fixtures/workflow.js'
+import type { StdoutLine } from '../fixtures/bundle.js'
+import { PROJECT, envOf, logLines, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -25,13 +26,6 @@ const logsLink = (id: string): string => `${consoleBase(id)}/log?region=${REGION
 
 type EnvVar = { name: string; value: string; type?: string }
 const overrides = (call: RecordedCall | undefined): EnvVar[] => (call?.request.environmentVariablesOverride ?? []) as EnvVar[]
-const envOf = (call: RecordedCall | undefined): Record<string, string> => Object.fromEntries(overrides(call).map(v => [v.name, v.value]))
-
-/** A workflow command's data as the runner shows it (the action escapes %, CR and LF in it). */
-const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-/** The `::error` messages, as shown. */
-const errorsOf = (r: E2ERun): string[] => r.commands.filter(c => c.command === 'error').map(c => shown(c.message))
-
 /** Lines of stdout, exactly as written. */
 const stdoutLines = (r: { stdout: string }): string[] => r.stdout.split('\n')
 

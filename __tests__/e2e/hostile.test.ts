@@ -14,9 +14,9 @@ import type { StandIn } from '../standin/index.js'
 import { presets } from '../standin/index.js'
 import { buildEnvironment, containerOf, runOnBuildHost } from '../fixtures/build-host.js'
 import type { EnvVar, HostRun } from '../fixtures/build-host.js'
-import { readWorkflowLog } from './runner.js'
-import { IMAGE, PROJECT, run, standIn, vpcProject } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
+import { errorsOf, readWorkflowLog } from '../fixtures/workflow.js'
+import { IMAGE, PROJECT, run, standIn, vpcProject } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -27,9 +27,6 @@ afterEach(async () => {
 /** What the project's DATABASE_URL (SECRETS_MANAGER) resolves to in the simulated build. */
 const PROD_DB = 'postgres://app:prod-secret-pw@db.internal:5432/app'
 const REGISTRY = IMAGE.slice(0, IMAGE.indexOf('/'))
-
-const shown = (data: string): string => data.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-const errorsOf = (r: E2ERun): string[] => r.commands.filter(c => c.command === 'error').map(c => shown(c.message))
 
 function scratch(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'hostile-'))

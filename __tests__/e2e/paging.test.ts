@@ -6,7 +6,7 @@
  */
 import type { StandIn } from '../standin/index.js'
 import { presets, taskLineTexts, taskLines } from '../standin/index.js'
-import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, expectHealthy, logLines, run, standIn } from './fixtures.js'
+import { LONG_WAIT_TIME_SCALE, PROJECT, TIGHT_TIME_SCALE, expectHealthy, logLines, run, standIn } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

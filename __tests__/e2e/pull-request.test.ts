@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { ACTIONS_BOT, OCTOCAT, presets } from '../standin/index.js'
-import { PROJECT, run, standIn } from './fixtures.js'
+import { PROJECT, run, standIn } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
 afterEach(async () => {

@@ -8,9 +8,10 @@ import path from 'node:path'
 import { KNOWN_FAILURES } from '../../src/core/diagnosis.js'
 import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
-import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
-import { ROOT, readWorkflowLog } from './runner.js'
+import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
+import { ROOT } from '../fixtures/root.js'
+import { readWorkflowLog } from '../fixtures/workflow.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading what people see

@@ -9,9 +9,10 @@ import os from 'node:os'
 import path from 'node:path'
 import type { BuildView, RecordedCall, StandIn } from '../standin/index.js'
 import { bigLine, presets, taskLine, taskLineTexts } from '../standin/index.js'
-import { IMAGE, PROJECT, logLines, run, sameClock, standIn } from './fixtures.js'
-import type { E2ERun } from './fixtures.js'
-import { POST, ROOT, runAction } from './runner.js'
+import { IMAGE, PROJECT, envOf, logLines, run, sameClock, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
+import { POST, runAction } from '../fixtures/bundle.js'
+import { ROOT } from '../fixtures/root.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -55,12 +56,6 @@ function expectSucceeded(r: E2ERun, st: StandIn, taskLines?: number): BuildView 
   expectOutputs(r, build, 'SUCCEEDED')
   expect(r.errors).toEqual([])
   return build
-}
-
-/** The StartBuild environment overrides by name. */
-function envOf(call: RecordedCall | undefined): Record<string, string> {
-  const vars = (call?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>
-  return Object.fromEntries(vars.map(v => [v.name, v.value]))
 }
 
 /** One StartBuild, no StopBuild; returns the StartBuild call. */

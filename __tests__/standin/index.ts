@@ -36,6 +36,7 @@ export type { PhaseSpan, ResolvedCommand } from './timeline.js'
 export type { ExistingSnapshot, RdsConfig, RdsDatabaseConfig, SnapshotScript, SnapshotView } from './rds.js'
 export { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS, formatToken, parseToken } from './logstore.js'
 export { GARBLED_ID_SUFFIX } from './server.js'
+export { Prng } from './prng.js'
 
 export interface StandInOptions {
   projects?: ProjectConfig[]

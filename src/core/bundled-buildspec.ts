@@ -1,7 +1,7 @@
 /**
  * The text of the bundled buildspecs (buildspecs/<task>.yml), generated here so the three share one text: they
  * differ only in the task's description and the default of TASK_ARGV. `npm run buildspecs` writes the files;
- * __tests__/buildspecs.test.ts fails when a file differs from this text.
+ * __tests__/core/buildspecs.test.ts fails when a file differs from this text.
  *
  * What the commands guarantee, run by bash on the build host (env: shell: bash):
  * - the registry of IMAGE_URI gets the build role's ECR token only when it is exactly an ECR registry host

@@ -1,56 +1,10 @@
-/** Names of the action's inputs, outputs and saved state, as declared in action.yml. */
-export const Inputs = {
-  ProjectName: 'project-name',
-  Task: 'task',
-  ImageUri: 'image-uri',
-  Command: 'command',
-  Buildspec: 'buildspec',
-  EnvVars: 'env-vars',
-  SecretEnvVars: 'secret-env-vars',
-  ParameterEnvVars: 'parameter-env-vars',
-  Region: 'region',
-  TimeoutMinutes: 'timeout-minutes',
-  ComputeType: 'compute-type',
-  Wait: 'wait',
-  ShowLogs: 'show-logs',
-  IfRunning: 'if-running',
-  StopOnCancel: 'stop-on-cancel',
-  DryRun: 'dry-run',
-  IfRunningTimeoutMinutes: 'if-running-timeout-minutes',
-  ProjectLookup: 'project-lookup',
-  QueuedTimeoutMinutes: 'queued-timeout-minutes',
-  PrComment: 'pr-comment',
-  PrCommentKey: 'pr-comment-key',
-  GithubToken: 'github-token',
-  MaxLogRequestsPerMinute: 'max-log-requests-per-minute',
-  Backup: 'backup',
-  DbIdentifier: 'db-identifier',
-  BackupMaxAgeMinutes: 'backup-max-age-minutes',
-  BackupTimeoutMinutes: 'backup-timeout-minutes'
-} as const
-
-export const Outputs = {
-  BuildId: 'build-id',
-  BuildNumber: 'build-number',
-  BuildStatus: 'build-status',
-  LogsUrl: 'logs-url',
-  SnapshotId: 'snapshot-id',
-  SnapshotArn: 'snapshot-arn',
-  SnapshotStatus: 'snapshot-status',
-  TaskExitCode: 'task-exit-code'
-} as const
-
-/** State shared with the post step (GITHUB_STATE → STATE_* in the post process). */
-export const State = {
-  BuildId: 'build-id',
-  Region: 'region',
-  StopOnCancel: 'stop-on-cancel',
-  /** Saved before StartBuild is sent: the post step can still find a build whose start answer never came. */
-  ProjectName: 'project-name',
-  StartToken: 'start-token',
-  /** Set once the build no longer needs the post step: it ended, was stopped, or was started with wait: false. */
-  Settled: 'settled'
-} as const
+/** Names of the action's inputs and outputs: generated from action.yml (scripts/action-names.mjs, npm run generate). */
+export { Inputs, Outputs } from './names.generated.js'
+/**
+ * @deprecated The post step's state lives beside it, in src/action/state.ts; re-exported here until
+ * src/action/main.ts imports it from there.
+ */
+export { State } from '../action/state.js'
 
 export const TASKS = ['migrate', 'seed', 'cleanup'] as const
 export type Task = (typeof TASKS)[number]

@@ -3,7 +3,7 @@
  * action can add a second annotation with the likely cause and the fix.
  *
  * The known failures are data: KNOWN_FAILURES below. Adding one is one entry here and one excerpt in
- * __tests__/diagnosis.test.ts (a test fails for an entry without an excerpt).
+ * __tests__/core/diagnosis.test.ts (a test fails for an entry without an excerpt).
  *
  * Precedence: when several entries have evidence, the one listed FIRST in KNOWN_FAILURES wins, whatever
  * the order of the lines. The table is ordered root cause first: a failure that makes the later steps

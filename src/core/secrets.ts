@@ -10,8 +10,6 @@
  * Showing *** and registering a value with the runner (`core.setSecret`, which masks it in the whole job log) are
  * two decisions: `registrable` keeps trivial values (true, a port, a region) from being masked everywhere.
  */
-import type { Plan } from './inputs.js'
-
 export const MASK = '***'
 
 /** Parts of a variable name that say it holds a secret. */
@@ -132,10 +130,20 @@ export function valuesToRegister(value: string): string[] {
 }
 
 /**
+ * The parts of a plan that can carry a secret (a Plan is one). Declared here, not taken from inputs.ts: secrets.ts
+ * imports nothing, so inputs.ts → variables.ts → secrets.ts stays a line, not a cycle.
+ */
+export interface SecretSources {
+  variables: readonly { name: string; value: string; looksSecret: boolean }[]
+  command?: string
+  buildspec: { source: 'bundled' | 'custom'; content: string }
+}
+
+/**
  * What the runner must mask for a plan, and the warnings for secrets sent as PLAINTEXT: secret-looking env-vars
  * (and their secret parts), and secret-looking literals in the command and a custom buildspec.
  */
-export function secretsOf(plan: Pick<Plan, 'variables' | 'command' | 'buildspec'>): { register: string[]; warnings: string[] } {
+export function secretsOf(plan: SecretSources): { register: string[]; warnings: string[] } {
   const register = new Set<string>()
   const warnings: string[] = []
   for (const v of plan.variables.filter(v => v.looksSecret)) {

@@ -1,0 +1,40 @@
+/**
+ * The repository's layout rules that lint and the scripts rely on: no import cycle in src/ (type-only imports
+ * included; scripts/import-cycles.mjs), and scripts that use the test tree only through the stand-in's public entry
+ * and the support folder.
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { cycles, importGraph } from '../scripts/import-cycles.mjs'
+import { ROOT } from './fixtures/root.js'
+
+describe('import cycles', () => {
+  it('src/ has none, type-only imports included', () => {
+    expect(cycles(importGraph(path.join(ROOT, 'src'))).map(c => c.map(f => path.relative(ROOT, f)))).toEqual([])
+  })
+
+  it('a cycle of type-only imports and re-exports is found', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cycles-'))
+    writeFileSync(path.join(dir, 'a.ts'), "import type { B } from './b.js'\nexport type A = B\n")
+    writeFileSync(path.join(dir, 'b.ts'), "export type { C as B } from './c.js'\n")
+    writeFileSync(path.join(dir, 'c.ts'), "import type { A } from './a.js'\nexport type C = A | 1\n")
+    writeFileSync(path.join(dir, 'd.ts'), "import type { A } from './a.js'\nexport type D = A\n")
+    expect(cycles(importGraph(dir)).map(c => c.map(f => path.basename(f)))).toEqual([['a.ts', 'b.ts', 'c.ts']])
+  })
+})
+
+describe('scripts and the test tree', () => {
+  it('scripts import only the stand-in’s public entry and the support folder, never a test or the e2e helpers', () => {
+    const imports = readdirSync(path.join(ROOT, 'scripts'))
+      .filter(name => /\.(ts|mjs)$/.test(name))
+      .flatMap(name =>
+        [...readFileSync(path.join(ROOT, 'scripts', name), 'utf8').matchAll(/from '(\.\.\/__tests__\/[^']+)'/g)].map(
+          m => `${name}: ${m[1]}`
+        )
+      )
+    expect(imports.length).toBeGreaterThan(0)
+    expect(imports.filter(line => !/: \.\.\/__tests__\/(standin\/index|fixtures\/[\w-]+)\.js$/.test(line))).toEqual([])
+  })
+})
