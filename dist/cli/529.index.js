@@ -19,8 +19,8 @@ __webpack_require__.d(__webpack_exports__, {
 var dist_cjs = __webpack_require__(7202);
 // EXTERNAL MODULE: ./src/core/aws-errors.ts
 var aws_errors = __webpack_require__(5912);
-// EXTERNAL MODULE: ./src/core/constants.ts
-var constants = __webpack_require__(6214);
+// EXTERNAL MODULE: ./src/core/constants.ts + 2 modules
+var constants = __webpack_require__(4878);
 // EXTERNAL MODULE: ./src/core/text.ts
 var core_text = __webpack_require__(2020);
 // EXTERNAL MODULE: ./src/core/retry.ts
