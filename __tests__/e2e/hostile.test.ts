@@ -288,7 +288,7 @@ describe("replacing the project's DATABASE_URL when the project can't be looked 
     expect(r.code).toBe(1)
     expect(errorsOf(r)).toEqual([
       expect.stringMatching(
-        /^Could not look up project 'app-migrations' \(ThrottlingException: Rate exceeded\): without it the action cannot check that env-vars do not replace .*DATABASE_URL.*nothing was started\. .*project-lookup: optional/
+        /^Could not look up project 'app-migrations' \(ThrottlingException: Rate exceeded\): without it nothing can check that env-vars do not replace .*DATABASE_URL.*nothing was started\. .*project-lookup: optional/
       )
     ])
     expect(s.callsOf('StartBuild')).toEqual([])

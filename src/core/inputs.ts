@@ -10,14 +10,17 @@ import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
 import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
-import { InputError } from './input-error.js'
+import { INPUT_NAMES, InputError } from './errors.js'
+import type { SettingNames } from './errors.js'
 import { checkStartLimits } from './start-limits.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
-export { InputError } from './input-error.js'
+export { InputError } from './errors.js'
 
 export interface Plan {
+  /** How the front end writes a setting in its messages (the action's input names when absent). */
+  names?: SettingNames
   projectName: string
   task: Task
   image?: ImageRef
@@ -63,6 +66,8 @@ export interface BackupPlan {
 export type InputReader = (name: string) => string
 
 export interface PlanContext {
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   env: NodeJS.ProcessEnv
   /** Root of the action (where buildspecs/ lives). */
   actionRoot: string
@@ -241,4 +246,9 @@ function parsePrComment(read: InputReader): Plan['prComment'] {
     throw new InputError(Inputs.PrCommentKey, `must be up to 64 letters, digits, '.', '_' or '-', got '${key}'`)
   const token = read(Inputs.GithubToken)
   return token === '' ? { enabled: false } : { enabled: true, key, token }
+}
+
+/** How the plan's front end writes a setting. */
+export function namesOf(plan: Pick<Plan, 'names'>): SettingNames {
+  return plan.names ?? INPUT_NAMES
 }

@@ -10,7 +10,7 @@
  */
 import { quoteArgv } from './command.js'
 import { Inputs } from './constants.js'
-import { InputError } from './input-error.js'
+import { InputError } from './errors.js'
 import { inputOf } from './variables.js'
 import type { TaskVariable } from './variables.js'
 

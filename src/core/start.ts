@@ -28,20 +28,8 @@ export interface StartDeps {
   windowMs?: number
 }
 
-/** StartBuild's answer never came: a build may or may not have started. */
-export class StartUnknownError extends Error {
-  override name = 'StartUnknownError'
-  constructor(
-    readonly projectName: string,
-    readonly token: string,
-    override readonly cause: unknown
-  ) {
-    super(
-      `StartBuild for ${projectName} got no usable answer (${errorText(cause)}), and no build carrying ${TOKEN_VARIABLE}=${token} was found: ` +
-        `a build may have started. Look at the project's build history before running this step again.`
-    )
-  }
-}
+import { StartUnknownError } from './errors.js'
+export { StartUnknownError }
 
 /** Sends StartBuild until it answers, within the token's window. Returns the build; throws what cannot be retried. */
 export async function startBuild(deps: StartDeps, request: StartBuildCommandInput & { idempotencyToken: string }): Promise<Build> {

@@ -15,7 +15,7 @@
  */
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import { Inputs, RESERVED_VARIABLES } from './constants.js'
-import { InputError } from './input-error.js'
+import { InputError } from './errors.js'
 import { isSecretName, isSecretValue, looksSecret } from './secrets.js'
 
 export interface TaskVariable {

@@ -144,22 +144,9 @@ export interface WatchResult {
   logRead: boolean
 }
 
-/** Why watching stopped before the build's end. The build goes on: nothing here is a reason to stop it. */
-export type WatchFailure = 'gave-up' | 'refused' | 'credentials-expired'
-
-export class WatchError extends Error {
-  override name = 'WatchError'
-  constructor(
-    readonly reason: WatchFailure,
-    /** The build as last seen. */
-    readonly build: Build,
-    /** How long the build had been watched. */
-    readonly watchedMs: number,
-    override readonly cause: unknown
-  ) {
-    super(`watching build ${build.id ?? ''} stopped (${reason}): ${errorText(cause)}`)
-  }
-}
+import { WatchError } from './errors.js'
+export { WatchError }
+export type { WatchFailure } from './errors.js'
 
 function isTerminal(build: Build | undefined): boolean {
   return build?.buildStatus !== undefined && build.buildStatus !== StatusType.IN_PROGRESS
