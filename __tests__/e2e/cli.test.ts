@@ -220,7 +220,7 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 50 }), presets.success({ lines: 3 })])
     const detached = await runCli([...BASE, '--wait=false'], s)
     expect(detached.code).toBe(0)
-    expect(detached.stdout).toContain('wait is false: the build goes on.')
+    expect(detached.stdout).toContain('--wait=false: the build goes on.')
     const busy = await runCli([...BASE, '--if-running', 'fail'], s)
     expect(busy.code).toBe(4)
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
