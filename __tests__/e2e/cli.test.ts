@@ -250,6 +250,22 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
       `Snapshot ${snapshot?.id} was already created by an earlier try of this request (its answer was lost): using it`
     )
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+    // The result table shows the snapshot and how its wait ended, after a successful run too.
+    expect(r.stdout.split('── Result ──')[1]).toMatch(new RegExp(`Snapshot +${snapshot?.id} \\(available\\)`))
+  })
+
+  it('--backup verify then snapshot: --json carries the backup report after a successful run; the table shows the check', async () => {
+    s = await standIn([presets.success({ lines: 3, everyMs: 5 }), presets.success({ lines: 3, everyMs: 5 })], {
+      rds: { databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000, snapshots: [{ durationMs: 500 }] }] }
+    })
+    const verify = await runCli([...BASE, '--backup', 'verify', '--db-identifier', 'orders-db'], s)
+    expect(verify.code).toBe(0)
+    expect(verify.stdout.split('── Result ──')[1]).toMatch(/Backup +verified: /)
+    const snap = await runCli([...BASE, '--json', '--backup', 'snapshot', '--db-identifier', 'orders-db'], s)
+    expect(snap.code).toBe(0)
+    const result = JSON.parse(snap.stdout) as { status: string; backup?: { mode: string; snapshot?: { id: string; outcome: string } } }
+    expect(result.status).toBe('SUCCEEDED')
+    expect(result.backup).toMatchObject({ mode: 'snapshot', snapshot: { id: s.snapshots()[0]?.id, outcome: 'available' } })
   })
 
   it('--json prints one JSON object with the error for a refused flag or input (exit 2), nothing on stdout besides', async () => {
