@@ -319,6 +319,26 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(r.stdout).toContain(`Terminated (SIGTERM): stopped build ${build?.id}.`)
   })
 
+  it('credentials that expire while watching: the action’s message (how long it watched, how to get longer sessions), exit 3, the build goes on', async () => {
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })])
+    const st = s
+    let expired = false
+    const r = await runCli([...BASE, '--json'], s, out => {
+      if (!expired && out.includes('task line 000003')) {
+        expired = true
+        st.setFaults({ '*': { expiredFromMs: st.now() } })
+      }
+    })
+    expect(r.code).toBe(3)
+    const result = JSON.parse(r.stdout) as { status: string; message: string }
+    expect(result.status).toBe('IN_PROGRESS')
+    // The same words as the action's (e2e/faults.test.ts): one wording per fact.
+    expect(result.message).toMatch(
+      /^The AWS credentials have expired \(ExpiredTokenException: The security token included in the request is expired\) after \d+s of watching build app-migrations:[0-9a-f-]+\. The build goes on \(it is not stopped\): https:\/\/.*role-duration-seconds/
+    )
+    expect(s.callsOf('StopBuild')).toHaveLength(0)
+  })
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143]

@@ -7,7 +7,7 @@ import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { errorText } from '../core/aws-errors.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
 import { createClients } from '../core/task-clients.js'
@@ -18,7 +18,7 @@ import { systemClock } from '../core/clock.js'
 import type { Clock } from '../core/clock.js'
 import { Inputs, Outputs, State } from '../core/constants.js'
 import { formatDiagnosis } from '../core/diagnosis.js'
-import { INPUT_NAMES } from '../core/errors.js'
+import { INPUT_NAMES, stopFailure } from '../core/errors.js'
 import type { InputReader, Plan } from '../core/inputs.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
@@ -273,8 +273,7 @@ function abandoned(ctx: Context, outcome: Extract<Outcome, { kind: 'abandoned' }
 
 /** A stop that failed, and why (expired credentials named as such). */
 function couldNotStop(id: string, why: string, error: unknown): string {
-  const expired = isExpiredCredentials(error) ? ' (the AWS credentials have expired)' : ''
-  return `Could not stop build ${id} after ${why}${expired}: ${errorText(error)}.`
+  return `Could not stop build ${id} after ${why}: ${stopFailure(error)}.`
 }
 
 /** Writes the verdict: state and outputs, annotations and lines, the step's result, the job summary. */

@@ -17,7 +17,7 @@ import type { Clock } from '../core/clock.js'
 import { Inputs } from '../core/constants.js'
 import { formatDiagnosis } from '../core/diagnosis.js'
 import type { Diagnosis } from '../core/diagnosis.js'
-import { FLAG_NAMES } from '../core/errors.js'
+import { FLAG_NAMES, stopFailure } from '../core/errors.js'
 import type { ErrorKind } from '../core/errors.js'
 import type { Plan } from '../core/inputs.js'
 import type { BuildLinks } from '../core/links.js'
@@ -117,30 +117,7 @@ export async function runCli(deps: CliDeps): Promise<number> {
   if (args.profile) env.AWS_PROFILE = args.profile
   const term = new Terminal(args.json ? deps.stderr : deps.stdout, env)
   const progress: Progress = { stopOnCancel: true }
-  const cancellation = deps.cancellation(
-    name => {
-      progress.signal = name
-      const { started, links } = progress
-      const why = interruptedBy(name)
-      term.clearProgress()
-      term.warn(
-        started
-          ? progress.stopOnCancel
-            ? `${why}: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
-            : `${why}: leaving build ${started.id ?? ''} running (stop-on-cancel: false): ${links?.build ?? ''}`
-          : `${why}: nothing is started. (Ctrl-C again to exit at once)`
-      )
-    },
-    name => {
-      const { started, links } = progress
-      term.warn(
-        started
-          ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
-          : 'Interrupted again: exiting now.'
-      )
-      deps.exit(signalExit(name))
-    }
-  )
+  const cancellation = onSignals(deps, term, progress)
   let result: Result
   try {
     result = await execute(deps, env, inputReader(args), term, cancellation.signal, progress)
@@ -162,6 +139,35 @@ export async function runCli(deps: CliDeps): Promise<number> {
   if (args.json) printJson(deps.stdout, result)
   else report(term, result)
   return result.exitCode
+}
+
+/** SIGINT and SIGTERM: the first says what becomes of the build and aborts the run; a second exits at once. */
+function onSignals(deps: CliDeps, term: Terminal, progress: Progress): Cancellation {
+  return deps.cancellation(
+    name => {
+      progress.signal = name
+      const { started, links } = progress
+      const why = interruptedBy(name)
+      const left = FLAG_NAMES.value(Inputs.StopOnCancel, 'false')
+      term.clearProgress()
+      term.warn(
+        started
+          ? progress.stopOnCancel
+            ? `${why}: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
+            : `${why}: leaving build ${started.id ?? ''} running (${left}): ${links?.build ?? ''}`
+          : `${why}: nothing is started. (Ctrl-C again to exit at once)`
+      )
+    },
+    name => {
+      const { started, links } = progress
+      term.warn(
+        started
+          ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
+          : 'Interrupted again: exiting now.'
+      )
+      deps.exit(signalExit(name))
+    }
+  )
 }
 
 /** --json: the result as one JSON object on one line of stdout. */
@@ -293,7 +299,7 @@ function abandoned(
   return {
     ...buildResult(build, links, base),
     exitCode: Exit.Aws,
-    message: `${why}, but could not stop build ${id}: ${errorText(stop.error)}. Stop it in the console: ${links.build}`
+    message: `${why}, but could not stop build ${id}: ${stopFailure(stop.error)}. Stop it in the console: ${links.build}`
   }
 }
 

@@ -94,6 +94,11 @@ export function credentialsExpired(error: unknown): string {
   return `The AWS credentials have expired (${errorText(error)})`
 }
 
+/** Why a stop (or another call on a running build) failed: expired credentials in their one wording. */
+export function stopFailure(error: unknown): string {
+  return isExpiredCredentials(error) ? credentialsExpired(error) : errorText(error)
+}
+
 /**
  * What a front end does with an error before any build exists: `input` a bad setting (the CLI's exit 2),
  * `precondition` a refusal (the project's lookup, a busy project: exit 4), `cancelled` a signal, `start-unknown` a
