@@ -119,12 +119,15 @@ function parseChoice<T extends string>(read: InputReader, name: string, choices:
   throw new InputError(name, `must be one of ${choices.join(', ')}, got '${raw}'`)
 }
 
-function parseBackup(read: InputReader): BackupPlan | undefined {
+function parseBackup(read: InputReader, names: SettingNames = INPUT_NAMES): BackupPlan | undefined {
   const mode = parseChoice(read, Inputs.Backup, BACKUP_MODES, 'none')
   if (mode === 'none') return undefined
   const dbIdentifier = read(Inputs.DbIdentifier)
   if (dbIdentifier === '')
-    throw new InputError(Inputs.DbIdentifier, `is required with backup: ${mode}: the RDS DB instance or Aurora DB cluster identifier`)
+    throw new InputError(
+      Inputs.DbIdentifier,
+      `is required with ${names.value(Inputs.Backup, mode)}: the RDS DB instance or Aurora DB cluster identifier`
+    )
   if (!DB_IDENTIFIER.test(dbIdentifier) || dbIdentifier.endsWith('-'))
     throw new InputError(
       Inputs.DbIdentifier,
@@ -185,7 +188,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
 
   const variables: TaskVariable[] = parseVariables(
     { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
-    { env: context.env, buildspec: buildspec.source }
+    { env: context.env, buildspec: buildspec.source, ...(context.names ? { names: context.names } : {}) }
   )
 
   const region = read(Inputs.Region) || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || ''
@@ -223,6 +226,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     dryRun: parseBoolean(read, Inputs.DryRun, false),
     prComment: parsePrComment(read)
   }
+  if (context.names) plan.names = context.names
   if (image) plan.image = image
   if (command !== '') plan.command = command
   if (timeoutMinutes !== undefined) plan.timeoutMinutes = timeoutMinutes
@@ -230,7 +234,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const maxLogRequests = parseWholeNumber(read, Inputs.MaxLogRequestsPerMinute, 6, 600, 'requests')
   if (maxLogRequests !== undefined) plan.maxLogRequestsPerMinute = maxLogRequests
   if (computeType !== undefined) plan.computeType = computeType
-  const backup = parseBackup(read)
+  const backup = parseBackup(read, context.names)
   if (backup) plan.backup = backup
   checkStartLimits(plan)
   return plan

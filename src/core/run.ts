@@ -121,7 +121,7 @@ export async function runTask(deps: RunTaskDeps): Promise<RunResult> {
 
 async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
   const { ui, signal, clock } = deps
-  const plan = { ...parsePlan(deps.read, { ...deps.context, names: deps.names }), names: deps.names }
+  const plan = parsePlan(deps.read, { ...deps.context, names: deps.names })
   facts.plan = plan
   // Masked first thing, before anything else is printed.
   const secrets = secretsOf(plan)

@@ -10,6 +10,8 @@
  * Showing *** and registering a value with the runner (`core.setSecret`, which masks it in the whole job log) are
  * two decisions: `registrable` keeps trivial values (true, a port, a region) from being masked everywhere.
  */
+import { Inputs } from './constants.js'
+import { INPUT_NAMES } from './errors.js'
 import type { Plan } from './inputs.js'
 
 export const MASK = '***'
@@ -135,13 +137,14 @@ export function valuesToRegister(value: string): string[] {
  * What the runner must mask for a plan, and the warnings for secrets sent as PLAINTEXT: secret-looking env-vars
  * (and their secret parts), and secret-looking literals in the command and a custom buildspec.
  */
-export function secretsOf(plan: Pick<Plan, 'variables' | 'command' | 'buildspec'>): { register: string[]; warnings: string[] } {
+export function secretsOf(plan: Pick<Plan, 'variables' | 'command' | 'buildspec' | 'names'>): { register: string[]; warnings: string[] } {
   const register = new Set<string>()
   const warnings: string[] = []
   for (const v of plan.variables.filter(v => v.looksSecret)) {
     for (const value of valuesToRegister(v.value)) register.add(value)
+    const n = plan.names ?? INPUT_NAMES
     warnings.push(
-      `env-vars: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to secret-env-vars (Secrets Manager) or parameter-env-vars.`
+      `${n.name(Inputs.EnvVars)}: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to ${n.name(Inputs.SecretEnvVars)} (Secrets Manager) or ${n.name(Inputs.ParameterEnvVars)}.`
     )
   }
   const literals = [plan.command ?? '', plan.buildspec.source === 'custom' ? plan.buildspec.content : '']

@@ -13,6 +13,9 @@ import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloud
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
 import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
 import { abortReason } from './cancellation.js'
+import { Inputs } from './constants.js'
+import { INPUT_NAMES, WatchError } from './errors.js'
+import type { SettingNames } from './errors.js'
 import type { Clock } from './clock.js'
 import { DEFAULT_SHARE_TIMING, LogPacer } from './log-pacing.js'
 import type { ShareTiming } from './log-pacing.js'
@@ -124,6 +127,8 @@ export interface WatchOptions {
   showLogs: boolean
   /** `max-log-requests-per-minute`: at most this many GetLogEvents calls a minute, the drain after the end included. */
   maxLogRequestsPerMinute?: number
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   signal?: AbortSignal
   timing?: Partial<Timing>
   /** The fair-share pacing's numbers (tests and the simulation try others). */
@@ -144,7 +149,6 @@ export interface WatchResult {
   logRead: boolean
 }
 
-import { WatchError } from './errors.js'
 export { WatchError }
 export type { WatchFailure } from './errors.js'
 
@@ -291,7 +295,7 @@ class BuildWatcher {
     if (followUp && waited >= CAP_NOTICE_WAIT_MS && !this.capNoticeShown) {
       this.capNoticeShown = true
       this.hooks.onNotice?.(
-        `max-log-requests-per-minute (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
+        `${(this.options.names ?? INPUT_NAMES).name(Inputs.MaxLogRequestsPerMinute)} (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
       )
     }
     try {
