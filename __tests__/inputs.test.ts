@@ -380,7 +380,7 @@ describe("StartBuild's reported limit of 4096 characters per variable value, bef
     ]
   ])('%#: refuses a value StartBuild would refuse, naming the input', (inputs, input, message) => {
     const error = inputError(inputs, context({ env: { NOTE: long(5000) } }))
-    expect(error.input).toBe(input)
+    expect(error.inputs.join(', ')).toBe(input)
     expect(error.message).toMatch(message)
     expect(error.message).toMatch(/at most 4096/)
     expect(error.message).not.toContain(long(100))

@@ -14,36 +14,42 @@ export interface SettingNames {
   name(input: string): string
   /** The setting with a value: `if-running: fail`, `--if-running=fail`. */
   value(input: string, value: string): string
-  /** What was wrong with a setting: `Input 'region' must be…`, `--region: must be…`. */
-  problem(input: string, detail: string): string
+  /** What was wrong with a setting (or settings together): `Input 'region' must be…`, `--region: must be…`. */
+  problem(inputs: readonly string[], detail: string): string
 }
 
 /** The action's inputs, as action.yml names them (the default: core's own tests read this way). */
 export const INPUT_NAMES: SettingNames = {
   name: input => input,
   value: (input, value) => `${input}: ${value}`,
-  problem: (input, detail) => `Input '${input}' ${detail}`
+  problem: (inputs, detail) => `Input '${inputs.join(', ')}' ${detail}`
 }
 
 /** The CLI's flags. */
 export const FLAG_NAMES: SettingNames = {
   name: input => `--${input}`,
   value: (input, value) => `--${input}=${value}`,
-  problem: (input, detail) => `--${input}: ${detail}`
+  problem: (inputs, detail) => `${inputs.map(i => `--${i}`).join(', ')}: ${detail}`
 }
 
 /** A bad setting: one line that names it and says what was expected. */
 export class InputError extends Error {
   override name = 'InputError'
+  /** The setting at fault (the first, when several are together). */
+  readonly input: string
+  readonly inputs: readonly string[]
   constructor(
-    readonly input: string,
+    input: string | readonly string[],
     readonly detail: string
   ) {
-    super(INPUT_NAMES.problem(input, detail))
+    const inputs = typeof input === 'string' ? [input] : input
+    super(INPUT_NAMES.problem(inputs, detail))
+    this.inputs = inputs
+    this.input = inputs[0] ?? ''
   }
   /** The message as a front end names the setting. */
   describe(names: SettingNames): string {
-    return names.problem(this.input, this.detail)
+    return names.problem(this.inputs, this.detail)
   }
 }
 
