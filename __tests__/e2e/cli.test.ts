@@ -256,7 +256,9 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
 
   it('--backup verify then snapshot: --json carries the backup report after a successful run; the table shows the check', async () => {
     s = await standIn([presets.success({ lines: 3, everyMs: 5 }), presets.success({ lines: 3, everyMs: 5 })], {
-      rds: { databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000, snapshots: [{ durationMs: 500 }] }] }
+      rds: {
+        databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000, snapshots: [{ durationMs: 500 }] }]
+      }
     })
     const verify = await runCli([...BASE, '--backup', 'verify', '--db-identifier', 'orders-db'], s)
     expect(verify.code).toBe(0)
