@@ -220,9 +220,11 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 50 }), presets.success({ lines: 3 })])
     const detached = await runCli([...BASE, '--wait=false'], s)
     expect(detached.code).toBe(0)
-    expect(detached.stdout).toContain('--wait=false: the build goes on.')
+    expect(detached.stdout).toContain('With --wait=false, the build goes on.')
     const busy = await runCli([...BASE, '--if-running', 'fail'], s)
     expect(busy.code).toBe(4)
+    // The setting named as the CLI writes it.
+    expect(busy.stdout).toContain('Not starting (--if-running=fail).')
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
     expectClean(busy.stdout)
   })

@@ -207,7 +207,7 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
       return {
         settled: outcome.build.buildStatus ?? StatusType.IN_PROGRESS,
         errors: [],
-        lines: [`${INPUT_NAMES.value(Inputs.Wait, 'false')}: the build goes on without this step.`],
+        lines: [`With ${INPUT_NAMES.value(Inputs.Wait, 'false')}, the build goes on without this step.`],
         report: { build: outcome.build },
         summary: true
       }

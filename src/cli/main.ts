@@ -259,7 +259,7 @@ function render(outcome: Outcome, facts: RunFacts, progress: Progress): Result {
       return {
         ...buildResult(outcome.build, links, base),
         exitCode: Exit.Succeeded,
-        message: `${FLAG_NAMES.value(Inputs.Wait, 'false')}: the build goes on.`
+        message: `With ${FLAG_NAMES.value(Inputs.Wait, 'false')}, the build goes on.`
       }
     case 'ended': {
       const { build, lastLines, diagnosis } = outcome
