@@ -143,7 +143,7 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
     [
       { 'env-vars': 'JUST_A_NAME' },
       'env-vars',
-      /line 1: JUST_A_NAME is given alone but is not set in the step's environment: set it with env: on the step/
+      /line 1: JUST_A_NAME is given alone but is not set in the environment: set it \(in a workflow, with env: on the step/
     ],
     [{ 'env-vars': 'two words' }, 'env-vars', /line 1 must be NAME=value, or NAME alone/],
     [{ 'env-vars': 'OK=1\n=value' }, 'env-vars', /line 2 must be NAME=value/],

@@ -237,7 +237,7 @@ describe('a newline inside a value', () => {
       'an unset name',
       'COMMIT_MESSAGE',
       {},
-      /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the step's environment/
+      /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the environment/
     ],
     [
       'AWS_SECRET_ACCESS_KEY',

@@ -429,7 +429,7 @@ function verifyStep(plan: BackupPlan, deps: BackupDeps, db: Database, report: Ba
 
 function alreadyExists(db: Database, name: string, region: string): string {
   return (
-    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution of the step: ` +
+    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution: ` +
     `nothing was started. Look at it ${whereToSee(db.kind, name, region)}; delete or rename it if it is not needed.`
   )
 }

@@ -73,7 +73,7 @@ export class StartUnknownError extends Error {
   ) {
     super(
       `StartBuild for ${projectName} got no usable answer (${errorText(cause)}), and no build carrying ${TOKEN_VARIABLE}=${token} was found: ` +
-        `a build may have started. Look at the project's build history before running this step again.`
+        `a build may have started. Look at the project's build history before running the task again.`
     )
   }
 }

@@ -94,7 +94,7 @@ export function checkProject(project: Project, plan: Plan): string[] {
     if (own) {
       throw new InputError(
         inputOf(v.type),
-        `names ${v.name}, which project '${name}' reads from ${stored[own.type as string]}: it would replace the project's value. Remove ${v.name} from ${inputOf(v.type)}, or give it another name`
+        `names ${v.name}, which project '${name}' reads from ${stored[own.type as string]}: it would replace the project's value. Remove ${v.name} from ${namesOf(plan).name(inputOf(v.type))}, or give it another name`
       )
     }
   }

@@ -168,7 +168,7 @@ export function buildName(name: string, buildspec: 'bundled' | 'custom'): string
 
 const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
 const PARAMETER_REF = 'NAME=parameter-name'
-const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the step's environment"
+const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the environment"
 
 interface Line {
   name: string
@@ -234,7 +234,7 @@ function fromEnvironment(line: Line, env: NodeJS.ProcessEnv, names: SettingNames
   if (value === undefined) {
     throw new InputError(
       Inputs.EnvVars,
-      `line ${number}: ${name} is given alone but is not set in the step's environment: set it with env: on the step (${name}: \${{ … }}), or write ${name}=value`
+      `line ${number}: ${name} is given alone but is not set in the environment: set it (in a workflow, with env: on the step: ${name}: \${{ … }}), or write ${name}=value`
     )
   }
   if (isSecretValue(value))
