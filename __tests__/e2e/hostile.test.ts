@@ -233,12 +233,7 @@ describe('a newline inside a value', () => {
   })
 
   it.each([
-    [
-      'an unset name',
-      'COMMIT_MESSAGE',
-      {},
-      /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the environment/
-    ],
+    ['an unset name', 'COMMIT_MESSAGE', {}, /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the environment/],
     [
       'AWS_SECRET_ACCESS_KEY',
       'AWS_SECRET_ACCESS_KEY',

@@ -168,7 +168,7 @@ export function buildName(name: string, buildspec: 'bundled' | 'custom'): string
 
 const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
 const PARAMETER_REF = 'NAME=parameter-name'
-const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the environment"
+const PLAIN_FORMS = 'NAME=value, or NAME alone to take the value from the environment'
 
 interface Line {
   name: string
