@@ -5,16 +5,15 @@ import { errorText, isExpiredCredentials, isUnreachable, unreachableTarget } fro
 import type { Clock } from './clock.js'
 import { Inputs } from './constants.js'
 import { InputError, namesOf } from './inputs.js'
-import { credentialsExpired } from './errors.js'
+import { PreflightError, credentialsExpired } from './errors.js'
 import type { Plan } from './inputs.js'
 import { withTimeLimit } from './retry.js'
 import { inputOf } from './variables.js'
 
+export { PreflightError }
+
 /** The lookup, the SDK's retries included, gets this long: an endpoint that cannot be reached fails within it. */
 const LOOKUP_LIMIT_MS = 45_000
-
-import { PreflightError } from './errors.js'
-export { PreflightError }
 
 export interface PreflightResult {
   project?: Project

@@ -6,7 +6,7 @@ import type { Clock } from './clock.js'
 import { buildLinks } from './links.js'
 import { errorText, isTransient } from './aws-errors.js'
 import { formatDuration } from './text.js'
-import { INPUT_NAMES } from './errors.js'
+import { INPUT_NAMES, ProjectBusyError } from './errors.js'
 import type { SettingNames } from './errors.js'
 import { Inputs } from './constants.js'
 import { Backoff, withTimeLimit } from './retry.js'
@@ -29,9 +29,6 @@ export async function runningBuilds(codebuild: CodeBuildClient, projectName: str
     return (got.builds ?? []).filter(b => b.buildStatus === StatusType.IN_PROGRESS).map(b => checkedBuild('BatchGetBuilds', b))
   })
 }
-
-import { ProjectBusyError } from './errors.js'
-export { ProjectBusyError }
 
 export interface WaitOptions {
   codebuild: CodeBuildClient

@@ -11,6 +11,9 @@ import { checkedBuild, isBuildId } from './build-id.js'
 import type { Clock } from './clock.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import { Backoff, withTimeLimit } from './retry.js'
+import { StartUnknownError } from './errors.js'
+
+export { StartUnknownError }
 
 /** CodeBuild remembers a token for 5 minutes; the last try goes out well inside that. */
 export const START_RETRY_WINDOW_MS = 4 * 60_000
@@ -27,9 +30,6 @@ export interface StartDeps {
   random?: () => number
   windowMs?: number
 }
-
-import { StartUnknownError } from './errors.js'
-export { StartUnknownError }
 
 /** Sends StartBuild until it answers, within the token's window. Returns the build; throws what cannot be retried. */
 export async function startBuild(deps: StartDeps, request: StartBuildCommandInput & { idempotencyToken: string }): Promise<Build> {

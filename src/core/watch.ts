@@ -23,6 +23,8 @@ import { LogTail } from './logs.js'
 import type { Caller, DrainOptions } from './logs.js'
 import { Backoff, withTimeLimit } from './retry.js'
 
+export { WatchError }
+
 /** Every number of the watch loop, in one table. */
 export interface Timing {
   /** Status polls before the log stream exists (queued, provisioning): 2 s, 4 s, then this. */
@@ -148,9 +150,6 @@ export interface WatchResult {
   /** The log was being read when watching ended (shown, and its stream had appeared). */
   logRead: boolean
 }
-
-export { WatchError }
-export type { WatchFailure } from './errors.js'
 
 function isTerminal(build: Build | undefined): boolean {
   return build?.buildStatus !== undefined && build.buildStatus !== StatusType.IN_PROGRESS
