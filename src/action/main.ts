@@ -1,7 +1,8 @@
 /**
- * The action: the run (src/core/run.ts) → one conclusion.
- * `runTask` only finds out what happened (an Outcome); `conclude` alone writes outputs, state, annotations, the
- * summary and the step's result, so every way a run can end is reported the same way.
+ * The action's front end: the run itself is src/core/run.ts (`runTask`, shared with the CLI), which only finds out
+ * what happened (an Outcome); here `actionUi` shows it in the workflow log and records the post step's state, `verdict`
+ * decides what each outcome reports and `conclude` alone writes outputs, state, annotations, the summary and the
+ * step's result, so every way a run can end is reported the same way.
  */
 import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'

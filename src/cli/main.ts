@@ -1,5 +1,6 @@
 /**
- * The CLI front-end: the same plan, preflight, start, watch and diagnosis as the action, for a terminal.
+ * The CLI front-end: the run is src/core/run.ts (`runTask`, shared with the action), rendered for a terminal into
+ * the result table, `--json` and the exit code.
  * Exit codes: 0 succeeded; 1 the build failed, faulted, timed out or was stopped; 2 bad flags or inputs;
  * 3 AWS, network or credential errors (watching given up included: the build goes on); 4 a precondition failed,
  * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 SIGINT (Ctrl-C)
