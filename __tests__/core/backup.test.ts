@@ -226,7 +226,7 @@ describe('a snapshot name RDS says is taken', () => {
   ])('is refused when it is %s: nothing starts', async (_, tags) => {
     const { result } = await taken(tags)
     expect(result.failure).toMatch(
-      /^A DB snapshot named gha-orders-db-migrate-8123456789-2-01234567 already exists and was not taken by this execution of the step: nothing was started\./
+      /^A DB snapshot named gha-orders-db-migrate-8123456789-2-01234567 already exists and was not taken by this execution: nothing was started\./
     )
   })
 })

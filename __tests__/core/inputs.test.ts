@@ -143,7 +143,7 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
     [
       { 'env-vars': 'JUST_A_NAME' },
       'env-vars',
-      /line 1: JUST_A_NAME is given alone but is not set in the step's environment: set it with env: on the step/
+      /line 1: JUST_A_NAME is given alone but is not set in the environment: set it \(in a workflow, with env: on the step/
     ],
     [{ 'env-vars': 'two words' }, 'env-vars', /line 1 must be NAME=value, or NAME alone/],
     [{ 'env-vars': 'OK=1\n=value' }, 'env-vars', /line 2 must be NAME=value/],
@@ -380,7 +380,7 @@ describe("StartBuild's reported limit of 4096 characters per variable value, bef
     ]
   ])('%#: refuses a value StartBuild would refuse, naming the input', (inputs, input, message) => {
     const error = inputError(inputs, context({ env: { NOTE: long(5000) } }))
-    expect(error.input).toBe(input)
+    expect(error.inputs.join(', ')).toBe(input)
     expect(error.message).toMatch(message)
     expect(error.message).toMatch(/at most 4096/)
     expect(error.message).not.toContain(long(100))

@@ -73,7 +73,7 @@ describe('preflight', () => {
       const smuggled = plan({ 'env-vars': 'NOTE=x\nDATABASE_URL=postgres://u:p@attacker.example/db', 'secret-env-vars': 'API_KEY=app/key' })
       await expect(preflight(failing(error), smuggled, new ManualClock())).rejects.toThrow(
         new RegExp(
-          "^Could not look up project 'app-migrations' \\(.*\\): without it the action cannot check that env-vars, secret-env-vars do not replace a variable the project reads from Secrets Manager or Parameter Store \\(such as DATABASE_URL\\), so nothing was started\\. Allow codebuild:BatchGetProjects, or set project-lookup: optional"
+          "^Could not look up project 'app-migrations' \\(.*\\): without it nothing can check that env-vars, secret-env-vars do not replace a variable the project reads from Secrets Manager or Parameter Store \\(such as DATABASE_URL\\), so nothing was started\\. Allow codebuild:BatchGetProjects, or set project-lookup: optional"
         )
       )
     })

@@ -216,9 +216,11 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 50 }), presets.success({ lines: 3 })])
     const detached = await runCli([...BASE, '--wait=false'], s)
     expect(detached.code).toBe(0)
-    expect(detached.stdout).toContain('wait is false: the build goes on.')
+    expect(detached.stdout).toContain('With --wait=false, the build goes on.')
     const busy = await runCli([...BASE, '--if-running', 'fail'], s)
     expect(busy.code).toBe(4)
+    // The setting named as the CLI writes it.
+    expect(busy.stdout).toContain('Not starting (--if-running=fail).')
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
     expectClean(busy.stdout)
   })
@@ -246,6 +248,24 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
       `Snapshot ${snapshot?.id} was already created by an earlier try of this request (its answer was lost): using it`
     )
     expect(s.startedBuilds(PROJECT)).toHaveLength(1)
+    // The result table shows the snapshot and how its wait ended, after a successful run too.
+    expect(r.stdout.split('── Result ──')[1]).toMatch(new RegExp(`Snapshot +${snapshot?.id} \\(available\\)`))
+  })
+
+  it('--backup verify then snapshot: --json carries the backup report after a successful run; the table shows the check', async () => {
+    s = await standIn([presets.success({ lines: 3, everyMs: 5 }), presets.success({ lines: 3, everyMs: 5 })], {
+      rds: {
+        databases: [{ id: 'orders-db', backupRetentionPeriod: 7, latestRestorableAgoMs: 4 * 60_000, snapshots: [{ durationMs: 500 }] }]
+      }
+    })
+    const verify = await runCli([...BASE, '--backup', 'verify', '--db-identifier', 'orders-db'], s)
+    expect(verify.code).toBe(0)
+    expect(verify.stdout.split('── Result ──')[1]).toMatch(/Backup +verified: /)
+    const snap = await runCli([...BASE, '--json', '--backup', 'snapshot', '--db-identifier', 'orders-db'], s)
+    expect(snap.code).toBe(0)
+    const result = JSON.parse(snap.stdout) as { status: string; backup?: { mode: string; snapshot?: { id: string; outcome: string } } }
+    expect(result.status).toBe('SUCCEEDED')
+    expect(result.backup).toMatchObject({ mode: 'snapshot', snapshot: { id: s.snapshots()[0]?.id, outcome: 'available' } })
   })
 
   it('--json prints one JSON object with the error for a refused flag or input (exit 2), nothing on stdout besides', async () => {
@@ -297,6 +317,26 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(s.callsOf('StopBuild').map(c => c.request.id)).toEqual([build?.id])
     expect(r.stdout).toContain(`Terminated (SIGTERM): stopping build ${build?.id}`)
     expect(r.stdout).toContain(`Terminated (SIGTERM): stopped build ${build?.id}.`)
+  })
+
+  it('credentials that expire while watching: the action’s message (how long it watched, how to get longer sessions), exit 3, the build goes on', async () => {
+    s = await standIn([presets.longRunning({ runMs: 60_000, everyMs: 20 })])
+    const st = s
+    let expired = false
+    const r = await runCli([...BASE, '--json'], s, out => {
+      if (!expired && out.includes('task line 000003')) {
+        expired = true
+        st.setFaults({ '*': { expiredFromMs: st.now() } })
+      }
+    })
+    expect(r.code).toBe(3)
+    const result = JSON.parse(r.stdout) as { status: string; message: string }
+    expect(result.status).toBe('IN_PROGRESS')
+    // The same words as the action's (e2e/faults.test.ts): one wording per fact.
+    expect(result.message).toMatch(
+      /^The AWS credentials have expired \(ExpiredTokenException: The security token included in the request is expired\) after \d+s of watching build app-migrations:[0-9a-f-]+\. The build goes on \(it is not stopped\): https:\/\/.*role-duration-seconds/
+    )
+    expect(s.callsOf('StopBuild')).toHaveLength(0)
   })
 
   it.each([

@@ -133,7 +133,7 @@ describe('expired credentials while watching', () => {
     expect(r.code).toBe(1)
     const message = failureOf(r)
     expect(message).toMatch(
-      /The AWS credentials expired after \d+s of watching build app-migrations:[0-9a-f-]+ \(ExpiredTokenException: The security token included in the request is expired\)/
+      /The AWS credentials have expired \(ExpiredTokenException: The security token included in the request is expired\) after \d+s of watching build app-migrations:[0-9a-f-]+/
     )
     expect(message).toMatch(/The build goes on \(it is not stopped\): https:\/\//)
     expect(message).toMatch(/role-duration-seconds/)

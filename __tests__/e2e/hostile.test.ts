@@ -230,12 +230,7 @@ describe('a newline inside a value', () => {
   })
 
   it.each([
-    [
-      'an unset name',
-      'COMMIT_MESSAGE',
-      {},
-      /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the step's environment/
-    ],
+    ['an unset name', 'COMMIT_MESSAGE', {}, /^Input 'env-vars' line 1: COMMIT_MESSAGE is given alone but is not set in the environment/],
     [
       'AWS_SECRET_ACCESS_KEY',
       'AWS_SECRET_ACCESS_KEY',
@@ -285,7 +280,7 @@ describe("replacing the project's DATABASE_URL when the project can't be looked 
     expect(r.code).toBe(1)
     expect(errorsOf(r)).toEqual([
       expect.stringMatching(
-        /^Could not look up project 'app-migrations' \(ThrottlingException: Rate exceeded\): without it the action cannot check that env-vars do not replace .*DATABASE_URL.*nothing was started\. .*project-lookup: optional/
+        /^Could not look up project 'app-migrations' \(ThrottlingException: Rate exceeded\): without it nothing can check that env-vars do not replace .*DATABASE_URL.*nothing was started\. .*project-lookup: optional/
       )
     ])
     expect(s.callsOf('StartBuild')).toEqual([])

@@ -1,14 +1,14 @@
 /**
- * Orchestration: inputs → plan → preflight → start → watch → one conclusion.
- * `runTask` only finds out what happened (an Outcome); `conclude` alone writes outputs, state, annotations, the
- * summary and the step's result, so every way a run can end is reported the same way.
+ * The action's front end: the run itself is src/core/run.ts (`runTask`, shared with the CLI), which only finds out
+ * what happened (an Outcome); here `actionUi` shows it in the workflow log and records the post step's state, `verdict`
+ * decides what each outcome reports and `conclude` alone writes outputs, state, annotations, the summary and the
+ * step's result, so every way a run can end is reported the same way.
  */
 import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
-import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import type { BackupReport } from '../core/backup.js'
+import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import { errorText } from '../core/aws-errors.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
 import { createClients } from '../core/task-clients.js'
@@ -17,34 +17,23 @@ import type { PullRequestRef } from './github.js'
 import type { AwsClients } from '../core/clients.js'
 import { systemClock } from '../core/clock.js'
 import type { Clock } from '../core/clock.js'
-import { Outputs, State, TOKEN_VARIABLE } from '../core/constants.js'
+import { Inputs, Outputs, State } from '../core/constants.js'
 import { formatDiagnosis } from '../core/diagnosis.js'
-import type { Diagnosis } from '../core/diagnosis.js'
-import { InputError, parsePlan } from '../core/inputs.js'
+import { INPUT_NAMES, stopFailure } from '../core/errors.js'
 import type { InputReader, Plan } from '../core/inputs.js'
-import { buildLinks } from '../core/links.js'
-import type { BuildLinks } from '../core/links.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
-import { PreflightError, preflight } from '../core/preflight.js'
 import { commentMarkers, commentWorkflow, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
 import { addSummary, describeFailure, taskExitCode } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
-import { buildStartRequest, redactRequest } from '../core/request.js'
-import type { StartRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { newExecutionToken } from '../core/execution.js'
-import type { GitHubContext, RunIdentity } from '../core/run-identity.js'
-import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
-import { ProjectBusyError, runningBuilds } from '../core/running.js'
-import { redactDeep, redactText, redactor, secretsOf } from '../core/secrets.js'
-import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
-import { stopBuild } from '../core/stop.js'
-import { formatDuration, inline } from '../core/text.js'
-import { DEFAULT_TIMING, WatchError } from '../core/watch.js'
-import { followBuild } from '../core/follow.js'
+import type { GitHubContext } from '../core/run-identity.js'
+import { faultText, runTask, watchFailureMessage } from '../core/run.js'
+import type { Outcome, RunFacts, RunUi } from '../core/run.js'
+import { redactDeep, redactText, redactor } from '../core/secrets.js'
+import { inline } from '../core/text.js'
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv
@@ -80,33 +69,8 @@ function defaultDeps(): RunDeps {
   }
 }
 
-/** Every way a run ends. */
-type Outcome =
-  /** Nothing was started: bad input, preflight, busy project, unreachable endpoint, cancelled before the start. */
-  | { kind: 'not-started'; message: string }
-  | { kind: 'dry-run'; request: StartBuildCommandInput; notes: string[] }
-  /** wait: false: the build goes on without the step. */
-  | { kind: 'detached'; build: Build }
-  /** The build ended by itself: its status decides. */
-  | { kind: 'ended'; build: Build; lastLines: string[]; diagnosis?: Diagnosis }
-  /** The step was cancelled (or crashed) with a build running: stopped, or left running as asked. */
-  | { kind: 'abandoned'; build: Build; why: string; stop: 'stopped' | 'left' | { error: unknown }; stopped?: Build }
-  /** Watching stopped before the build's end: the build goes on. */
-  | { kind: 'watch-failed'; error: WatchError }
-  /** StartBuild's answer never came and no build was found: one may exist. */
-  | { kind: 'start-unknown'; error: StartUnknownError }
-  /** The backup step (verify or snapshot) failed or was cancelled: nothing was started. */
-  | { kind: 'backup-failed'; message: string }
-
 /** What the conclusion needs to know about the run so far. */
-interface Context {
-  plan?: Plan
-  links?: BuildLinks
-  identity?: RunIdentity
-  backup?: BackupReport
-  /** Values registered with the runner's masking: hidden in the pull-request comment too. */
-  masked: string[]
-}
+type Context = RunFacts
 
 /**
  * One line of the action's own, with any outside text in it flattened (never a workflow command) and secret-looking
@@ -123,23 +87,28 @@ function warn(message: string): void {
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const deps: RunDeps = { ...defaultDeps(), ...overrides }
-  const ctx: Context = { masked: [] }
   let started: { id: string; stopOnCancel: boolean } | undefined
   const cancellation = deps.cancellation(name => {
     const next = !started
       ? ''
       : started.stopOnCancel
         ? ` Stopping build ${started.id}…`
-        : ` Leaving build ${started.id} running (stop-on-cancel: false).`
+        : ` Leaving build ${started.id} running (${INPUT_NAMES.value(Inputs.StopOnCancel, 'false')}).`
     say(`Received ${name}: the workflow was cancelled or the step timed out.${next}`)
   })
   try {
-    let outcome: Outcome
-    try {
-      outcome = await runTask(deps, ctx, cancellation.signal, (id, stopOnCancel) => (started = { id, stopOnCancel }))
-    } catch (error) {
-      outcome = notStarted(error, cancellation.signal)
-    }
+    const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
+    const { outcome, facts } = await runTask({
+      read: deps.read,
+      context: { env: deps.env, actionRoot: deps.actionRoot, workspace: deps.env.GITHUB_WORKSPACE ?? process.cwd() },
+      names: INPUT_NAMES,
+      clients: deps.clients,
+      clock: deps.clock,
+      identity,
+      ui: actionUi(deps.write, (id, stopOnCancel) => (started = { id, stopOnCancel })),
+      signal: cancellation.signal
+    })
+    const ctx: Context = facts
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
     const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
     await conclude(ctx, result)
@@ -151,163 +120,50 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   }
 }
 
-/** Errors before any build exists: the step fails with the error's own message. */
-function notStarted(error: unknown, signal: AbortSignal): Outcome {
-  if (error instanceof StartUnknownError) return { kind: 'start-unknown', error }
-  if (error instanceof InputError || error instanceof PreflightError || error instanceof ProjectBusyError)
-    return { kind: 'not-started', message: error.message }
-  if (signal.aborted) return { kind: 'not-started', message: 'Cancelled before a build was started.' }
-  if (isExpiredCredentials(error))
-    return { kind: 'not-started', message: `The AWS credentials have expired (${errorText(error)}). Nothing was started.` }
-  return { kind: 'not-started', message: `Unexpected error: ${errorText(error)}` }
-}
-
-async function runTask(
-  deps: RunDeps,
-  ctx: Context,
-  signal: AbortSignal,
-  onStarted: (id: string, stopOnCancel: boolean) => void
-): Promise<Outcome> {
-  const plan = parsePlan(deps.read, {
-    env: deps.env,
-    actionRoot: deps.actionRoot,
-    workspace: deps.env.GITHUB_WORKSPACE ?? process.cwd()
-  })
-  ctx.plan = plan
-  // Masked first thing, before anything else is printed.
-  const secrets = secretsOf(plan)
-  if (plan.prComment.enabled) secrets.register.push(plan.prComment.token)
-  ctx.masked = secrets.register
-  for (const value of secrets.register) core.setSecret(value)
-  for (const warning of secrets.warnings) warn(warning)
-  const clients = deps.clients(plan.region)
-  const { codebuild, logs } = clients
-  // The project lookup and the first look for running builds go out together: one round trip, not two.
-  const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
-  firstLook?.catch(() => undefined)
-  const checked = await preflight(codebuild, plan, deps.clock, signal)
-  for (const w of checked.warnings) warn(w)
-  const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
-  ctx.identity = identity
-  // Made once: every try of StartBuild and of the snapshot carries it; saved for the post step before StartBuild.
-  const execution = newExecutionToken()
-  const request = buildStartRequest(plan, identity, execution)
-  const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, execution, say, signal })
-
-  if (plan.dryRun) {
-    const gate = await gateDryRun(plan, backupDeps)
-    if (gate.backup) ctx.backup = gate.backup
-    if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
-    return { kind: 'dry-run', request: printDryRun(deps.write, plan, request), notes: checked.warnings }
-  }
-
-  const gate = await gateBeforeStart(plan, {
-    codebuild,
-    clock: deps.clock,
+/** The run as the workflow log shows it, and what it records for the post step. */
+function actionUi(write: Write, onStarted: (id: string, stopOnCancel: boolean) => void): RunUi {
+  let printer: BuildLogPrinter | undefined
+  let stopOnCancel = true
+  return {
     say,
-    signal,
-    ...(firstLook ? { firstLook } : {}),
-    backup: backupDeps
-  })
-  if (gate.backup) ctx.backup = gate.backup
-  if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
-
-  const started = await start(codebuild, deps.clock, plan, request, signal)
-  if (!started)
-    return {
-      kind: 'not-started',
-      message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
-    }
-  const id = started.id as string
-  onStarted(id, plan.stopOnCancel)
-  const links = buildLinks(started, plan.region)
-  ctx.links = links
-  core.saveState(State.BuildId, id)
-  core.setOutput(Outputs.BuildId, id)
-  core.setOutput(Outputs.BuildNumber, String(started.buildNumber ?? ''))
-  core.setOutput(Outputs.LogsUrl, links.logs)
-  say(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
-  say(`Build: ${links.build}`)
-  say(`Log:   ${links.logs}`)
-  if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
-  if (!plan.wait) return { kind: 'detached', build: started }
-
-  return watchToEnd(deps, ctx, plan, { codebuild, logs }, started, signal)
-}
-
-/** Watches the build to its end, printing its log, and says how it ended. */
-async function watchToEnd(
-  deps: RunDeps,
-  ctx: Context,
-  plan: Plan,
-  { codebuild, logs }: Pick<AwsClients, 'codebuild' | 'logs'>,
-  started: Build,
-  signal: AbortSignal
-): Promise<Outcome> {
-  const printer = new BuildLogPrinter(deps.write, { groups: true })
-  try {
-    const followed = await followBuild(
-      { codebuild, logs, clock: deps.clock },
-      plan,
-      started,
-      { print: events => printer.print(events), onNotice: say, onWarning: warn, redact: redactor(ctx.masked) },
-      signal
-    )
-    printer.end()
-    return { kind: 'ended', ...followed }
-  } catch (error) {
-    printer.end()
-    if (signal.aborted) return abandon(plan, codebuild, started, 'the workflow was cancelled')
-    if (error instanceof WatchError) return { kind: 'watch-failed', error }
-    // A fault of the action itself: the build must not outlive the step.
-    return abandon(plan, codebuild, started, `the action failed: ${errorText(error)}`)
+    warn,
+    progress: () => undefined,
+    note: say,
+    onPlan: (plan, secrets) => {
+      // Masked first thing, before anything else is printed.
+      const more = plan.prComment.enabled ? [plan.prComment.token] : []
+      for (const value of [...secrets, ...more]) core.setSecret(value)
+      stopOnCancel = plan.stopOnCancel
+      return more
+    },
+    onStarting: (plan, token) => {
+      core.saveState(State.Region, plan.region)
+      core.saveState(State.StopOnCancel, String(plan.stopOnCancel))
+      core.saveState(State.ProjectName, plan.projectName)
+      core.saveState(State.StartToken, token)
+    },
+    onStarted: (build, links) => {
+      const id = build.id as string
+      onStarted(id, stopOnCancel)
+      core.saveState(State.BuildId, id)
+      core.setOutput(Outputs.BuildId, id)
+      core.setOutput(Outputs.BuildNumber, String(build.buildNumber ?? ''))
+      core.setOutput(Outputs.LogsUrl, links.logs)
+    },
+    showDryRun: (plan, request) => printDryRun(write, plan, request),
+    print: events => (printer ??= new BuildLogPrinter(write, { groups: true })).print(events),
+    printEnd: () => printer?.end()
   }
 }
 
-/** Prints the request a dry run would send (secrets masked) and the buildspec; returns the request as shown. */
-function printDryRun(write: Write, plan: Plan, request: StartRequest): StartBuildCommandInput {
-  const shown = redactRequest(request, plan)
+/** Prints the request a dry run would send (secrets masked) and the buildspec. */
+function printDryRun(write: Write, plan: Plan, shown: StartBuildCommandInput): void {
   say(`Dry run: nothing is started. The StartBuild request that would be sent to ${plan.region}:`)
   // Values and the buildspec come from the user: shown as text, never taken as workflow commands.
   writeVerbatim(write, JSON.stringify(shown, null, 2).split('\n'))
   core.startGroup(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
   writeVerbatim(write, redactText(plan.buildspec.content).trimEnd().split(/\r?\n/))
   core.endGroup()
-  return shown
-}
-
-/**
- * Starts the build, the start token saved first so the post step can find a build whose answer never came.
- * Cancelled during the call: the build, if it started, is found by its token and returned (to be stopped).
- */
-async function start(
-  codebuild: AwsClients['codebuild'],
-  clock: Clock,
-  plan: Plan,
-  request: StartRequest,
-  signal: AbortSignal
-): Promise<Build | undefined> {
-  core.saveState(State.Region, plan.region)
-  core.saveState(State.StopOnCancel, String(plan.stopOnCancel))
-  core.saveState(State.ProjectName, plan.projectName)
-  core.saveState(State.StartToken, request.idempotencyToken)
-  try {
-    return await startBuild({ codebuild, clock, signal, notice: say }, request)
-  } catch (error) {
-    if (!signal.aborted) throw error
-    return findStartedBuild(codebuild, plan.projectName, request.idempotencyToken, clock, 4_000)
-  }
-}
-
-/** The build must not outlive the step: stop it (unless stop-on-cancel is false). */
-async function abandon(plan: Plan, codebuild: AwsClients['codebuild'], build: Build, why: string): Promise<Outcome> {
-  if (!plan.stopOnCancel) return { kind: 'abandoned', build, why, stop: 'left' }
-  try {
-    const stopped = await stopBuild(codebuild, build.id as string)
-    return { kind: 'abandoned', build, why, stop: 'stopped', ...(stopped ? { stopped } : {}) }
-  } catch (error) {
-    return { kind: 'abandoned', build, why, stop: { error } }
-  }
 }
 
 /** How a run ended, for every channel: outputs and state, annotations, log lines, the summary and the comment. */
@@ -325,18 +181,20 @@ interface Verdict {
   taskExitCode?: number
 }
 
-/** The one place that decides what each outcome reports. */
-function verdict(ctx: Context, outcome: Outcome): Verdict {
-  const links = ctx.links
-  const task = ctx.plan?.task ?? 'task'
-  const failed = (failure: string, report: Omit<SummaryData, 'plan'>, settled?: string): Verdict => ({
+/** A failure's verdict: the step fails with `failure`, which the report notes too. */
+function failed(failure: string, report: Omit<SummaryData, 'plan'>, settled?: string): Verdict {
+  return {
     ...(settled !== undefined ? { settled } : {}),
     failure,
     errors: [],
     lines: [],
     report: { ...report, notes: [...(report.notes ?? []), failure] },
     summary: true
-  })
+  }
+}
+
+/** The one place that decides what each outcome reports. */
+function verdict(ctx: Context, outcome: Outcome): Verdict {
   switch (outcome.kind) {
     case 'not-started':
       return { ...failed(outcome.message, {}), summary: false }
@@ -350,70 +208,73 @@ function verdict(ctx: Context, outcome: Outcome): Verdict {
       return {
         settled: outcome.build.buildStatus ?? StatusType.IN_PROGRESS,
         errors: [],
-        lines: ['wait is false: the build goes on without this step.'],
+        lines: [`With ${INPUT_NAMES.value(Inputs.Wait, 'false')}, the build goes on without this step.`],
         report: { build: outcome.build },
         summary: true
       }
-    case 'ended': {
-      const { build, diagnosis, lastLines } = outcome
-      const status = build.buildStatus ?? ''
-      const exit = taskExitCode(build)
-      const exitCode = exit === undefined ? {} : { taskExitCode: exit }
-      if (status === StatusType.SUCCEEDED) {
-        const lines = [`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`]
-        return { settled: status, errors: [], lines, report: { build }, summary: true, ...exitCode }
-      }
-      const failure = describeFailure(ctx.plan as Plan, build, lastLines)
-      const errors = [{ message: failure.message, title: failure.title }]
-      if (diagnosis) errors.push({ message: formatDiagnosis(diagnosis), title: `${task}: known failure (${diagnosis.id})` })
-      return {
-        settled: status,
-        failure: `${task} ${status || 'ended'}: see the errors above and the build's log (${links?.logs ?? ''})`,
-        errors,
-        lines: [],
-        report: { build, lastLines, ...(diagnosis ? { diagnosis } : {}) },
-        summary: true,
-        ...exitCode
-      }
-    }
-    case 'abandoned': {
-      const { build, why, stop } = outcome
-      const id = build.id ?? ''
-      if (stop === 'left') {
-        return failed(
-          `Stopped watching build ${id} because ${why}; it goes on running (stop-on-cancel: false): ${links?.build ?? ''}`,
-          { build },
-          StatusType.IN_PROGRESS
-        )
-      }
-      if (stop === 'stopped') {
-        const after = outcome.stopped?.buildStatus
-        const status = after && after !== StatusType.IN_PROGRESS ? after : StatusType.STOPPED
-        return failed(`Stopped build ${id} because ${why}.`, { build: { ...(outcome.stopped ?? build), buildStatus: status } }, status)
-      }
-      // Not settled: the post step tries once more.
-      const expired = isExpiredCredentials(stop.error) ? ' (the AWS credentials have expired)' : ''
+    case 'ended':
+      return ended(ctx, outcome)
+    case 'abandoned':
+      return abandoned(ctx, outcome)
+    case 'watch-failed':
       return failed(
-        `Could not stop build ${id} after ${why}${expired}: ${errorText(stop.error)}. Stop it in the console: ${links?.build ?? ''}`,
-        { build }
+        watchFailureMessage(outcome.error, ctx.links),
+        { build: outcome.error.build },
+        outcome.error.build.buildStatus ?? StatusType.IN_PROGRESS
       )
-    }
-    case 'watch-failed': {
-      const { error } = outcome
-      const id = error.build.id ?? ''
-      const goesOn = `The build goes on (it is not stopped): ${links?.build ?? ''}`
-      const message =
-        error.reason === 'credentials-expired'
-          ? `The AWS credentials expired after ${formatDuration(error.watchedMs)} of watching build ${id} (${errorText(error.cause)}). ${goesOn}. ` +
-            `For tasks longer than the session, ask configure-aws-credentials for a longer one (role-duration-seconds), ` +
-            `within the role's maximum session duration (up to 12 hours, set on the IAM role).`
-          : error.reason === 'refused'
-            ? `CodeBuild refused to describe build ${id} (${errorText(error.cause)}), so it cannot be watched; allow codebuild:BatchGetBuilds. ${goesOn}.`
-            : `Gave up watching build ${id}: CodeBuild could not be asked for its status for ${formatDuration(DEFAULT_TIMING.giveUpMs)} ` +
-              `(last error: ${errorText(error.cause)}). ${goesOn}. build-status is the last status known.`
-      return failed(message, { build: error.build }, error.build.buildStatus ?? StatusType.IN_PROGRESS)
-    }
   }
+}
+
+/** The build ended by itself: succeeded, or the errors that say why not (and the known failure, when diagnosed). */
+function ended(ctx: Context, { build, diagnosis, lastLines }: Extract<Outcome, { kind: 'ended' }>): Verdict {
+  const task = ctx.plan?.task ?? 'task'
+  const status = build.buildStatus ?? ''
+  const exit = taskExitCode(build)
+  const exitCode = exit === undefined ? {} : { taskExitCode: exit }
+  if (status === StatusType.SUCCEEDED) {
+    const lines = [`✅ ${task} succeeded: build #${build.buildNumber ?? '?'} ${build.id ?? ''}`]
+    return { settled: status, errors: [], lines, report: { build }, summary: true, ...exitCode }
+  }
+  const failure = describeFailure(ctx.plan as Plan, build, lastLines)
+  const errors = [{ message: failure.message, title: failure.title }]
+  if (diagnosis) errors.push({ message: formatDiagnosis(diagnosis), title: `${task}: known failure (${diagnosis.id})` })
+  return {
+    settled: status,
+    failure: `${task} ${status || 'ended'}: see the errors above and the build's log (${ctx.links?.logs ?? ''})`,
+    errors,
+    lines: [],
+    report: { build, lastLines, ...(diagnosis ? { diagnosis } : {}) },
+    summary: true,
+    ...exitCode
+  }
+}
+
+/** The step was cancelled (or failed) with a build running: stopped, left running as asked, or could not be stopped. */
+function abandoned(ctx: Context, outcome: Extract<Outcome, { kind: 'abandoned' }>): Verdict {
+  const { build, stop } = outcome
+  const id = build.id ?? ''
+  const fault = faultText(outcome.why)
+  const why = fault === undefined ? 'the workflow was cancelled' : `the action failed: ${fault}`
+  if (stop === 'left') {
+    const left = INPUT_NAMES.value(Inputs.StopOnCancel, 'false')
+    return failed(
+      `Stopped watching build ${id} because ${why}; it goes on running (${left}): ${ctx.links?.build ?? ''}`,
+      { build },
+      StatusType.IN_PROGRESS
+    )
+  }
+  if (stop === 'stopped') {
+    const after = outcome.stopped?.buildStatus
+    const status = after && after !== StatusType.IN_PROGRESS ? after : StatusType.STOPPED
+    return failed(`Stopped build ${id} because ${why}.`, { build: { ...(outcome.stopped ?? build), buildStatus: status } }, status)
+  }
+  // Not settled: the post step tries once more.
+  return failed(`${couldNotStop(id, why, stop.error)} Stop it in the console: ${ctx.links?.build ?? ''}`, { build })
+}
+
+/** A stop that failed, and why (expired credentials named as such). */
+function couldNotStop(id: string, why: string, error: unknown): string {
+  return `Could not stop build ${id} after ${why}: ${stopFailure(error)}.`
 }
 
 /** Writes the verdict: state and outputs, annotations and lines, the step's result, the job summary. */

@@ -6,6 +6,7 @@
  * leg's or job's; nothing saved, nothing is done.
  */
 import * as core from '@actions/core'
+import { credentialsExpired } from '../core/errors.js'
 import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
 import { isBuildId } from '../core/build-id.js'
 import { createCodeBuildClients } from '../core/clients.js'
@@ -58,7 +59,7 @@ export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
     if (isExpiredCredentials(error)) {
       // Nothing more can be done with these credentials; the main step has said what happened.
       core.warning(
-        inline(`Could not check build ${id}: the AWS credentials have expired. If it is still running, stop it in the CodeBuild console.`)
+        inline(`Could not check build ${id}: ${credentialsExpired(error)}. If it is still running, stop it in the CodeBuild console.`)
       )
     } else core.setFailed(inline(`Could not stop build ${id}: ${errorText(error)}`))
   } finally {

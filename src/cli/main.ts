@@ -1,5 +1,6 @@
 /**
- * The CLI front-end: the same plan, preflight, start, watch and diagnosis as the action, for a terminal.
+ * The CLI front-end: the run is src/core/run.ts (`runTask`, shared with the action), rendered for a terminal into
+ * the result table, `--json` and the exit code.
  * Exit codes: 0 succeeded; 1 the build failed, faulted, timed out or was stopped; 2 bad flags or inputs;
  * 3 AWS, network or credential errors (watching given up included: the build goes on); 4 a precondition failed,
  * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 SIGINT (Ctrl-C)
@@ -9,32 +10,25 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
+import { errorText } from '../core/aws-errors.js'
 import type { BackupReport } from '../core/backup.js'
 import type { Cancellation } from '../core/cancellation.js'
 import type { AwsClients } from '../core/clients.js'
 import type { Clock } from '../core/clock.js'
-import { TOKEN_VARIABLE } from '../core/constants.js'
+import { Inputs } from '../core/constants.js'
 import { formatDiagnosis } from '../core/diagnosis.js'
 import type { Diagnosis } from '../core/diagnosis.js'
-import { InputError, parsePlan } from '../core/inputs.js'
+import { FLAG_NAMES, stopFailure } from '../core/errors.js'
+import type { ErrorKind } from '../core/errors.js'
 import type { Plan } from '../core/inputs.js'
-import { buildLinks } from '../core/links.js'
 import type { BuildLinks } from '../core/links.js'
-import { PreflightError, preflight } from '../core/preflight.js'
 import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
-import { buildStartRequest, redactRequest } from '../core/request.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
-import { newExecutionToken } from '../core/execution.js'
-import { backupDepsFor, gateBeforeStart, gateDryRun } from '../core/gate.js'
-import { ProjectBusyError, runningBuilds } from '../core/running.js'
-import { redactDeep, redactText, redactor, secretsOf } from '../core/secrets.js'
-import { StartUnknownError, findStartedBuild, startBuild } from '../core/start.js'
-import { stopBuild } from '../core/stop.js'
+import { faultText, runTask, watchFailureMessage } from '../core/run.js'
+import type { Outcome, RunFacts, RunUi } from '../core/run.js'
+import { redactDeep, redactText } from '../core/secrets.js'
 import { formatDuration } from '../core/text.js'
-import { WatchError } from '../core/watch.js'
-import { followBuild } from '../core/follow.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
 import { Terminal } from './terminal.js'
@@ -124,30 +118,7 @@ export async function runCli(deps: CliDeps): Promise<number> {
   if (args.profile) env.AWS_PROFILE = args.profile
   const term = new Terminal(args.json ? deps.stderr : deps.stdout, env)
   const progress: Progress = { stopOnCancel: true }
-  const cancellation = deps.cancellation(
-    name => {
-      progress.signal = name
-      const { started, links } = progress
-      const why = interruptedBy(name)
-      term.clearProgress()
-      term.warn(
-        started
-          ? progress.stopOnCancel
-            ? `${why}: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
-            : `${why}: leaving build ${started.id ?? ''} running (stop-on-cancel: false): ${links?.build ?? ''}`
-          : `${why}: nothing is started. (Ctrl-C again to exit at once)`
-      )
-    },
-    name => {
-      const { started, links } = progress
-      term.warn(
-        started
-          ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
-          : 'Interrupted again: exiting now.'
-      )
-      deps.exit(signalExit(name))
-    }
-  )
+  const cancellation = onSignals(deps, term, progress)
   let result: Result
   try {
     result = await execute(deps, env, inputReader(args), term, cancellation.signal, progress)
@@ -171,14 +142,48 @@ export async function runCli(deps: CliDeps): Promise<number> {
   return result.exitCode
 }
 
+/** SIGINT and SIGTERM: the first says what becomes of the build and aborts the run; a second exits at once. */
+function onSignals(deps: CliDeps, term: Terminal, progress: Progress): Cancellation {
+  return deps.cancellation(
+    name => {
+      progress.signal = name
+      const { started, links } = progress
+      const why = interruptedBy(name)
+      const left = FLAG_NAMES.value(Inputs.StopOnCancel, 'false')
+      term.clearProgress()
+      term.warn(
+        started
+          ? progress.stopOnCancel
+            ? `${why}: stopping build ${started.id ?? ''}… (Ctrl-C again to leave it running and exit)`
+            : `${why}: leaving build ${started.id ?? ''} running (${left}): ${links?.build ?? ''}`
+          : `${why}: nothing is started. (Ctrl-C again to exit at once)`
+      )
+    },
+    name => {
+      const { started, links } = progress
+      term.warn(
+        started
+          ? `Interrupted again: exiting now; build ${started.id ?? ''} may still be running: ${links?.build ?? ''}`
+          : 'Interrupted again: exiting now.'
+      )
+      deps.exit(signalExit(name))
+    }
+  )
+}
+
 /** --json: the result as one JSON object on one line of stdout. */
 function printJson(stdout: Stream, result: Result): void {
   stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
 }
 
-/** A bad input as the CLI names it: the flag, then what was wrong. */
-function flagMessage(error: InputError): string {
-  return `--${error.input}: ${error.message.replace(`Input '${error.input}' `, '')}`
+/** The CLI's exit code for a refusal or failure before any build exists (the README's table). */
+const EXIT_OF: Record<ErrorKind, number> = {
+  input: Exit.Usage,
+  precondition: Exit.Precondition,
+  cancelled: Exit.Precondition,
+  'start-unknown': Exit.Aws,
+  aws: Exit.Aws,
+  unexpected: Exit.Aws
 }
 
 async function execute(
@@ -189,171 +194,113 @@ async function execute(
   signal: AbortSignal,
   progress: Progress
 ): Promise<Result> {
-  let plan: Plan
-  try {
-    plan = parsePlan(read, { env, actionRoot: ROOT, workspace: deps.cwd })
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error
-    return { exitCode: Exit.Usage, status: 'NOT_STARTED', message: flagMessage(error) }
-  }
   if (env.AWS_PROFILE) process.env.AWS_PROFILE = env.AWS_PROFILE
-  progress.stopOnCancel = plan.stopOnCancel
-  const base = { task: plan.task, project: plan.projectName }
-  let started: Build | undefined
-  let links: BuildLinks | undefined
-  const why = (): string => interruptedBy(progress.signal)
-  const interruptedExit = (): number => signalExit(progress.signal ?? 'SIGINT')
-  /** A refusal before the start: a precondition (4), or the signal's code when the signal cut it short. */
-  const refused = (): number => (signal.aborted ? interruptedExit() : Exit.Precondition)
-  let backup: BackupReport | undefined
-  try {
-    const secrets = secretsOf(plan)
-    for (const w of secrets.warnings) term.warn(w)
-    const clients = deps.clients(plan.region)
-    const { codebuild, logs } = clients
-    term.heading(`${plan.task} on ${plan.projectName} (${plan.region})`)
-    term.progress(`Checking project ${plan.projectName}…`)
-    const firstLook = plan.dryRun ? undefined : runningBuilds(codebuild, plan.projectName, deps.clock, signal)
-    firstLook?.catch(() => undefined)
-    // An input the project's lookup refuses (a variable replacing the project's DATABASE_URL, no image anywhere) is a
-    // refusal of that lookup, as its other refusals are: exit 4, naming the flag.
-    const checked = await preflight(codebuild, plan, deps.clock, signal).catch((error: unknown) => {
-      throw error instanceof InputError ? new PreflightError(flagMessage(error)) : error
-    })
-    for (const w of checked.warnings) term.warn(w)
-    // No workflow run: no GitHub identity; the execution's token is this invocation's own, as in a workflow.
-    const identity = runIdentity(
-      { eventName: '', sha: '', ref: '', payload: {}, runId: 0, runAttempt: 0, actor: '', job: '', action: '', serverUrl: '', apiUrl: '' },
-      undefined
-    )
-    const execution = newExecutionToken()
-    const request = buildStartRequest(plan, identity, execution)
-    const say = (m: string): void => term.info(m)
-    const backupDeps = backupDepsFor(plan, { clients, clock: deps.clock, identity, execution, say, signal })
-    if (plan.dryRun) {
-      const gate = await gateDryRun(plan, backupDeps)
-      backup = gate.backup
-      if (gate.failure) return { ...base, exitCode: refused(), status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
+  // No workflow run: no GitHub identity; the execution's token is this invocation's own, as in a workflow.
+  const identity = runIdentity(
+    { eventName: '', sha: '', ref: '', payload: {}, runId: 0, runAttempt: 0, actor: '', job: '', action: '', serverUrl: '', apiUrl: '' },
+    undefined
+  )
+  const { outcome, facts } = await runTask({
+    read,
+    context: { env, actionRoot: ROOT, workspace: deps.cwd },
+    names: FLAG_NAMES,
+    clients: deps.clients,
+    clock: deps.clock,
+    identity,
+    ui: cliUi(term, progress),
+    signal
+  })
+  term.clearProgress()
+  const result = render(outcome, facts, progress)
+  return facts.backup ? { ...result, backup: facts.backup } : result
+}
+
+/** The run as the terminal shows it. */
+function cliUi(term: Terminal, progress: Progress): RunUi {
+  return {
+    say: m => term.info(m),
+    warn: m => term.warn(m),
+    progress: m => term.progress(m),
+    note: m => term.note(m),
+    onPlan: plan => {
+      progress.stopOnCancel = plan.stopOnCancel
+      term.heading(`${plan.task} on ${plan.projectName} (${plan.region})`)
+    },
+    onStarting: () => undefined,
+    onStarted: (build, links) => {
+      progress.started = build
+      progress.links = links
+    },
+    showDryRun: (plan, request) => {
       term.heading('Dry run: the StartBuild request (nothing is started)')
-      for (const line of JSON.stringify(redactRequest(request, plan), null, 2).split('\n')) term.info(line)
+      for (const line of JSON.stringify(request, null, 2).split('\n')) term.info(line)
       term.heading(`Buildspec (${plan.buildspec.source}): ${plan.buildspec.path}`)
       for (const line of redactText(plan.buildspec.content).trimEnd().split(/\r?\n/)) term.info(line)
-      return { ...base, exitCode: Exit.Succeeded, status: 'DRY_RUN', ...(backup ? { backup } : {}) }
-    }
-    const gate = await gateBeforeStart(plan, {
-      codebuild,
-      clock: deps.clock,
-      say,
-      signal,
-      ...(firstLook ? { firstLook } : {}),
-      backup: backupDeps
-    })
-    if (gate.backup) backup = gate.backup
-    if (gate.failure) return { ...base, exitCode: refused(), status: 'NOT_STARTED', message: gate.failure, ...(backup ? { backup } : {}) }
-    term.progress(`Starting a build of ${plan.projectName}…`)
-    try {
-      started = await startBuild({ codebuild, clock: deps.clock, signal, notice: say }, request)
-    } catch (error) {
-      if (!signal.aborted) throw error
-      started = await findStartedBuild(codebuild, plan.projectName, request.idempotencyToken, deps.clock, 4_000)
-      if (!started)
-        return {
-          ...base,
-          exitCode: interruptedExit(),
-          status: 'NOT_STARTED',
-          message: `${why()} while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
-        }
-    }
-    links = buildLinks(started, plan.region)
-    progress.started = started
-    progress.links = links
-    const id = started.id as string
-    term.info(`Started ${plan.task} build #${started.buildNumber ?? '?'} of ${plan.projectName}: ${id}`)
-    term.info(`Build: ${links.build}`)
-    term.info(`Log:   ${links.logs}`)
-    if (signal.aborted) return await interrupted(plan, codebuild, started, links, base, why(), interruptedExit())
-    if (!plan.wait) return { ...buildResult(started, links, base), exitCode: Exit.Succeeded, message: 'wait is false: the build goes on.' }
-
-    try {
-      const { build, lastLines, diagnosis } = await followBuild(
-        { codebuild, logs, clock: deps.clock },
-        plan,
-        started,
-        {
-          print: events => term.events(events),
-          onNotice: m => term.note(m),
-          onWarning: m => term.warn(m),
-          redact: redactor(secrets.register)
-        },
-        signal
-      )
-      term.clearProgress()
-      const result = buildResult(build, links, base)
-      if (build.buildStatus === StatusType.SUCCEEDED) return { ...result, exitCode: Exit.Succeeded }
-      return {
-        ...result,
-        exitCode: Exit.Failed,
-        message: describeFailure(plan, build, lastLines).message,
-        lastLines,
-        ...(diagnosis ? { diagnosis } : {}),
-        ...(backup ? { backup } : {})
-      }
-    } catch (error) {
-      term.clearProgress()
-      if (signal.aborted) return await interrupted(plan, codebuild, started, links, base, why(), interruptedExit())
-      if (error instanceof WatchError)
-        return {
-          ...buildResult(error.build, links, base),
-          exitCode: Exit.Aws,
-          message: `Stopped watching build ${id} (${error.reason}: ${errorText(error.cause)}). The build goes on: ${links.build}`
-        }
-      // A fault of the command itself: the build must not outlive it.
-      return await interrupted(plan, codebuild, started, links, base, `The command failed (${errorText(error)})`, Exit.Aws)
-    }
-  } catch (error) {
-    term.clearProgress()
-    const at = started ? { ...buildResult(started, links as BuildLinks, base) } : { ...base, status: 'NOT_STARTED' }
-    if (signal.aborted) return { ...at, exitCode: interruptedExit(), message: `${why()} before a build was started.` }
-    if (error instanceof ProjectBusyError || error instanceof PreflightError)
-      return { ...at, exitCode: Exit.Precondition, message: error.message }
-    if (error instanceof StartUnknownError) return { ...at, exitCode: Exit.Aws, message: error.message }
-    if (isExpiredCredentials(error))
-      return { ...at, exitCode: Exit.Aws, message: `The AWS credentials have expired (${errorText(error)}).` }
-    return { ...at, exitCode: Exit.Aws, message: errorText(error) }
+    },
+    print: events => term.events(events),
+    printEnd: () => term.clearProgress()
   }
 }
 
-/** After a signal (or a fault of the command) with a build running: stop it (unless stop-on-cancel is false). */
-async function interrupted(
-  plan: Plan,
-  codebuild: AwsClients['codebuild'],
-  build: Build,
+/** The outcome as the CLI's result: its table, --json and exit code. */
+function render(outcome: Outcome, facts: RunFacts, progress: Progress): Result {
+  const plan = facts.plan
+  const base = plan ? { task: plan.task, project: plan.projectName } : {}
+  const links = facts.links as BuildLinks
+  switch (outcome.kind) {
+    case 'not-started':
+      return { ...base, exitCode: EXIT_OF[outcome.reason], status: 'NOT_STARTED', message: outcome.message }
+    case 'start-unknown':
+      return { ...base, exitCode: Exit.Aws, status: 'NOT_STARTED', message: outcome.error.message }
+    case 'backup-failed':
+      return { ...base, exitCode: Exit.Precondition, status: 'NOT_STARTED', message: outcome.message }
+    case 'dry-run':
+      return { ...base, exitCode: Exit.Succeeded, status: 'DRY_RUN' }
+    case 'detached':
+      return {
+        ...buildResult(outcome.build, links, base),
+        exitCode: Exit.Succeeded,
+        message: `With ${FLAG_NAMES.value(Inputs.Wait, 'false')}, the build goes on.`
+      }
+    case 'ended': {
+      const { build, lastLines, diagnosis } = outcome
+      const result = buildResult(build, links, base)
+      if (build.buildStatus === StatusType.SUCCEEDED) return { ...result, exitCode: Exit.Succeeded }
+      const message = describeFailure(plan as Plan, build, lastLines).message
+      return { ...result, exitCode: Exit.Failed, message, lastLines, ...(diagnosis ? { diagnosis } : {}) }
+    }
+    case 'abandoned':
+      return abandoned(outcome, links, base, progress)
+    case 'watch-failed':
+      return { ...buildResult(outcome.error.build, links, base), exitCode: Exit.Aws, message: watchFailureMessage(outcome.error, links) }
+  }
+}
+
+/** After a signal (or a fault of the command) with a build running: stopped, left running, or could not be stopped. */
+function abandoned(
+  outcome: Extract<Outcome, { kind: 'abandoned' }>,
   links: BuildLinks,
   base: Pick<Result, 'task' | 'project'>,
-  why: string,
-  exitCode: number
-): Promise<Result> {
+  progress: Progress
+): Result {
+  const { build, stop } = outcome
   const id = build.id ?? ''
-  if (!plan.stopOnCancel)
-    return {
-      ...buildResult(build, links, base),
-      exitCode,
-      message: `${why}: build ${id} goes on running (stop-on-cancel: false): ${links.build}`
-    }
-  try {
-    const stopped = (await stopBuild(codebuild, id)) ?? build
+  const fault = faultText(outcome.why)
+  const why = fault === undefined ? interruptedBy(progress.signal) : `The command failed (${fault})`
+  const exitCode = fault === undefined ? signalExit(progress.signal ?? 'SIGINT') : Exit.Aws
+  if (stop === 'left') {
+    const left = FLAG_NAMES.value(Inputs.StopOnCancel, 'false')
+    return { ...buildResult(build, links, base), exitCode, message: `${why}: build ${id} goes on running (${left}): ${links.build}` }
+  }
+  if (stop === 'stopped') {
+    const stopped = outcome.stopped ?? build
     const status = stopped.buildStatus && stopped.buildStatus !== StatusType.IN_PROGRESS ? stopped.buildStatus : StatusType.STOPPED
-    return {
-      ...buildResult({ ...stopped, buildStatus: status }, links, base),
-      exitCode,
-      message: `${why}: stopped build ${id}.`
-    }
-  } catch (error) {
-    return {
-      ...buildResult(build, links, base),
-      exitCode: Exit.Aws,
-      message: `${why}, but could not stop build ${id}: ${errorText(error)}. Stop it in the console: ${links.build}`
-    }
+    return { ...buildResult({ ...stopped, buildStatus: status }, links, base), exitCode, message: `${why}: stopped build ${id}.` }
+  }
+  return {
+    ...buildResult(build, links, base),
+    exitCode: Exit.Aws,
+    message: `${why}, but could not stop build ${id}: ${stopFailure(stop.error)}. Stop it in the console: ${links.build}`
   }
 }
 
@@ -393,7 +340,8 @@ function report(term: Terminal, r: Result): void {
   if (r.id) rows.push(['Build', `#${r.number ?? '?'} ${r.id}`])
   if (r.durationSeconds !== undefined) rows.push(['Duration', formatDuration(r.durationSeconds * 1000)])
   if (r.taskExitCode !== undefined) rows.push(['Exit code', String(r.taskExitCode)])
-  if (r.backup?.snapshot) rows.push(['Snapshot', r.backup.snapshot.id])
+  if (r.backup?.verified) rows.push(['Backup', `${r.backup.verified.passed ? 'verified' : 'check failed'}: ${r.backup.verified.found}`])
+  if (r.backup?.snapshot) rows.push(['Snapshot', `${r.backup.snapshot.id} (${r.backup.snapshot.outcome})`])
   if (r.links) rows.push(['Console', r.links.build], ['Log', r.links.logs])
   term.table(rows)
   if (r.phases && r.phases.length > 0) {

@@ -16,6 +16,8 @@ import type { DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot, RDSClient, T
 import { errorText, isAccessDenied, isAlreadyExists, isExpiredCredentials, isNotFound, isTransient, rdsRefusalHint } from './aws-errors.js'
 import type { Clock } from './clock.js'
 import { Inputs } from './constants.js'
+import { INPUT_NAMES, credentialsExpired } from './errors.js'
+import type { SettingNames } from './errors.js'
 import type { BackupPlan } from './inputs.js'
 import { formatDuration } from './text.js'
 import type { RunIdentity } from './run-identity.js'
@@ -88,6 +90,8 @@ export interface BackupDeps {
   execution: string
   say: (message: string) => void
   signal?: AbortSignal
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   /** How often to ask for the snapshot's progress at most (it starts faster); and how often to print it. */
   pollMs?: number
   progressEveryMs?: number
@@ -123,13 +127,13 @@ export interface Verdict {
 }
 
 /** Automated backups on (retention ≥ 1 day) and a latest restorable time at most `maxAgeMinutes` old. */
-export function verifyBackups(db: Database, nowMs: number, maxAgeMinutes: number): Verdict {
+export function verifyBackups(db: Database, nowMs: number, maxAgeMinutes: number, names: SettingNames = INPUT_NAMES): Verdict {
   const what = `${kindName(db.kind)} ${db.id} (${db.engine}, ${db.status})`
   const modify =
     db.kind === 'instance'
       ? `aws rds modify-db-instance --db-instance-identifier ${db.id} --backup-retention-period 7 --apply-immediately`
       : `aws rds modify-db-cluster --db-cluster-identifier ${db.id} --backup-retention-period 7 --apply-immediately`
-  const orSnapshot = `or use ${Inputs.Backup}: snapshot to take a snapshot before the task instead.`
+  const orSnapshot = `or use ${names.value(Inputs.Backup, 'snapshot')} to take a snapshot before the task instead.`
   if (db.retentionDays < 1) {
     return {
       passed: false,
@@ -150,10 +154,10 @@ export function verifyBackups(db: Database, nowMs: number, maxAgeMinutes: number
   if (ageMs > maxAgeMinutes * 60_000) {
     return {
       passed: false,
-      found: `${found}, older than ${Inputs.BackupMaxAgeMinutes} (${maxAgeMinutes})`,
+      found: `${found}, older than ${names.name(Inputs.BackupMaxAgeMinutes)} (${maxAgeMinutes})`,
       fix:
         `RDS keeps the latest restorable time within about 5 minutes of now while the database is available and its transaction logs are backed up: ` +
-        `check that the database is available and look for backup failures in its RDS events; raise ${Inputs.BackupMaxAgeMinutes}, ${orSnapshot}`
+        `check that the database is available and look for backup failures in its RDS events; raise ${names.name(Inputs.BackupMaxAgeMinutes)}, ${orSnapshot}`
     }
   }
   return { passed: true, found }
@@ -216,7 +220,7 @@ async function findDatabase(deps: BackupDeps, id: string): Promise<Database> {
       const db = fromInstance(instance)
       if (db.clusterId) {
         throw new BackupError(
-          `'${id}' is an instance of Aurora DB cluster '${db.clusterId}': its backups and snapshots are the cluster's. Set ${Inputs.DbIdentifier}: ${db.clusterId}.`
+          `'${id}' is an instance of Aurora DB cluster '${db.clusterId}': its backups and snapshots are the cluster's. Set ${(deps.names ?? INPUT_NAMES).value(Inputs.DbIdentifier, db.clusterId)}.`
         )
       }
       return db
@@ -240,7 +244,7 @@ async function findDatabase(deps: BackupDeps, id: string): Promise<Database> {
     )
   }
   throw new BackupError(
-    `There is no RDS DB instance or Aurora DB cluster '${id}' in region ${deps.region}: check ${Inputs.DbIdentifier}, the region and the account of the credentials.`
+    `There is no RDS DB instance or Aurora DB cluster '${id}' in region ${deps.region}: check ${(deps.names ?? INPUT_NAMES).name(Inputs.DbIdentifier)}, the region and the account of the credentials.`
   )
 }
 
@@ -414,16 +418,18 @@ function nameFor(deps: BackupDeps, db: Database): string {
 }
 
 function verifyStep(plan: BackupPlan, deps: BackupDeps, db: Database, report: BackupReport): BackupResult {
-  const verdict = verifyBackups(db, deps.clock.now(), plan.maxAgeMinutes)
+  const verdict = verifyBackups(db, deps.clock.now(), plan.maxAgeMinutes, deps.names)
   report.verified = { passed: verdict.passed, found: verdict.found }
   if (!verdict.passed) return { report, failure: `Backup check failed: ${verdict.found}. ${verdict.fix ?? ''} Nothing was started.` }
-  deps.say(`Backup check passed: ${verdict.found} (${Inputs.BackupMaxAgeMinutes}: ${plan.maxAgeMinutes}).`)
+  deps.say(
+    `Backup check passed: ${verdict.found} (${(deps.names ?? INPUT_NAMES).value(Inputs.BackupMaxAgeMinutes, String(plan.maxAgeMinutes))}).`
+  )
   return { report }
 }
 
 function alreadyExists(db: Database, name: string, region: string): string {
   return (
-    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution of the step: ` +
+    `A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution: ` +
     `nothing was started. Look at it ${whereToSee(db.kind, name, region)}; delete or rename it if it is not needed.`
   )
 }
@@ -516,7 +522,7 @@ async function waitUntilAvailable(plan: BackupPlan, deps: BackupDeps, db: Databa
     if (now >= deadline) {
       const why = lastError ? ` (last error asking for it: ${errorText(lastError)})` : ''
       throw new SnapshotWaitError(
-        `Snapshot ${current.id} was not available within ${Inputs.BackupTimeoutMinutes} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
+        `Snapshot ${current.id} was not available within ${(deps.names ?? INPUT_NAMES).name(Inputs.BackupTimeoutMinutes)} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
           `Nothing was started. The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`,
         current,
         'timed-out'
@@ -569,7 +575,7 @@ async function sleepQuietly(deps: BackupDeps, ms: number): Promise<void> {
 function failureOf(error: unknown, deps: BackupDeps, plan: BackupPlan): string {
   if (error instanceof BackupError) return error.message
   if (deps.signal?.aborted) return `Cancelled during the backup step (${plan.mode} of ${plan.dbIdentifier}): nothing was started.`
-  if (isExpiredCredentials(error)) return `The AWS credentials have expired (${errorText(error)}). Nothing was started.`
+  if (isExpiredCredentials(error)) return `${credentialsExpired(error)}. Nothing was started.`
   const hint = rdsRefusalHint(error)
   if (hint) return `RDS cannot snapshot ${plan.dbIdentifier} now: ${errorText(error).replace(/\.$/, '')}. ${hint} Nothing was started.`
   if (isAccessDenied(error))

@@ -25,6 +25,9 @@
 import { COMMAND_ERROR, REASON, agentMessage, parseAgentLine } from './agent-log.js'
 import type { LogLine } from './agent-log.js'
 import { stripAnsi } from './text.js'
+import { Inputs } from './constants.js'
+import { INPUT_NAMES } from './errors.js'
+import type { SettingNames } from './errors.js'
 
 /** The parts of a phase context the diagnosis reads; the SDK's PhaseContext fits. */
 interface PhaseContextFacts {
@@ -82,6 +85,8 @@ export interface Diagnosis {
 interface DiagnosisScope {
   /** The build's account, from its ARN; undefined when unknown (then no fix names a resource from the log). */
   readonly account?: string | undefined
+  /** How the front end writes a setting, for a fix that names one. */
+  readonly names: SettingNames
 }
 
 /** The account of a build, from its ARN. */
@@ -215,7 +220,8 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
     id: 'timeout',
     title: 'The build timed out',
     cause: "The task ran longer than the build's timeout and CodeBuild stopped it.",
-    fix: "Raise the `timeout-minutes` input (or the project's timeout); if the migration was waiting, check for a lock it waits on (a long transaction, or another migration holding the lock).",
+    fix: (_, scope) =>
+      `Raise ${scope.names.name(Inputs.TimeoutMinutes)} (or the project's timeout); if the migration was waiting, check for a lock it waits on (a long transaction, or another migration holding the lock).`,
     patterns: [/build has timed out/i],
     matchBuild: build => {
       const phase = build.phases?.find(p => p.phaseStatus === 'TIMED_OUT')
@@ -242,6 +248,9 @@ interface Finding {
 
 export class FailureDiagnoser {
   private readonly found = new Map<string, Finding>()
+
+  /** `names`: how the front end writes a setting a fix names. */
+  constructor(private readonly names: SettingNames = INPUT_NAMES) {}
 
   /** Feed one line of the log as AgentLineFilter sorted it: the agent's echo of a command is never evidence. */
   observe(logged: LogLine): void {
@@ -281,7 +290,7 @@ export class FailureDiagnoser {
         if (evidence) found.set(failure.id, finding(failure, evidence, evidence))
       }
     }
-    const scope: DiagnosisScope = { account: buildAccount(build?.arn) }
+    const scope: DiagnosisScope = { account: buildAccount(build?.arn), names: this.names }
     for (const failure of KNOWN_FAILURES) {
       const hit = found.get(failure.id)
       if (!hit) continue

@@ -28,7 +28,7 @@ export interface Followed {
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
 export async function followBuild(
   deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
-  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region'>,
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region' | 'names'>,
   started: Build,
   hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & {
     print: (events: OutputLogEvent[]) => void
@@ -37,7 +37,7 @@ export async function followBuild(
   },
   signal: AbortSignal
 ): Promise<Followed> {
-  const diagnoser = new FailureDiagnoser()
+  const diagnoser = new FailureDiagnoser(plan.names)
   const lastTaskLines = new LastTaskLines()
   // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
   const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
@@ -62,7 +62,12 @@ export async function followBuild(
       onNotice: hooks.onNotice,
       onWarning: hooks.onWarning
     },
-    { showLogs: plan.showLogs, signal, ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {}) }
+    {
+      showLogs: plan.showLogs,
+      signal,
+      ...(plan.names ? { names: plan.names } : {}),
+      ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
+    }
   )
   if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
   if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }

@@ -29,6 +29,7 @@ export async function gateBeforeStart(plan: Plan, deps: GateDeps): Promise<{ bac
       projectName: plan.projectName,
       region: plan.region,
       mode: plan.ifRunning,
+      ...(plan.names ? { names: plan.names } : {}),
       timeoutMs: plan.ifRunningTimeoutMinutes * 60_000,
       notice: deps.say,
       signal: deps.signal,
@@ -77,6 +78,7 @@ export function backupDepsFor(
     identity: o.identity,
     execution: o.execution,
     say: o.say,
-    signal: o.signal
+    signal: o.signal,
+    ...(plan.names ? { names: plan.names } : {})
   })
 }

@@ -10,14 +10,17 @@ import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
 import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
-import { InputError } from './input-error.js'
+import { INPUT_NAMES, InputError } from './errors.js'
+import type { SettingNames } from './errors.js'
 import { checkStartLimits } from './start-limits.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
-export { InputError } from './input-error.js'
+export { InputError } from './errors.js'
 
 export interface Plan {
+  /** How the front end writes a setting in its messages (the action's input names when absent). */
+  names?: SettingNames
   projectName: string
   task: Task
   image?: ImageRef
@@ -63,6 +66,8 @@ export interface BackupPlan {
 export type InputReader = (name: string) => string
 
 export interface PlanContext {
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   env: NodeJS.ProcessEnv
   /** Root of the action (where buildspecs/ lives). */
   actionRoot: string
@@ -114,12 +119,15 @@ function parseChoice<T extends string>(read: InputReader, name: string, choices:
   throw new InputError(name, `must be one of ${choices.join(', ')}, got '${raw}'`)
 }
 
-function parseBackup(read: InputReader): BackupPlan | undefined {
+function parseBackup(read: InputReader, names: SettingNames = INPUT_NAMES): BackupPlan | undefined {
   const mode = parseChoice(read, Inputs.Backup, BACKUP_MODES, 'none')
   if (mode === 'none') return undefined
   const dbIdentifier = read(Inputs.DbIdentifier)
   if (dbIdentifier === '')
-    throw new InputError(Inputs.DbIdentifier, `is required with backup: ${mode}: the RDS DB instance or Aurora DB cluster identifier`)
+    throw new InputError(
+      Inputs.DbIdentifier,
+      `is required with ${names.value(Inputs.Backup, mode)}: the RDS DB instance or Aurora DB cluster identifier`
+    )
   if (!DB_IDENTIFIER.test(dbIdentifier) || dbIdentifier.endsWith('-'))
     throw new InputError(
       Inputs.DbIdentifier,
@@ -180,7 +188,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
 
   const variables: TaskVariable[] = parseVariables(
     { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
-    { env: context.env, buildspec: buildspec.source }
+    { env: context.env, buildspec: buildspec.source, ...(context.names ? { names: context.names } : {}) }
   )
 
   const region = read(Inputs.Region) || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || ''
@@ -218,6 +226,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     dryRun: parseBoolean(read, Inputs.DryRun, false),
     prComment: parsePrComment(read)
   }
+  if (context.names) plan.names = context.names
   if (image) plan.image = image
   if (command !== '') plan.command = command
   if (timeoutMinutes !== undefined) plan.timeoutMinutes = timeoutMinutes
@@ -225,7 +234,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const maxLogRequests = parseWholeNumber(read, Inputs.MaxLogRequestsPerMinute, 6, 600, 'requests')
   if (maxLogRequests !== undefined) plan.maxLogRequestsPerMinute = maxLogRequests
   if (computeType !== undefined) plan.computeType = computeType
-  const backup = parseBackup(read)
+  const backup = parseBackup(read, context.names)
   if (backup) plan.backup = backup
   checkStartLimits(plan)
   return plan
@@ -241,4 +250,9 @@ function parsePrComment(read: InputReader): Plan['prComment'] {
     throw new InputError(Inputs.PrCommentKey, `must be up to 64 letters, digits, '.', '_' or '-', got '${key}'`)
   const token = read(Inputs.GithubToken)
   return token === '' ? { enabled: false } : { enabled: true, key, token }
+}
+
+/** How the plan's front end writes a setting. */
+export function namesOf(plan: Pick<Plan, 'names'>): SettingNames {
+  return plan.names ?? INPUT_NAMES
 }

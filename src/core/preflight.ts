@@ -4,17 +4,16 @@ import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials, isUnreachable, unreachableTarget } from './aws-errors.js'
 import type { Clock } from './clock.js'
 import { Inputs } from './constants.js'
-import { InputError } from './inputs.js'
+import { InputError, namesOf } from './inputs.js'
+import { PreflightError, credentialsExpired } from './errors.js'
 import type { Plan } from './inputs.js'
 import { withTimeLimit } from './retry.js'
 import { inputOf } from './variables.js'
 
+export { PreflightError }
+
 /** The lookup, the SDK's retries included, gets this long: an endpoint that cannot be reached fails within it. */
 const LOOKUP_LIMIT_MS = 45_000
-
-export class PreflightError extends Error {
-  override name = 'PreflightError'
-}
 
 export interface PreflightResult {
   project?: Project
@@ -30,7 +29,7 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
     project = response.projects?.find(p => p.name === plan.projectName) ?? response.projects?.[0]
     if (!project) {
       throw new PreflightError(
-        `CodeBuild project '${plan.projectName}' was not found in region ${plan.region}. Check project-name, region and the account of the credentials.`
+        `CodeBuild project '${plan.projectName}' was not found in region ${plan.region}. Check ${namesOf(plan).name(Inputs.ProjectName)}, ${namesOf(plan).name(Inputs.Region)} and the account of the credentials.`
       )
     }
   } catch (error) {
@@ -39,12 +38,12 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
       const target = unreachableTarget(error)
       throw new PreflightError(
         `Could not reach CodeBuild in region ${plan.region}${target ? ` at ${target}` : ''}: ${errorText(error)}. ` +
-          `Check the region (input region, AWS_REGION), any AWS_ENDPOINT_URL setting, and that the runner can reach AWS. Nothing was started.`
+          `Check the region (${namesOf(plan).name(Inputs.Region)}, AWS_REGION), any AWS_ENDPOINT_URL setting, and that the runner can reach AWS. Nothing was started.`
       )
     }
     if (isExpiredCredentials(error)) {
       throw new PreflightError(
-        `The AWS credentials have expired (${errorText(error)}): get fresh ones before this step (configure-aws-credentials). Nothing was started.`
+        `${credentialsExpired(error)}: get fresh ones (configure-aws-credentials in a workflow) and run again. Nothing was started.`
       )
     }
     return { warnings: [lookupFailed(plan, error)] }
@@ -61,9 +60,9 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
 function lookupFailed(plan: Plan, error: unknown): string {
   const why = `Could not look up project '${plan.projectName}' (${errorText(error)})`
   if (plan.variables.length > 0 && plan.projectLookup === 'required') {
-    const inputs = [...new Set(plan.variables.map(v => inputOf(v.type)))].join(', ')
+    const inputs = [...new Set(plan.variables.map(v => namesOf(plan).name(inputOf(v.type))))].join(', ')
     throw new PreflightError(
-      `${why}: without it the action cannot check that ${inputs} do not replace a variable the project reads from Secrets Manager or Parameter Store (such as DATABASE_URL), so nothing was started. Allow codebuild:BatchGetProjects, or set ${Inputs.ProjectLookup}: optional to start without that check.`
+      `${why}: without it nothing can check that ${inputs} do not replace a variable the project reads from Secrets Manager or Parameter Store (such as DATABASE_URL), so nothing was started. Allow codebuild:BatchGetProjects, or set ${namesOf(plan).value(Inputs.ProjectLookup, 'optional')} to start without that check.`
     )
   }
   return `${why}; starting without the project's checks. Allow codebuild:BatchGetProjects to get them.`
@@ -94,7 +93,7 @@ export function checkProject(project: Project, plan: Plan): string[] {
     if (own) {
       throw new InputError(
         inputOf(v.type),
-        `names ${v.name}, which project '${name}' reads from ${stored[own.type as string]}: it would replace the project's value. Remove ${v.name} from ${inputOf(v.type)}, or give it another name`
+        `names ${v.name}, which project '${name}' reads from ${stored[own.type as string]}: it would replace the project's value. Remove ${v.name} from ${namesOf(plan).name(inputOf(v.type))}, or give it another name`
       )
     }
   }

@@ -6,6 +6,9 @@ import type { Clock } from './clock.js'
 import { buildLinks } from './links.js'
 import { errorText, isTransient } from './aws-errors.js'
 import { formatDuration } from './text.js'
+import { INPUT_NAMES, ProjectBusyError } from './errors.js'
+import type { SettingNames } from './errors.js'
+import { Inputs } from './constants.js'
 import { Backoff, withTimeLimit } from './retry.js'
 
 /** In-progress builds are the newest: looking at this many recent builds finds them. */
@@ -27,16 +30,14 @@ export async function runningBuilds(codebuild: CodeBuildClient, projectName: str
   })
 }
 
-export class ProjectBusyError extends Error {
-  override name = 'ProjectBusyError'
-}
-
 export interface WaitOptions {
   codebuild: CodeBuildClient
   clock: Clock
   projectName: string
   region: string
   mode: 'wait' | 'fail' | 'start'
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   /** With `wait`: how long to wait before failing (ProjectBusyError). */
   timeoutMs: number
   notice: (message: string) => void
@@ -85,11 +86,15 @@ export async function handleRunningBuilds(o: WaitOptions): Promise<void> {
     const now = o.clock.now()
     const what = running.map(b => describe(b, o.region, now)).join('; ')
     if (o.mode === 'start') {
-      o.notice(`Another build of ${o.projectName} is in progress: ${what}. Starting anyway (if-running: start).`)
+      o.notice(
+        `Another build of ${o.projectName} is in progress: ${what}. Starting anyway (${(o.names ?? INPUT_NAMES).value(Inputs.IfRunning, 'start')}).`
+      )
       return
     }
     if (o.mode === 'fail') {
-      throw new ProjectBusyError(`Another build of ${o.projectName} is in progress: ${what}. Not starting (if-running: fail).`)
+      throw new ProjectBusyError(
+        `Another build of ${o.projectName} is in progress: ${what}. Not starting (${(o.names ?? INPUT_NAMES).value(Inputs.IfRunning, 'fail')}).`
+      )
     }
     if (now - lastNotice >= noticeEveryMs) {
       o.notice(`Waiting for another build of ${o.projectName} to finish: ${what}.`)
@@ -108,6 +113,6 @@ function timedOut(o: WaitOptions, running: Build[], lastError: unknown): Project
   }
   const what = running.map(b => describe(b, o.region, o.clock.now())).join('; ')
   return new ProjectBusyError(
-    `Waited ${waited} for another build of ${o.projectName} to finish: ${what}. Nothing was started (if-running-timeout-minutes).`
+    `Waited ${waited} for another build of ${o.projectName} to finish: ${what}. Nothing was started (${(o.names ?? INPUT_NAMES).name(Inputs.IfRunningTimeoutMinutes)}).`
   )
 }

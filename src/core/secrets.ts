@@ -10,6 +10,10 @@
  * Showing *** and registering a value with the runner (`core.setSecret`, which masks it in the whole job log) are
  * two decisions: `registrable` keeps trivial values (true, a port, a region) from being masked everywhere.
  */
+import { Inputs } from './constants.js'
+import { INPUT_NAMES } from './errors.js'
+import type { SettingNames } from './errors.js'
+
 export const MASK = '***'
 
 /** Parts of a variable name that say it holds a secret. */
@@ -137,6 +141,8 @@ export interface SecretSources {
   variables: readonly { name: string; value: string; looksSecret: boolean }[]
   command?: string
   buildspec: { source: 'bundled' | 'custom'; content: string }
+  /** How the front end names settings (the action's inputs when absent). */
+  names?: SettingNames | undefined
 }
 
 /**
@@ -148,8 +154,9 @@ export function secretsOf(plan: SecretSources): { register: string[]; warnings: 
   const warnings: string[] = []
   for (const v of plan.variables.filter(v => v.looksSecret)) {
     for (const value of valuesToRegister(v.value)) register.add(value)
+    const n = plan.names ?? INPUT_NAMES
     warnings.push(
-      `env-vars: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to secret-env-vars (Secrets Manager) or parameter-env-vars.`
+      `${n.name(Inputs.EnvVars)}: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to ${n.name(Inputs.SecretEnvVars)} (Secrets Manager) or ${n.name(Inputs.ParameterEnvVars)}.`
     )
   }
   const literals = [plan.command ?? '', plan.buildspec.source === 'custom' ? plan.buildspec.content : '']

@@ -10,7 +10,7 @@
  */
 import { quoteArgv } from './command.js'
 import { Inputs } from './constants.js'
-import { InputError } from './input-error.js'
+import { InputError } from './errors.js'
 import { inputOf } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
@@ -25,8 +25,8 @@ interface Sent {
 const MAX_VARIABLE_VALUE = 4096
 
 /** Each value the plan puts in StartBuild's environmentVariablesOverride, with the input it comes from. */
-function sentValues(plan: Sent): Array<{ input: string; what: string; length: number }> {
-  const values: Array<{ input: string; what: string; length: number }> = []
+function sentValues(plan: Sent): Array<{ input: string | string[]; what: string; length: number }> {
+  const values: Array<{ input: string | string[]; what: string; length: number }> = []
   if (plan.command !== undefined) {
     values.push({ input: Inputs.Command, what: 'is', length: plan.command.length })
     values.push({ input: Inputs.Command, what: 'quoted word by word (TASK_ARGV) is', length: quoteArgv(plan.argv).length })
@@ -34,7 +34,7 @@ function sentValues(plan: Sent): Array<{ input: string; what: string; length: nu
   if (plan.variables.length > 0) {
     const names = plan.variables.map(v => v.name).join(' ')
     values.push({
-      input: [Inputs.EnvVars, Inputs.SecretEnvVars, Inputs.ParameterEnvVars].join(', '),
+      input: [Inputs.EnvVars, Inputs.SecretEnvVars, Inputs.ParameterEnvVars],
       what: `together name ${plan.variables.length} variables; their names, space-separated (TASK_ENV_NAMES), are`,
       length: names.length
     })

@@ -11,6 +11,9 @@ import { checkedBuild, isBuildId } from './build-id.js'
 import type { Clock } from './clock.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import { Backoff, withTimeLimit } from './retry.js'
+import { StartUnknownError } from './errors.js'
+
+export { StartUnknownError }
 
 /** CodeBuild remembers a token for 5 minutes; the last try goes out well inside that. */
 export const START_RETRY_WINDOW_MS = 4 * 60_000
@@ -26,21 +29,6 @@ export interface StartDeps {
   notice?: (message: string) => void
   random?: () => number
   windowMs?: number
-}
-
-/** StartBuild's answer never came: a build may or may not have started. */
-export class StartUnknownError extends Error {
-  override name = 'StartUnknownError'
-  constructor(
-    readonly projectName: string,
-    readonly token: string,
-    override readonly cause: unknown
-  ) {
-    super(
-      `StartBuild for ${projectName} got no usable answer (${errorText(cause)}), and no build carrying ${TOKEN_VARIABLE}=${token} was found: ` +
-        `a build may have started. Look at the project's build history before running this step again.`
-    )
-  }
 }
 
 /** Sends StartBuild until it answers, within the token's window. Returns the build; throws what cannot be retried. */

@@ -15,7 +15,8 @@
  */
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import { Inputs, RESERVED_VARIABLES } from './constants.js'
-import { InputError } from './input-error.js'
+import { INPUT_NAMES, InputError } from './errors.js'
+import type { SettingNames } from './errors.js'
 import { isSecretName, isSecretValue, looksSecret } from './secrets.js'
 
 export interface TaskVariable {
@@ -167,7 +168,7 @@ export function buildName(name: string, buildspec: 'bundled' | 'custom'): string
 
 const SECRET_REF = 'NAME=secret-id[:json-key[:version-stage[:version-id]]]'
 const PARAMETER_REF = 'NAME=parameter-name'
-const PLAIN_FORMS = "NAME=value, or NAME alone to take the value from the step's environment"
+const PLAIN_FORMS = 'NAME=value, or NAME alone to take the value from the environment'
 
 interface Line {
   name: string
@@ -180,6 +181,8 @@ export interface VariableContext {
   /** The step's environment, for names given alone. */
   env: NodeJS.ProcessEnv
   buildspec: 'bundled' | 'custom'
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
 }
 
 function parseLines(text: string, input: string, what: string, context: VariableContext): Line[] {
@@ -217,9 +220,9 @@ function parseLines(text: string, input: string, what: string, context: Variable
 }
 
 /** The value of a name given alone, from the step's environment; refuses credentials and internals. */
-function fromEnvironment(line: Line, env: NodeJS.ProcessEnv): string {
+function fromEnvironment(line: Line, env: NodeJS.ProcessEnv, names: SettingNames = INPUT_NAMES): string {
   const { name, number } = line
-  const toSecrets = `it would be sent as PLAINTEXT, visible in the CodeBuild console: put it in Secrets Manager and name it in ${Inputs.SecretEnvVars}`
+  const toSecrets = `it would be sent as PLAINTEXT, visible in the CodeBuild console: put it in Secrets Manager and name it in ${names.name(Inputs.SecretEnvVars)}`
   if (ENVIRONMENT_REFUSED_NAMES.has(name) || ENVIRONMENT_REFUSED_PREFIXES.some(p => name.startsWith(p))) {
     throw new InputError(
       Inputs.EnvVars,
@@ -231,7 +234,7 @@ function fromEnvironment(line: Line, env: NodeJS.ProcessEnv): string {
   if (value === undefined) {
     throw new InputError(
       Inputs.EnvVars,
-      `line ${number}: ${name} is given alone but is not set in the step's environment: set it with env: on the step (${name}: \${{ … }}), or write ${name}=value`
+      `line ${number}: ${name} is given alone but is not set in the environment: set it (in a workflow, with env: on the step: ${name}: \${{ … }}), or write ${name}=value`
     )
   }
   if (isSecretValue(value))
@@ -269,7 +272,7 @@ export interface VariableInputs {
 export function parseVariables(inputs: VariableInputs, context: VariableContext): TaskVariable[] {
   const variables: TaskVariable[] = [
     ...parseLines(inputs.envVars, Inputs.EnvVars, PLAIN_FORMS, context).map(l => {
-      const value = withValue(l) ? l.value : fromEnvironment(l, context.env)
+      const value = withValue(l) ? l.value : fromEnvironment(l, context.env, context.names)
       return { name: l.name, value, type: EnvironmentVariableType.PLAINTEXT, looksSecret: withValue(l) && looksSecret(l.name, value) }
     }),
     ...parseLines(inputs.secretEnvVars, Inputs.SecretEnvVars, SECRET_REF, context).map(l => {
@@ -286,7 +289,10 @@ export function parseVariables(inputs: VariableInputs, context: VariableContext)
   const seen = new Set<string>()
   for (const v of variables) {
     if (seen.has(v.name))
-      throw new InputError(inputOf(v.type), `names ${v.name} more than once (across env-vars, secret-env-vars and parameter-env-vars)`)
+      throw new InputError(
+        inputOf(v.type),
+        `names ${v.name} more than once (across ${[Inputs.EnvVars, Inputs.SecretEnvVars, Inputs.ParameterEnvVars].map(i => (context.names ?? INPUT_NAMES).name(i)).join(', ')})`
+      )
     seen.add(v.name)
   }
   return variables

@@ -13,12 +13,17 @@ import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloud
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
 import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from './aws-errors.js'
 import { abortReason } from './cancellation.js'
+import { Inputs } from './constants.js'
+import { INPUT_NAMES, WatchError } from './errors.js'
+import type { SettingNames } from './errors.js'
 import type { Clock } from './clock.js'
 import { DEFAULT_SHARE_TIMING, LogPacer } from './log-pacing.js'
 import type { ShareTiming } from './log-pacing.js'
 import { LogTail } from './logs.js'
 import type { Caller, DrainOptions } from './logs.js'
 import { Backoff, withTimeLimit } from './retry.js'
+
+export { WatchError }
 
 /** Every number of the watch loop, in one table. */
 export interface Timing {
@@ -124,6 +129,8 @@ export interface WatchOptions {
   showLogs: boolean
   /** `max-log-requests-per-minute`: at most this many GetLogEvents calls a minute, the drain after the end included. */
   maxLogRequestsPerMinute?: number
+  /** How the front end writes a setting (default: the action's input names). */
+  names?: SettingNames
   signal?: AbortSignal
   timing?: Partial<Timing>
   /** The fair-share pacing's numbers (tests and the simulation try others). */
@@ -142,23 +149,6 @@ export interface WatchResult {
   logComplete: boolean
   /** The log was being read when watching ended (shown, and its stream had appeared). */
   logRead: boolean
-}
-
-/** Why watching stopped before the build's end. The build goes on: nothing here is a reason to stop it. */
-export type WatchFailure = 'gave-up' | 'refused' | 'credentials-expired'
-
-export class WatchError extends Error {
-  override name = 'WatchError'
-  constructor(
-    readonly reason: WatchFailure,
-    /** The build as last seen. */
-    readonly build: Build,
-    /** How long the build had been watched. */
-    readonly watchedMs: number,
-    override readonly cause: unknown
-  ) {
-    super(`watching build ${build.id ?? ''} stopped (${reason}): ${errorText(cause)}`)
-  }
 }
 
 function isTerminal(build: Build | undefined): boolean {
@@ -304,7 +294,7 @@ class BuildWatcher {
     if (followUp && waited >= CAP_NOTICE_WAIT_MS && !this.capNoticeShown) {
       this.capNoticeShown = true
       this.hooks.onNotice?.(
-        `max-log-requests-per-minute (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
+        `${(this.options.names ?? INPUT_NAMES).name(Inputs.MaxLogRequestsPerMinute)} (${this.options.maxLogRequestsPerMinute ?? ''}) holds the log back: lines are shown later than CloudWatch has them. Raise it to catch up sooner.`
       )
     }
     try {
