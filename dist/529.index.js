@@ -19,8 +19,10 @@ __webpack_require__.d(__webpack_exports__, {
 var dist_cjs = __webpack_require__(7202);
 // EXTERNAL MODULE: ./src/core/aws-errors.ts
 var aws_errors = __webpack_require__(5912);
-// EXTERNAL MODULE: ./src/core/constants.ts + 2 modules
-var constants = __webpack_require__(4878);
+// EXTERNAL MODULE: ./src/core/constants.ts + 1 modules
+var constants = __webpack_require__(7141);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var core_errors = __webpack_require__(4296);
 // EXTERNAL MODULE: ./src/core/text.ts
 var core_text = __webpack_require__(2020);
 // EXTERNAL MODULE: ./src/core/retry.ts
@@ -93,6 +95,7 @@ function isValidSnapshotName(name, kind) {
 
 
 
+
 /** One RDS call, the SDK's retries included, gets this long. */
 const CALL_LIMIT_MS = 45_000;
 const CALL_TRIES = 3;
@@ -102,12 +105,12 @@ class BackupError extends Error {
 }
 const kindName = (kind) => (kind === 'instance' ? 'DB instance' : 'DB cluster');
 /** Automated backups on (retention ≥ 1 day) and a latest restorable time at most `maxAgeMinutes` old. */
-function verifyBackups(db, nowMs, maxAgeMinutes) {
+function verifyBackups(db, nowMs, maxAgeMinutes, names = core_errors/* INPUT_NAMES */.Qh) {
     const what = `${kindName(db.kind)} ${db.id} (${db.engine}, ${db.status})`;
     const modify = db.kind === 'instance'
         ? `aws rds modify-db-instance --db-instance-identifier ${db.id} --backup-retention-period 7 --apply-immediately`
         : `aws rds modify-db-cluster --db-cluster-identifier ${db.id} --backup-retention-period 7 --apply-immediately`;
-    const orSnapshot = `or use ${constants/* Inputs */.G0.Backup}: snapshot to take a snapshot before the task instead.`;
+    const orSnapshot = `or use ${names.value(constants/* Inputs */.G0.Backup, 'snapshot')} to take a snapshot before the task instead.`;
     if (db.retentionDays < 1) {
         return {
             passed: false,
@@ -128,9 +131,9 @@ function verifyBackups(db, nowMs, maxAgeMinutes) {
     if (ageMs > maxAgeMinutes * 60_000) {
         return {
             passed: false,
-            found: `${found}, older than ${constants/* Inputs */.G0.BackupMaxAgeMinutes} (${maxAgeMinutes})`,
+            found: `${found}, older than ${names.name(constants/* Inputs */.G0.BackupMaxAgeMinutes)} (${maxAgeMinutes})`,
             fix: `RDS keeps the latest restorable time within about 5 minutes of now while the database is available and its transaction logs are backed up: ` +
-                `check that the database is available and look for backup failures in its RDS events; raise ${constants/* Inputs */.G0.BackupMaxAgeMinutes}, ${orSnapshot}`
+                `check that the database is available and look for backup failures in its RDS events; raise ${names.name(constants/* Inputs */.G0.BackupMaxAgeMinutes)}, ${orSnapshot}`
         };
     }
     return { passed: true, found };
@@ -196,7 +199,7 @@ async function findDatabase(deps, id) {
         if (instance) {
             const db = fromInstance(instance);
             if (db.clusterId) {
-                throw new BackupError(`'${id}' is an instance of Aurora DB cluster '${db.clusterId}': its backups and snapshots are the cluster's. Set ${constants/* Inputs */.G0.DbIdentifier}: ${db.clusterId}.`);
+                throw new BackupError(`'${id}' is an instance of Aurora DB cluster '${db.clusterId}': its backups and snapshots are the cluster's. Set ${(deps.names ?? core_errors/* INPUT_NAMES */.Qh).value(constants/* Inputs */.G0.DbIdentifier, db.clusterId)}.`);
             }
             return db;
         }
@@ -221,7 +224,7 @@ async function findDatabase(deps, id) {
     if (denied.length > 0) {
         throw new BackupError(`Could not find out what '${id}' is: RDS refused ${denied.map(aws_errors/* errorText */.kc).join('; ')}. Allow rds:DescribeDBInstances (for an instance) or rds:DescribeDBClusters (for an Aurora cluster) on it.`);
     }
-    throw new BackupError(`There is no RDS DB instance or Aurora DB cluster '${id}' in region ${deps.region}: check ${constants/* Inputs */.G0.DbIdentifier}, the region and the account of the credentials.`);
+    throw new BackupError(`There is no RDS DB instance or Aurora DB cluster '${id}' in region ${deps.region}: check ${(deps.names ?? core_errors/* INPUT_NAMES */.Qh).name(constants/* Inputs */.G0.DbIdentifier)}, the region and the account of the credentials.`);
 }
 function fromDBSnapshot(s) {
     const snap = { id: s.DBSnapshotIdentifier ?? '', status: s.Status ?? 'unknown', tags: s.TagList ?? [] };
@@ -380,15 +383,15 @@ function nameFor(deps, db) {
     });
 }
 function verifyStep(plan, deps, db, report) {
-    const verdict = verifyBackups(db, deps.clock.now(), plan.maxAgeMinutes);
+    const verdict = verifyBackups(db, deps.clock.now(), plan.maxAgeMinutes, deps.names);
     report.verified = { passed: verdict.passed, found: verdict.found };
     if (!verdict.passed)
         return { report, failure: `Backup check failed: ${verdict.found}. ${verdict.fix ?? ''} Nothing was started.` };
-    deps.say(`Backup check passed: ${verdict.found} (${constants/* Inputs */.G0.BackupMaxAgeMinutes}: ${plan.maxAgeMinutes}).`);
+    deps.say(`Backup check passed: ${verdict.found} (${(deps.names ?? core_errors/* INPUT_NAMES */.Qh).value(constants/* Inputs */.G0.BackupMaxAgeMinutes, String(plan.maxAgeMinutes))}).`);
     return { report };
 }
 function alreadyExists(db, name, region) {
-    return (`A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution of the step: ` +
+    return (`A ${db.kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} named ${name} already exists and was not taken by this execution: ` +
         `nothing was started. Look at it ${whereToSee(db.kind, name, region)}; delete or rename it if it is not needed.`);
 }
 async function snapshotStep(plan, deps, db, report) {
@@ -477,7 +480,7 @@ async function waitUntilAvailable(plan, deps, db, first, started) {
         const now = deps.clock.now();
         if (now >= deadline) {
             const why = lastError ? ` (last error asking for it: ${(0,aws_errors/* errorText */.kc)(lastError)})` : '';
-            throw new SnapshotWaitError(`Snapshot ${current.id} was not available within ${constants/* Inputs */.G0.BackupTimeoutMinutes} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
+            throw new SnapshotWaitError(`Snapshot ${current.id} was not available within ${(deps.names ?? core_errors/* INPUT_NAMES */.Qh).name(constants/* Inputs */.G0.BackupTimeoutMinutes)} (${plan.timeoutMinutes}): ${progressText(current)} after ${elapsed()}${why}. ` +
                 `Nothing was started. The snapshot goes on in RDS; see it ${whereToSee(db.kind, current.id, deps.region)}.`, current, 'timed-out');
         }
         if (now - lastProgress >= progressEveryMs) {
@@ -524,7 +527,7 @@ function failureOf(error, deps, plan) {
     if (deps.signal?.aborted)
         return `Cancelled during the backup step (${plan.mode} of ${plan.dbIdentifier}): nothing was started.`;
     if ((0,aws_errors/* isExpiredCredentials */.CW)(error))
-        return `The AWS credentials have expired (${(0,aws_errors/* errorText */.kc)(error)}). Nothing was started.`;
+        return `${(0,core_errors/* credentialsExpired */.Mo)(error)}. Nothing was started.`;
     const hint = (0,aws_errors/* rdsRefusalHint */.jv)(error);
     if (hint)
         return `RDS cannot snapshot ${plan.dbIdentifier} now: ${(0,aws_errors/* errorText */.kc)(error).replace(/\.$/, '')}. ${hint} Nothing was started.`;

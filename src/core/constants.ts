@@ -1,10 +1,5 @@
 /** Names of the action's inputs and outputs: generated from action.yml (scripts/action-names.mjs, npm run generate). */
 export { Inputs, Outputs } from './names.generated.js'
-/**
- * @deprecated The post step's state lives beside it, in src/action/state.ts; re-exported here until
- * src/action/main.ts imports it from there.
- */
-export { State } from '../action/state.js'
 
 export const TASKS = ['migrate', 'seed', 'cleanup'] as const
 export type Task = (typeof TASKS)[number]
