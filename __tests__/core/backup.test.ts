@@ -4,13 +4,14 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds'
 import { runBackup, verifyBackups } from '../../src/core/backup.js'
-import type { BackupResult, Database } from '../../src/core/backup.js'
+import type { BackupResult } from '../../src/core/backup.js'
 import { InputError } from '../../src/core/inputs.js'
 import { newExecutionToken } from '../../src/core/execution.js'
 import { SNAPSHOT_PREFIX, isValidSnapshotName, snapshotName } from '../../src/core/snapshot-name.js'
 import { ManualClock } from '../fixtures/clock.js'
 import { FakeClient, awsError } from '../fixtures/fake-aws.js'
 import { planOf } from '../fixtures/inputs.js'
+import { ordersDb } from '../fixtures/database.js'
 
 const EXECUTION = '0123456789abcdef0123456789abcdef01234567'
 const base = {
@@ -76,14 +77,7 @@ describe('snapshotName', () => {
 
 describe('verifyBackups', () => {
   const now = Date.UTC(2025, 5, 1, 12, 0, 0)
-  const db: Database = {
-    kind: 'instance',
-    id: 'orders-db',
-    status: 'available',
-    engine: 'postgres',
-    retentionDays: 7,
-    latestRestorableTime: new Date(now - 4 * 60_000)
-  }
+  const db = ordersDb(new Date(now - 4 * 60_000))
 
   it('passes with backups on and a restorable time within the limit', () => {
     const v = verifyBackups(db, now, 15)

@@ -1,5 +1,4 @@
 import { verifyBackups } from '../../src/core/backup.js'
-import type { Database } from '../../src/core/backup.js'
 import {
   FLAG_NAMES,
   INPUT_NAMES,
@@ -14,6 +13,7 @@ import {
 import { parsePlan } from '../../src/core/inputs.js'
 import { secretsOf } from '../../src/core/secrets.js'
 import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
+import { ordersDb } from '../fixtures/database.js'
 
 const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' })
 const live = new AbortController().signal
@@ -54,14 +54,7 @@ describe('classify: one classification for both front ends', () => {
 
 describe('settings named as the front end writes them', () => {
   const now = Date.UTC(2025, 5, 1, 12, 0, 0)
-  const db: Database = {
-    kind: 'instance',
-    id: 'orders-db',
-    status: 'available',
-    engine: 'postgres',
-    retentionDays: 7,
-    latestRestorableTime: new Date(now - 60 * 60_000)
-  }
+  const db = ordersDb(new Date(now - 60 * 60_000))
 
   it('the backup check: backup-max-age-minutes in the action, --backup-max-age-minutes in the CLI', () => {
     expect(verifyBackups(db, now, 15).fix).toMatch(/raise backup-max-age-minutes, or use backup: snapshot /)
