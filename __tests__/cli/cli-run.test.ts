@@ -115,6 +115,19 @@ describe('the CLI with --json', () => {
   })
 })
 
+describe("the CLI's result", () => {
+  it('masks the values registered for the run (a secret by its name), as the action masks its reports', async () => {
+    const r = await cli([...BASE, '--json', '--env-vars', 'DB_PASS=hunter2-db'], {
+      StartBuild: () => {
+        throw awsError('InvalidInputException', 400, 'Invalid value hunter2-db for CBVT_VAR_DB_PASS')
+      }
+    })
+    expect(r.code).toBe(3)
+    expect(json(r).message).toMatch(/Invalid value \*\*\* for CBVT_VAR_DB_PASS/)
+    expect(r.stdout + r.stderr).not.toContain('hunter2-db')
+  })
+})
+
 describe("the CLI's exit codes", () => {
   it("4 for a variable that would replace the project's DATABASE_URL, naming the flag; nothing started", async () => {
     const r = await cli([...BASE, '--json', '--env-vars', 'DATABASE_URL=postgres://u:p@attacker.example/db'])

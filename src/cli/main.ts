@@ -27,7 +27,7 @@ import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import { faultText, runTask, watchFailureMessage } from '../core/run.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run.js'
-import { redactDeep, redactText } from '../core/secrets.js'
+import { redactDeep, redactText, redactor } from '../core/secrets.js'
 import { formatDuration } from '../core/text.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
@@ -128,15 +128,13 @@ export async function runCli(deps: CliDeps): Promise<number> {
     result = {
       exitCode: Exit.Aws,
       status: progress.started ? StatusType.IN_PROGRESS : 'NOT_STARTED',
-      message: `Unexpected error: ${errorText(error)}`
+      message: `Unexpected error: ${redactText(errorText(error))}`
     }
   } finally {
     cancellation.dispose()
   }
   // A signal decides the exit code, whatever the run was doing when it came (a snapshot wait included).
   if (progress.signal) result = { ...result, exitCode: signalExit(progress.signal) }
-  // The result's outside text (CodeBuild's messages, the task's last lines) as every other channel shows it.
-  result = redactDeep(result, redactText)
   if (args.json) printJson(deps.stdout, result)
   else report(term, result)
   return result.exitCode
@@ -212,7 +210,9 @@ async function execute(
   })
   term.clearProgress()
   const result = render(outcome, facts, progress)
-  return facts.backup ? { ...result, backup: facts.backup } : result
+  // The result's outside text (CodeBuild's messages, the task's last lines) as the action's reports show it: the
+  // values masked for this run, then every secret-looking part.
+  return redactDeep(facts.backup ? { ...result, backup: facts.backup } : result, redactor(facts.masked))
 }
 
 /** The run as the terminal shows it. */

@@ -134,8 +134,8 @@ export function valuesToRegister(value: string): string[] {
 }
 
 /**
- * The parts of a plan that can carry a secret (a Plan is one). Declared here, not taken from inputs.ts: secrets.ts
- * imports nothing, so inputs.ts → variables.ts → secrets.ts stays a line, not a cycle.
+ * The parts of a plan that can carry a secret (a Plan is one). Declared here, not taken from inputs.ts, which imports
+ * variables.ts, which imports this module: inputs.ts → variables.ts → secrets.ts stays a line, not a cycle.
  */
 export interface SecretSources {
   variables: readonly { name: string; value: string; looksSecret: boolean }[]
@@ -152,9 +152,9 @@ export interface SecretSources {
 export function secretsOf(plan: SecretSources): { register: string[]; warnings: string[] } {
   const register = new Set<string>()
   const warnings: string[] = []
+  const n = plan.names ?? INPUT_NAMES
   for (const v of plan.variables.filter(v => v.looksSecret)) {
     for (const value of valuesToRegister(v.value)) register.add(value)
-    const n = plan.names ?? INPUT_NAMES
     warnings.push(
       `${n.name(Inputs.EnvVars)}: ${v.name} looks like a secret. Its value is masked here, but it is sent as PLAINTEXT and shown in the CodeBuild console: move it to ${n.name(Inputs.SecretEnvVars)} (Secrets Manager) or ${n.name(Inputs.ParameterEnvVars)}.`
     )
