@@ -1,11 +1,11 @@
 /**
  * The generators' library (scripts/lib/generated.mjs) and the names generated from action.yml
- * (scripts/action-names.mjs → src/core/names.generated.ts).
+ * (scripts/action-names.mjs → src/core/support/names.generated.ts).
  */
 import { describe, expect, it } from '@jest/globals'
 import { constantKey, generatedFiles, renderNames } from '../scripts/action-names.mjs'
 import { writeOrCheck } from '../scripts/lib/generated.mjs'
-import { Inputs, Outputs } from '../src/core/constants.js'
+import { Inputs, Outputs } from '../src/core/support/constants.js'
 
 describe('names from action.yml', () => {
   it('names each input and output after it, in PascalCase', () => {
@@ -16,7 +16,7 @@ describe('names from action.yml', () => {
     expect(text).toContain("export const Outputs = {\n  BuildId: 'build-id'\n} as const")
   })
 
-  it('src/core/names.generated.ts is up to date, and constants.ts exports its names', () => {
+  it('src/core/support/names.generated.ts is up to date, and constants.ts exports its names', () => {
     const log: string[] = []
     expect(writeOrCheck(generatedFiles(), { check: true, log: line => log.push(line) })).toBe(0)
     expect(Inputs.BackupMaxAgeMinutes).toBe('backup-max-age-minutes')
@@ -29,7 +29,7 @@ describe('names from action.yml', () => {
     const stale = { ...names, text: names.text.replace("'dry-run'", "'dry-runs'") }
     expect(writeOrCheck([stale], { check: true, log: line => log.push(line) })).toBe(1)
     const shown = log.join('\n')
-    expect(shown).toMatch(/STALE +src\/core\/names\.generated\.ts: out of date with action\.yml/)
+    expect(shown).toMatch(/STALE +src\/core\/support\/names\.generated\.ts: out of date with action\.yml/)
     expect(shown).toContain("-  DryRun: 'dry-run',")
     expect(shown).toContain("+  DryRun: 'dry-runs',")
     expect(writeOrCheck(generatedFiles(), { check: true, log: () => undefined })).toBe(0)

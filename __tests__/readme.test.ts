@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { ECR_HOST_ERE } from '../src/core/image.js'
+import { ECR_HOST_ERE } from '../src/core/plan/image.js'
 import {
   ACTION_PLACEHOLDER,
   actionReferences,

@@ -8,7 +8,7 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient
 } from '@aws-sdk/client-rds'
-import { isTransient } from '../src/core/aws-errors.js'
+import { isTransient } from '../src/core/errors/aws-errors.js'
 import { startStandIn } from './standin/index.js'
 import type { StandIn } from './standin/index.js'
 

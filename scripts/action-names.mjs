@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Generates src/core/names.generated.ts from action.yml: the names of the action's inputs and outputs (Inputs,
+// Generates src/core/support/names.generated.ts from action.yml: the names of the action's inputs and outputs (Inputs,
 // Outputs), so that the code cannot name an input or output action.yml does not declare.
 //
-//   node scripts/action-names.mjs          rewrite src/core/names.generated.ts
+//   node scripts/action-names.mjs          rewrite src/core/support/names.generated.ts
 //   node scripts/action-names.mjs --check  exit 1 when it is out of date
 // npm run generate runs it with the other generators (scripts/generate.ts).
 import { parse } from 'yaml'
@@ -22,7 +22,7 @@ function constant(name, doc, names) {
   return [`/** ${doc} */`, `export const ${name} = {`, lines.join(',\n'), '} as const', ''].join('\n')
 }
 
-/** The text of src/core/names.generated.ts for an action.yml (Prettier's format, so lint leaves it alone). */
+/** The text of src/core/support/names.generated.ts for an action.yml (Prettier's format, so lint leaves it alone). */
 export function renderNames(actionYamlText) {
   const action = parse(actionYamlText) ?? {}
   return [
@@ -35,7 +35,7 @@ export function renderNames(actionYamlText) {
 
 /** The file this generator writes, from the repository's action.yml. */
 export function generatedFiles() {
-  return [{ file: 'src/core/names.generated.ts', text: renderNames(readRepoFile('action.yml')), source: 'action.yml' }]
+  return [{ file: 'src/core/support/names.generated.ts', text: renderNames(readRepoFile('action.yml')), source: 'action.yml' }]
 }
 
 if (isMain(import.meta.url)) runGenerator(generatedFiles())

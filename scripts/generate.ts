@@ -2,9 +2,9 @@
 // lint) only compares, prints a diff of each stale file and exits 1.
 //
 //   src/cli/flags.generated.ts   the CLI's flags, from action.yml's inputs            scripts/cli-flags.mjs
-//   src/core/names.generated.ts  Inputs and Outputs, from action.yml                  scripts/action-names.mjs
+//   src/core/support/names.generated.ts  Inputs and Outputs, from action.yml                  scripts/action-names.mjs
 //   README.md (generated parts)  inputs/outputs tables, embedded example workflows    scripts/readme-tables.mjs
-//   buildspecs/<task>.yml        the bundled buildspecs, from src/core/bundled-buildspec.ts  scripts/buildspecs.ts
+//   buildspecs/<task>.yml        the bundled buildspecs, from scripts/buildspec-template.ts  scripts/buildspecs.ts
 import { generatedFiles as names } from './action-names.mjs'
 import { generatedFiles as buildspecs } from './buildspecs.js'
 import { generatedFiles as flags } from './cli-flags.mjs'

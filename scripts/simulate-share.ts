@@ -25,8 +25,8 @@ import { FakeClient, awsError } from '../__tests__/fixtures/fake-aws.js'
 import { FakeStream } from '../__tests__/fixtures/fake-stream.js'
 import { Prng } from '../__tests__/standin/index.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { watchBuild } from '../src/core/watch.js'
-import type { WatchOptions } from '../src/core/watch.js'
+import { watchBuild } from '../src/core/watch/watch.js'
+import type { WatchOptions } from '../src/core/watch/watch.js'
 
 const T0 = 1_764_331_200_000
 const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined)
@@ -40,7 +40,7 @@ for (const kv of shareArg ? shareArg.split(',') : []) {
 }
 
 /**
- * `--share` goes to the watch loop as `fairShare`: numbers of `ShareTiming` (src/core/log-pacing.ts) to try instead of
+ * `--share` goes to the watch loop as `fairShare`: numbers of `ShareTiming` (src/core/watch/log-pacing.ts) to try instead of
  * the defaults. RETRY / RETRY_CAP (ms) replace the loop's back-off after a failed log read.
  */
 const watchOptions = {

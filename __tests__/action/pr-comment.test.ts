@@ -1,5 +1,5 @@
 import type { Build } from '@aws-sdk/client-codebuild'
-import { parsePlan } from '../../src/core/inputs.js'
+import { parsePlan } from '../../src/core/plan/inputs.js'
 import {
   MAX_COMMENT_CHARS,
   commentMarker,

@@ -1,5 +1,5 @@
 import { BuildLogPrinter, writeVerbatim } from '../../src/action/workflow-log.js'
-import { logLine } from '../../src/core/text.js'
+import { logLine } from '../../src/core/support/text.js'
 import { agentEvent as agent } from '../fixtures/agent-line.js'
 
 const line = (text: string) => ({ message: `${text}\n` })

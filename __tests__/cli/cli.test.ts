@@ -4,8 +4,8 @@ import type { Build } from '@aws-sdk/client-codebuild'
 import { renderFlags } from '../../scripts/cli-flags.mjs'
 import { UsageError, inputReader, parseArgs } from '../../src/cli/args.js'
 import { Terminal, colorsWanted, neutralise } from '../../src/cli/terminal.js'
-import { taskExitCode } from '../../src/core/report.js'
-import { isWorkflowCommand } from '../../src/core/text.js'
+import { taskExitCode } from '../../src/core/report/report.js'
+import { isWorkflowCommand } from '../../src/core/support/text.js'
 import { agentEvent } from '../fixtures/agent-line.js'
 import { ROOT } from '../fixtures/root.js'
 
@@ -104,7 +104,9 @@ describe('taskExitCode', () => {
 describe('the layout', () => {
   it('keeps @actions/* out of the core and the CLI', () => {
     for (const dir of ['core', 'cli'])
-      for (const file of readdirSync(path.join(ROOT, 'src', dir)))
+      for (const file of readdirSync(path.join(ROOT, 'src', dir), { recursive: true })
+        .map(String)
+        .filter(f => f.endsWith('.ts')))
         expect([file, readFileSync(path.join(ROOT, 'src', dir, file), 'utf8').includes("from '@actions/")]).toEqual([file, false])
   })
 })

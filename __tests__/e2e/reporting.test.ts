@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { KNOWN_FAILURES } from '../../src/core/diagnosis.js'
+import { KNOWN_FAILURES } from '../../src/core/report/diagnosis.js'
 import type { BuildScript, BuildView, StandIn } from '../standin/index.js'
 import { preBuildCommands, presets, startStandIn, taskLineTexts } from '../standin/index.js'
 import { IMAGE, PROJECT, TIME_SCALE, lastLinesSuffix, lastOutputLines, logLines, run, standIn, vpcProject } from '../fixtures/e2e.js'

@@ -2,21 +2,21 @@
  * The post step: when the main step was killed before it could stop its build (cancellation past the runner's
  * grace period, a crash), stop the build if it is still running. Uses the state main saved: the build's id, or,
  * when StartBuild's answer never came, the start token the build carries. That token is this execution's own
- * (src/core/execution.ts), saved before StartBuild: only a build carrying exactly it is stopped, never another
+ * (src/core/build/execution.ts), saved before StartBuild: only a build carrying exactly it is stopped, never another
  * leg's or job's; nothing saved, nothing is done.
  */
 import * as core from '@actions/core'
-import { credentialsExpired } from '../core/errors.js'
-import { errorText, isExpiredCredentials } from '../core/aws-errors.js'
-import { isBuildId } from '../core/build-id.js'
-import { createCodeBuildClients } from '../core/clients.js'
-import type { AwsClients } from '../core/clients.js'
-import { systemClock } from '../core/clock.js'
-import type { Clock } from '../core/clock.js'
+import { credentialsExpired } from '../core/errors/errors.js'
+import { errorText, isExpiredCredentials } from '../core/errors/aws-errors.js'
+import { isBuildId } from '../core/build/build-id.js'
+import { createCodeBuildClients } from '../core/aws/clients.js'
+import type { AwsClients } from '../core/aws/clients.js'
+import { systemClock } from '../core/support/clock.js'
+import type { Clock } from '../core/support/clock.js'
 import { State } from './state.js'
-import { findStartedBuild } from '../core/start.js'
-import { stopIfRunning } from '../core/stop.js'
-import { inline } from '../core/text.js'
+import { findStartedBuild } from '../core/build/start.js'
+import { stopIfRunning } from '../core/build/stop.js'
+import { inline } from '../core/support/text.js'
 
 export interface PostDeps {
   clients: (region: string) => Pick<AwsClients, 'codebuild'>

@@ -7,10 +7,10 @@
  * step's result.
  */
 import type { Build } from '@aws-sdk/client-codebuild'
-import { breakAutolinks } from '../core/autolinks.js'
-import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from '../core/report.js'
-import type { SummaryData } from '../core/report.js'
-import { cutText, formatDuration, wellFormed } from '../core/text.js'
+import { breakAutolinks } from '../core/report/autolinks.js'
+import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from '../core/report/report.js'
+import type { SummaryData } from '../core/report/report.js'
+import { cutText, formatDuration, wellFormed } from '../core/support/text.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** Entry point of the codebuild-vpc-task command. */
-import { cancelOnSignals } from '../core/cancellation.js'
-import { createClients } from '../core/task-clients.js'
-import { systemClock } from '../core/clock.js'
+import { cancelOnSignals } from '../core/support/cancellation.js'
+import { createClients } from '../core/run/task-clients.js'
+import { systemClock } from '../core/support/clock.js'
 import { runCli } from './main.js'
 
 runCli({

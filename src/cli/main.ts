@@ -1,5 +1,5 @@
 /**
- * The CLI front-end: the run is src/core/run.ts (`runTask`, shared with the action), rendered for a terminal into
+ * The CLI front-end: the run is src/core/run/run.ts (`runTask`, shared with the action), rendered for a terminal into
  * the result table, `--json` and the exit code.
  * Exit codes: 0 succeeded; 1 the build failed, faulted, timed out or was stopped; 2 bad flags or inputs;
  * 3 AWS, network or credential errors (watching given up included: the build goes on); 4 a precondition failed,
@@ -10,25 +10,25 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { errorText } from '../core/aws-errors.js'
-import type { BackupReport } from '../core/backup.js'
-import type { Cancellation } from '../core/cancellation.js'
-import type { AwsClients } from '../core/clients.js'
-import type { Clock } from '../core/clock.js'
-import { Inputs } from '../core/constants.js'
-import { formatDiagnosis } from '../core/diagnosis.js'
-import type { Diagnosis } from '../core/diagnosis.js'
-import { FLAG_NAMES, stopFailure } from '../core/errors.js'
-import type { ErrorKind } from '../core/errors.js'
-import type { Plan } from '../core/inputs.js'
-import type { BuildLinks } from '../core/links.js'
-import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
-import { packageRoot } from '../core/root.js'
-import { runIdentity } from '../core/run-identity.js'
-import { faultText, runTask, watchFailureMessage } from '../core/run.js'
-import type { Outcome, RunFacts, RunUi } from '../core/run.js'
-import { redactDeep, redactText, redactor } from '../core/secrets.js'
-import { formatDuration } from '../core/text.js'
+import { errorText } from '../core/errors/aws-errors.js'
+import type { BackupReport } from '../core/backup/backup.js'
+import type { Cancellation } from '../core/support/cancellation.js'
+import type { AwsClients } from '../core/aws/clients.js'
+import type { Clock } from '../core/support/clock.js'
+import { Inputs } from '../core/support/constants.js'
+import { formatDiagnosis } from '../core/report/diagnosis.js'
+import type { Diagnosis } from '../core/report/diagnosis.js'
+import { FLAG_NAMES, stopFailure } from '../core/errors/errors.js'
+import type { ErrorKind } from '../core/errors/errors.js'
+import type { Plan } from '../core/plan/inputs.js'
+import type { BuildLinks } from '../core/aws/links.js'
+import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report/report.js'
+import { packageRoot } from '../core/support/root.js'
+import { runIdentity } from '../core/plan/run-identity.js'
+import { faultText, runTask, watchFailureMessage } from '../core/run/run.js'
+import type { Outcome, RunFacts, RunUi } from '../core/run/run.js'
+import { redactDeep, redactText, redactor } from '../core/plan/secrets.js'
+import { formatDuration } from '../core/support/text.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
 import { Terminal } from './terminal.js'
@@ -50,7 +50,7 @@ export interface CliDeps {
   cwd: string
   /** Exits at once (the second Ctrl-C). */
   exit: (code: number) => void
-  /** SIGINT and SIGTERM: the first aborts the run (`onSignal`), a later one calls `onAgain` (src/core/cancellation.ts). */
+  /** SIGINT and SIGTERM: the first aborts the run (`onSignal`), a later one calls `onAgain` (src/core/support/cancellation.ts). */
   cancellation: (onSignal: (name: NodeJS.Signals) => void, onAgain: (name: NodeJS.Signals) => void) => Cancellation
 }
 

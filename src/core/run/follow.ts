@@ -1,0 +1,84 @@
+/**
+ * Following a started build to its end, for both front-ends: the log goes to the front-end's printer, and what the
+ * report needs is gathered on the way (the task's last lines and the diagnosis, for a build that did not succeed),
+ * from the task's lines only: the agent's lines and its echo of the commands are told apart once, here.
+ */
+import { StatusType } from '@aws-sdk/client-codebuild'
+import type { Build } from '@aws-sdk/client-codebuild'
+import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
+import { AgentLineFilter } from '../watch/agent-log.js'
+import { buildspecCommands } from '../plan/buildspec.js'
+import type { AwsClients } from '../aws/clients.js'
+import type { Clock } from '../support/clock.js'
+import { FailureDiagnoser } from '../report/diagnosis.js'
+import type { Diagnosis } from '../report/diagnosis.js'
+import type { Plan } from '../plan/inputs.js'
+import { buildLinks } from '../aws/links.js'
+import { LastTaskLines } from '../report/report.js'
+import { watchBuild } from '../watch/watch.js'
+import type { WatchHooks } from '../watch/watch.js'
+
+export interface Followed {
+  build: Build
+  /** The task's last output lines; empty for a build that succeeded. */
+  lastLines: string[]
+  diagnosis?: Diagnosis
+}
+
+/** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
+export async function followBuild(
+  deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region' | 'names'>,
+  started: Build,
+  hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & {
+    print: (events: OutputLogEvent[]) => void
+    /** The front end's redaction (secrets.ts `redactor`): every line is redacted once, before anything sees it. */
+    redact: (text: string) => string
+  },
+  signal: AbortSignal
+): Promise<Followed> {
+  const diagnoser = new FailureDiagnoser(plan.names)
+  const lastTaskLines = new LastTaskLines()
+  // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
+  const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
+  const { build, logRead, logComplete, logEvents } = await watchBuild(
+    deps,
+    started,
+    {
+      onEvents: raw => {
+        // A secret in the task's output (a connection string with its password) is shown as *** in the live log,
+        // the last lines and the diagnosis alike. The agent's echo is told apart on the raw text: the buildspec's
+        // commands are matched as written.
+        const events = raw.map(e => (e.message === undefined ? e : { ...e, message: hooks.redact(e.message) }))
+        for (const e of raw) {
+          for (const line of agentLines.classify(e.message ?? '')) {
+            const shown = { ...line, text: hooks.redact(line.text) }
+            diagnoser.observe(shown)
+            lastTaskLines.observe(shown)
+          }
+        }
+        hooks.print(events)
+      },
+      onNotice: hooks.onNotice,
+      onWarning: hooks.onWarning
+    },
+    {
+      showLogs: plan.showLogs,
+      signal,
+      ...(plan.names ? { names: plan.names } : {}),
+      ...(plan.maxLogRequestsPerMinute ? { maxLogRequestsPerMinute: plan.maxLogRequestsPerMinute } : {})
+    }
+  )
+  if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
+  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }
+  const diagnosis = diagnoser.diagnose(build)
+  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+}
+
+/** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */
+function incompleteLog(build: Build, region: string, shown: number): string {
+  return (
+    `The build's log could not be read to its end: ${shown} ${shown === 1 ? 'line was' : 'lines were'} shown, the last ones may be missing ` +
+    `(and from the diagnosis). The whole log: ${buildLinks(build, region).logs}`
+  )
+}
