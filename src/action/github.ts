@@ -1,8 +1,8 @@
 /** The GitHub calls of the pull-request comment (REST, and GraphQL for the token's identity), through @actions/github's Octokit, each bounded in time. */
 import { getOctokit } from '@actions/github'
-import type { Clock } from '../core/support/clock.js'
+import type { Clock } from '../core/support/index.js'
 import type { CommentApi } from './pr-comment.js'
-import { withTimeLimit } from '../core/aws/retry.js'
+import { withTimeLimit } from '../core/aws/index.js'
 
 const CALL_LIMIT_MS = 15_000
 

@@ -6,17 +6,13 @@
  * leg's or job's; nothing saved, nothing is done.
  */
 import * as core from '@actions/core'
-import { credentialsExpired } from '../core/errors/errors.js'
-import { errorText, isExpiredCredentials } from '../core/errors/aws-errors.js'
-import { isBuildId } from '../core/build/build-id.js'
-import { createCodeBuildClients } from '../core/aws/clients.js'
-import type { AwsClients } from '../core/aws/clients.js'
-import { systemClock } from '../core/support/clock.js'
-import type { Clock } from '../core/support/clock.js'
+import { credentialsExpired, errorText, isExpiredCredentials } from '../core/errors/index.js'
+import { findStartedBuild, isBuildId, stopIfRunning } from '../core/build/index.js'
+import { createCodeBuildClients } from '../core/aws/index.js'
+import type { AwsClients } from '../core/aws/index.js'
+import { inline, systemClock } from '../core/support/index.js'
+import type { Clock } from '../core/support/index.js'
 import { State } from './state.js'
-import { findStartedBuild } from '../core/build/start.js'
-import { stopIfRunning } from '../core/build/stop.js'
-import { inline } from '../core/support/text.js'
 
 export interface PostDeps {
   clients: (region: string) => Pick<AwsClients, 'codebuild'>

@@ -7,10 +7,9 @@
  * step's result.
  */
 import type { Build } from '@aws-sdk/client-codebuild'
-import { breakAutolinks } from '../core/report/autolinks.js'
-import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from '../core/report/report.js'
-import type { SummaryData } from '../core/report/report.js'
-import { cutText, formatDuration, wellFormed } from '../core/support/text.js'
+import { breakAutolinks, buildDurationMs, failedPhase, phaseContext, STATUS_ICON } from '../core/report/index.js'
+import type { SummaryData } from '../core/report/index.js'
+import { cutText, formatDuration, wellFormed } from '../core/support/index.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000

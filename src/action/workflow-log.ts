@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { PHASE_ORDER, parseAgentLine } from '../core/watch/agent-log.js'
-import { logLine } from '../core/support/text.js'
+import { PHASE_ORDER, parseAgentLine } from '../core/watch/index.js'
+import { logLine } from '../core/support/index.js'
 
 export type Write = (text: string) => void
 

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /** Entry point of the codebuild-vpc-task command. */
-import { cancelOnSignals } from '../core/support/cancellation.js'
-import { createClients } from '../core/run/task-clients.js'
-import { systemClock } from '../core/support/clock.js'
+import { cancelOnSignals, systemClock } from '../core/support/index.js'
+import { createClients } from '../core/run/index.js'
 import { runCli } from './main.js'
 
 runCli({

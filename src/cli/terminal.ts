@@ -4,9 +4,9 @@
  * a GitHub runner would take as a workflow command, should the CLI itself run in a workflow step.
  */
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { PHASE_ORDER, parseAgentLine } from '../core/watch/agent-log.js'
-import { redactText } from '../core/plan/secrets.js'
-import { defuse, logLine } from '../core/support/text.js'
+import { PHASE_ORDER, parseAgentLine } from '../core/watch/index.js'
+import { redactText } from '../core/plan/index.js'
+import { defuse, logLine } from '../core/support/index.js'
 
 export interface Stream {
   write(text: string): unknown

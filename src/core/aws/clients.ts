@@ -2,7 +2,7 @@
 import { CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { RDSClient } from '@aws-sdk/client-rds'
-import { USER_AGENT } from '../support/constants.js'
+import { USER_AGENT } from '../support/index.js'
 
 export interface AwsClients {
   codebuild: CodeBuildClient

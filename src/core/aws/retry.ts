@@ -1,6 +1,6 @@
 /** How the action's own loops wait between tries, and how long one call may take. */
-import { abortReason } from '../support/cancellation.js'
-import type { Clock } from '../support/clock.js'
+import { abortReason } from '../support/index.js'
+import type { Clock } from '../support/index.js'
 
 /** Exponential back-off with full jitter; `reset()` after a success recovers the normal pace at once. */
 export class Backoff {

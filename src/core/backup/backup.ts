@@ -14,22 +14,21 @@ import {
 } from '@aws-sdk/client-rds'
 import type { DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot, RDSClient, Tag } from '@aws-sdk/client-rds'
 import {
+  credentialsExpired,
   errorText,
+  INPUT_NAMES,
   isAccessDenied,
   isAlreadyExists,
   isExpiredCredentials,
   isNotFound,
   isTransient,
   rdsRefusalHint
-} from '../errors/aws-errors.js'
-import type { Clock } from '../support/clock.js'
-import { Inputs } from '../support/constants.js'
-import { INPUT_NAMES, credentialsExpired } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
-import type { BackupPlan } from '../plan/inputs.js'
-import { formatDuration } from '../support/text.js'
-import type { RunIdentity } from '../plan/run-identity.js'
-import { Backoff, withTimeLimit } from '../aws/retry.js'
+} from '../errors/index.js'
+import type { Clock } from '../support/index.js'
+import { formatDuration, Inputs } from '../support/index.js'
+import type { SettingNames } from '../errors/index.js'
+import type { BackupPlan, RunIdentity } from '../plan/index.js'
+import { Backoff, withTimeLimit } from '../aws/index.js'
 import { snapshotName } from './snapshot-name.js'
 
 export interface Database {

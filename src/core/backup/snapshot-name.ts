@@ -6,7 +6,7 @@
  * run, has the same run and attempt (and, without step ids, the same step id), so only it tells them apart.
  */
 import { createHash } from 'node:crypto'
-import { executionMark } from '../build/execution.js'
+import { executionMark } from '../build/index.js'
 
 /** Every snapshot the action takes starts with this: the IAM policy grants snapshots of this prefix only. */
 export const SNAPSHOT_PREFIX = 'gha-'

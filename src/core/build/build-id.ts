@@ -5,7 +5,7 @@
  * interpolate, into links, the saved state and messages: one of another shape is a garbled answer and is never
  * used (nor quoted: it may hold a line break and a workflow command).
  */
-import { MalformedAnswerError } from '../errors/aws-errors.js'
+import { MalformedAnswerError } from '../errors/index.js'
 
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

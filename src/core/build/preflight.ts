@@ -1,14 +1,12 @@
 /** Looking the project up before starting: an unknown project fails; a misconfigured one is warned about. */
 import { BatchGetProjectsCommand, EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials, isUnreachable, unreachableTarget } from '../errors/aws-errors.js'
-import type { Clock } from '../support/clock.js'
-import { Inputs } from '../support/constants.js'
-import { InputError, namesOf } from '../plan/inputs.js'
-import { PreflightError, credentialsExpired } from '../errors/errors.js'
-import type { Plan } from '../plan/inputs.js'
-import { withTimeLimit } from '../aws/retry.js'
-import { inputOf } from '../plan/variables.js'
+import { credentialsExpired, errorText, isExpiredCredentials, isUnreachable, PreflightError, unreachableTarget } from '../errors/index.js'
+import type { Clock } from '../support/index.js'
+import { Inputs } from '../support/index.js'
+import { InputError, inputOf, namesOf } from '../plan/index.js'
+import type { Plan } from '../plan/index.js'
+import { withTimeLimit } from '../aws/index.js'
 
 export { PreflightError }
 

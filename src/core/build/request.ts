@@ -1,12 +1,9 @@
 /** The StartBuild request, built from the plan: only what the plan says, plus the run's identity and the execution's token. */
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { quoteArgv } from '../plan/command.js'
-import { TOKEN_VARIABLE } from '../support/constants.js'
-import type { Plan } from '../plan/inputs.js'
-import type { RunIdentity } from '../plan/run-identity.js'
-import { MASK, redactText } from '../plan/secrets.js'
-import { buildName } from '../plan/variables.js'
+import { buildName, MASK, quoteArgv, redactText } from '../plan/index.js'
+import { TOKEN_VARIABLE } from '../support/index.js'
+import type { Plan, RunIdentity } from '../plan/index.js'
 
 const plain = (name: string, value: string): EnvironmentVariable => ({ name, value, type: EnvironmentVariableType.PLAINTEXT })
 

@@ -2,14 +2,11 @@
 import { BatchGetBuildsCommand, ListBuildsForProjectCommand, SortOrderType, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import { checkedBuild } from './build-id.js'
-import type { Clock } from '../support/clock.js'
-import { buildLinks } from '../aws/links.js'
-import { errorText, isTransient } from '../errors/aws-errors.js'
-import { formatDuration } from '../support/text.js'
-import { INPUT_NAMES, ProjectBusyError } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
-import { Inputs } from '../support/constants.js'
-import { Backoff, withTimeLimit } from '../aws/retry.js'
+import type { Clock } from '../support/index.js'
+import { Backoff, buildLinks, withTimeLimit } from '../aws/index.js'
+import { errorText, INPUT_NAMES, isTransient, ProjectBusyError } from '../errors/index.js'
+import { formatDuration, Inputs } from '../support/index.js'
+import type { SettingNames } from '../errors/index.js'
 
 /** In-progress builds are the newest: looking at this many recent builds finds them. */
 const RECENT_BUILDS = 20

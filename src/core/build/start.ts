@@ -6,12 +6,11 @@
  */
 import { BatchGetBuildsCommand, ListBuildsForProjectCommand, SortOrderType, StartBuildCommand } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import { errorText, isExpiredCredentials, isThrottled, isTransient } from '../errors/aws-errors.js'
+import { errorText, isExpiredCredentials, isThrottled, isTransient, StartUnknownError } from '../errors/index.js'
 import { checkedBuild, isBuildId } from './build-id.js'
-import type { Clock } from '../support/clock.js'
-import { TOKEN_VARIABLE } from '../support/constants.js'
-import { Backoff, withTimeLimit } from '../aws/retry.js'
-import { StartUnknownError } from '../errors/errors.js'
+import type { Clock } from '../support/index.js'
+import { TOKEN_VARIABLE } from '../support/index.js'
+import { Backoff, withTimeLimit } from '../aws/index.js'
 
 export { StartUnknownError }
 

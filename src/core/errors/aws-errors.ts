@@ -3,7 +3,7 @@
  * credentials, or an endpoint that cannot be reached. And how such an error is shown.
  */
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
-import { inline } from '../support/text.js'
+import { inline } from '../support/index.js'
 
 type SdkErrorLike = Parameters<typeof isTransientError>[0]
 

@@ -6,7 +6,7 @@
  */
 import type { Build } from '@aws-sdk/client-codebuild'
 import { errorText, isExpiredCredentials } from './aws-errors.js'
-import { TOKEN_VARIABLE } from '../support/constants.js'
+import { TOKEN_VARIABLE } from '../support/index.js'
 
 /** How a front end writes a setting (an input of the action, a flag of the CLI). */
 export interface SettingNames {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
-import type { Task } from '../support/constants.js'
+import type { Task } from '../support/index.js'
 
 export interface Buildspec {
   source: 'bundled' | 'custom'

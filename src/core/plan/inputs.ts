@@ -3,20 +3,20 @@
  * input and says what was expected.
  */
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, PR_COMMENT, TASKS } from '../support/constants.js'
-import type { BackupMode, IfRunning, ProjectLookup, Task } from '../support/constants.js'
+import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, PR_COMMENT, TASKS } from '../support/index.js'
+import type { BackupMode, IfRunning, ProjectLookup, Task } from '../support/index.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
 import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
-import { INPUT_NAMES, InputError } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
+import { INPUT_NAMES, InputError } from '../errors/index.js'
+import type { SettingNames } from '../errors/index.js'
 import { checkStartLimits } from './start-limits.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
-export { InputError } from '../errors/errors.js'
+export { InputError } from '../errors/index.js'
 
 export interface Plan {
   /** How the front end writes a setting in its messages (the action's input names when absent). */

@@ -10,9 +10,9 @@
  * Showing *** and registering a value with the runner (`core.setSecret`, which masks it in the whole job log) are
  * two decisions: `registrable` keeps trivial values (true, a port, a region) from being masked everywhere.
  */
-import { Inputs } from '../support/constants.js'
-import { INPUT_NAMES } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
+import { Inputs } from '../support/index.js'
+import { INPUT_NAMES } from '../errors/index.js'
+import type { SettingNames } from '../errors/index.js'
 
 export const MASK = '***'
 

@@ -9,8 +9,8 @@
  * String.length (and JavaScript's) counts them. The buildspec's own limit is in buildspec.ts.
  */
 import { quoteArgv } from './command.js'
-import { Inputs } from '../support/constants.js'
-import { InputError } from '../errors/errors.js'
+import { Inputs } from '../support/index.js'
+import { InputError } from '../errors/index.js'
 import { inputOf } from './variables.js'
 import type { TaskVariable } from './variables.js'
 

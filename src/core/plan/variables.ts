@@ -14,9 +14,9 @@
  * (`env:` on the step) as one variable, newlines included: the way in for untrusted text.
  */
 import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
-import { Inputs, RESERVED_VARIABLES } from '../support/constants.js'
-import { INPUT_NAMES, InputError } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
+import { Inputs, RESERVED_VARIABLES } from '../support/index.js'
+import { INPUT_NAMES, InputError } from '../errors/index.js'
+import type { SettingNames } from '../errors/index.js'
 import { isSecretName, isSecretValue, looksSecret } from './secrets.js'
 
 export interface TaskVariable {

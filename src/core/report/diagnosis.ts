@@ -22,12 +22,11 @@
  * Cost: one combined case-insensitive regex test per line (a few string checks before it); lines are
  * not kept, only the first evidence of each entry. Lines are scanned up to MAX_SCAN characters.
  */
-import { COMMAND_ERROR, REASON, agentMessage, parseAgentLine } from '../watch/agent-log.js'
-import type { LogLine } from '../watch/agent-log.js'
-import { stripAnsi } from '../support/text.js'
-import { Inputs } from '../support/constants.js'
-import { INPUT_NAMES } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
+import { COMMAND_ERROR, REASON, agentMessage, parseAgentLine } from '../watch/index.js'
+import type { LogLine } from '../watch/index.js'
+import { Inputs, stripAnsi } from '../support/index.js'
+import { INPUT_NAMES } from '../errors/index.js'
+import type { SettingNames } from '../errors/index.js'
 
 /** The parts of a phase context the diagnosis reads; the SDK's PhaseContext fits. */
 interface PhaseContextFacts {

@@ -1,14 +1,13 @@
 /** What happened, for people: the failure's phase and message, and the job summary. */
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
-import type { LogLine } from '../watch/agent-log.js'
+import type { LogLine } from '../watch/index.js'
 import { breakAutolinks } from './autolinks.js'
-import type { BackupReport } from '../backup/backup.js'
-import type { Plan } from '../plan/inputs.js'
-import type { BuildLinks } from '../aws/links.js'
-import type { RunIdentity } from '../plan/run-identity.js'
-import { redactText } from '../plan/secrets.js'
-import { cutText, formatDuration, stripAnsi, tailText } from '../support/text.js'
+import type { BackupReport } from '../backup/index.js'
+import type { Plan, RunIdentity } from '../plan/index.js'
+import type { BuildLinks } from '../aws/index.js'
+import { redactText } from '../plan/index.js'
+import { cutText, formatDuration, stripAnsi, tailText } from '../support/index.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 

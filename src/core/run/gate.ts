@@ -3,12 +3,11 @@
  * then the backup step, then one more look (a snapshot can take long and another build may have started meanwhile).
  */
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
-import type { BackupDeps, BackupReport } from '../backup/backup.js'
-import type { AwsClients } from '../aws/clients.js'
-import type { Clock } from '../support/clock.js'
-import type { Plan } from '../plan/inputs.js'
-import type { RunIdentity } from '../plan/run-identity.js'
-import { handleRunningBuilds } from '../build/running.js'
+import type { BackupDeps, BackupReport } from '../backup/index.js'
+import type { AwsClients } from '../aws/index.js'
+import type { Clock } from '../support/index.js'
+import type { Plan, RunIdentity } from '../plan/index.js'
+import { handleRunningBuilds } from '../build/index.js'
 
 export interface GateDeps {
   codebuild: CodeBuildClient

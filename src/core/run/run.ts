@@ -7,31 +7,30 @@
  */
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { errorText } from '../errors/aws-errors.js'
-import type { BackupReport } from '../backup/backup.js'
-import type { AwsClients } from '../aws/clients.js'
-import type { Clock } from '../support/clock.js'
-import { TOKEN_VARIABLE } from '../support/constants.js'
-import type { Diagnosis } from '../report/diagnosis.js'
-import { InputError, PreflightError, StartUnknownError, WatchError, classify, credentialsExpired } from '../errors/errors.js'
-import type { ErrorKind, SettingNames } from '../errors/errors.js'
-import { newExecutionToken } from '../build/execution.js'
+import { classify, credentialsExpired, errorText, InputError, PreflightError, StartUnknownError, WatchError } from '../errors/index.js'
+import type { BackupReport } from '../backup/index.js'
+import type { AwsClients, BuildLinks } from '../aws/index.js'
+import type { Clock } from '../support/index.js'
+import { formatDuration, TOKEN_VARIABLE } from '../support/index.js'
+import type { Diagnosis } from '../report/index.js'
+import type { ErrorKind, SettingNames } from '../errors/index.js'
+import {
+  buildStartRequest,
+  findStartedBuild,
+  newExecutionToken,
+  preflight,
+  redactRequest,
+  runningBuilds,
+  startBuild,
+  stopBuild
+} from '../build/index.js'
 import { followBuild } from './follow.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from './gate.js'
-import { parsePlan } from '../plan/inputs.js'
-import type { InputReader, Plan, PlanContext } from '../plan/inputs.js'
-import { buildLinks } from '../aws/links.js'
-import type { BuildLinks } from '../aws/links.js'
-import { preflight } from '../build/preflight.js'
-import { buildStartRequest, redactRequest } from '../build/request.js'
-import type { StartRequest } from '../build/request.js'
-import type { RunIdentity } from '../plan/run-identity.js'
-import { runningBuilds } from '../build/running.js'
-import { redactor, secretsOf } from '../plan/secrets.js'
-import { findStartedBuild, startBuild } from '../build/start.js'
-import { stopBuild } from '../build/stop.js'
-import { formatDuration } from '../support/text.js'
-import { DEFAULT_TIMING } from '../watch/watch.js'
+import { parsePlan, redactor, secretsOf } from '../plan/index.js'
+import type { InputReader, Plan, PlanContext, RunIdentity } from '../plan/index.js'
+import { buildLinks } from '../aws/index.js'
+import type { StartRequest } from '../build/index.js'
+import { DEFAULT_TIMING } from '../watch/index.js'
 
 /** Every way a run ends. */
 export type Outcome =

@@ -4,8 +4,8 @@
  * other run start sooner. Kept apart from clients.ts so that the post step's bundle does not carry that chunk.
  */
 import type { RDSClient } from '@aws-sdk/client-rds'
-import { clientOptions, createCodeBuildClients } from '../aws/clients.js'
-import type { AwsClients } from '../aws/clients.js'
+import { clientOptions, createCodeBuildClients } from '../aws/index.js'
+import type { AwsClients } from '../aws/index.js'
 
 export function createClients(region: string): AwsClients {
   let rds: Promise<RDSClient> | undefined

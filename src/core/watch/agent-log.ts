@@ -3,7 +3,7 @@
  * `[Instance] …` on EC2-compute builds. The one home of their format: the phases they report, and which lines of the
  * log are the agent's echo of a command rather than the task's output (AgentLineFilter).
  */
-import { logLine } from '../support/text.js'
+import { logLine } from '../support/index.js'
 
 export type AgentEvent =
   | { kind: 'enter'; phase: string }

@@ -14,7 +14,7 @@
  * undone at the next re-test: every 20 s of wall-clock time, the same moments in every run, the runs that judged the
  * throttles scattered slow down again, together, and judge anew.
  */
-import type { Clock } from '../support/clock.js'
+import type { Clock } from '../support/index.js'
 
 /** Every number of fair-share pacing, in one table. */
 export interface ShareTiming {

@@ -19,7 +19,7 @@
  */
 import { GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
-import { MalformedAnswerError } from '../errors/aws-errors.js'
+import { MalformedAnswerError } from '../errors/index.js'
 
 /**
  * A page of at least this many events, or bytes (UTF-8 message + 26 each, as CloudWatch counts), is followed at once:

@@ -11,17 +11,24 @@ import { BatchGetBuildsCommand, StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { CloudWatchLogsClient, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { ENDING_PHASES, LOGGED_PHASES, PhaseProgress } from './agent-log.js'
-import { MalformedAnswerError, errorText, isAccessDenied, isExpiredCredentials, isThrottled, isTransient } from '../errors/aws-errors.js'
-import { abortReason } from '../support/cancellation.js'
-import { Inputs } from '../support/constants.js'
-import { INPUT_NAMES, WatchError } from '../errors/errors.js'
-import type { SettingNames } from '../errors/errors.js'
-import type { Clock } from '../support/clock.js'
+import {
+  errorText,
+  INPUT_NAMES,
+  isAccessDenied,
+  isExpiredCredentials,
+  isThrottled,
+  isTransient,
+  MalformedAnswerError,
+  WatchError
+} from '../errors/index.js'
+import { abortReason, Inputs } from '../support/index.js'
+import type { SettingNames } from '../errors/index.js'
+import type { Clock } from '../support/index.js'
 import { DEFAULT_SHARE_TIMING, LogPacer } from './log-pacing.js'
 import type { ShareTiming } from './log-pacing.js'
 import { LogTail } from './logs.js'
 import type { Caller, DrainOptions } from './logs.js'
-import { Backoff, withTimeLimit } from '../aws/retry.js'
+import { Backoff, withTimeLimit } from '../aws/index.js'
 
 export { WatchError }
 

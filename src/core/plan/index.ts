@@ -1,0 +1,9 @@
+/** The public entry of src/core/plan: what the rest of src/ may use. */
+export { buildspecCommands } from './buildspec.js'
+export { quoteArgv } from './command.js'
+export { InputError, namesOf, parsePlan } from './inputs.js'
+export type { BackupPlan, InputReader, Plan, PlanContext } from './inputs.js'
+export { runIdentity } from './run-identity.js'
+export type { GitHubContext, RunIdentity } from './run-identity.js'
+export { MASK, redactDeep, redactText, redactor, secretsOf } from './secrets.js'
+export { buildName, inputOf } from './variables.js'

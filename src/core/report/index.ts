@@ -1,0 +1,15 @@
+/** The public entry of src/core/report: what the rest of src/ may use. */
+export { breakAutolinks } from './autolinks.js'
+export { FailureDiagnoser, formatDiagnosis } from './diagnosis.js'
+export type { Diagnosis } from './diagnosis.js'
+export {
+  LastTaskLines,
+  STATUS_ICON,
+  addSummary,
+  buildDurationMs,
+  describeFailure,
+  failedPhase,
+  phaseContext,
+  taskExitCode
+} from './report.js'
+export type { SummaryData } from './report.js'
