@@ -1,13 +1,13 @@
 /**
  * The repository's layout rules that lint and the scripts rely on: no import cycle in src/ (type-only imports
- * included; scripts/import-cycles.mjs), and scripts that use the test tree only through the stand-in's public entry
+ * included; scripts/imports.mjs), and scripts that use the test tree only through the stand-in's public entry
  * and the support folder.
  */
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { cycles, importGraph } from '../scripts/import-cycles.mjs'
+import { cycles, importGraph } from '../scripts/imports.mjs'
 import { ROOT } from './fixtures/root.js'
 
 describe('import cycles', () => {

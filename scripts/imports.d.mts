@@ -1,3 +1,3 @@
-// Types of scripts/import-cycles.mjs, for the TypeScript tests that import it.
+// Types of scripts/imports.mjs, for the TypeScript tests that import it.
 export declare function importGraph(dir: string): Map<string, string[]>
 export declare function cycles(graph: Map<string, string[]>): string[][]
