@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Fails on an import cycle in src/, type-only imports included (ESLint's import/no-cycle skips `import type`).
+// The import rules of src/, type-only imports included (ESLint's import/no-cycle skips `import type`):
+// - no import cycle, between files or between the folders of src/core;
+// - a folder of src/core is used from outside only through its public entry, its index.ts;
+// - src/core imports nothing of the front ends (src/action, src/cli).
 // The graph comes from TypeScript's own pre-processor (ts.preProcessFile): every `import`, `import type`,
 // `export … from` and `import()` of a relative module is an edge.
 //
-//   node scripts/import-cycles.mjs [DIR]   exit 1 and print each cycle found (DIR: src by default)
+//   node scripts/imports.mjs [DIR]   exit 1 and print each finding (DIR: src by default)
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import ts from 'typescript'
 import { ROOT, isMain } from './lib/generated.mjs'
 
@@ -96,16 +99,55 @@ function loop(graph, component) {
   return component
 }
 
+/** The folder of src/core a file belongs to (`dir` is src/), or undefined outside src/core's folders. */
+function coreFolder(dir, file) {
+  const parts = relative(join(dir, 'core'), file).split(sep)
+  return parts.length > 1 && parts[0] !== '..' ? parts[0] : undefined
+}
+
+/** The graph between the folders of src/core: folder → the folders its files import. */
+export function folderGraph(dir, graph) {
+  const folders = new Map()
+  for (const [file, targets] of graph) {
+    const from = coreFolder(dir, file)
+    if (!from) continue
+    const to = new Set(folders.get(from) ?? [])
+    for (const target of targets) {
+      const folder = coreFolder(dir, target)
+      if (folder && folder !== from) to.add(folder)
+    }
+    folders.set(from, [...to].sort())
+  }
+  return folders
+}
+
+/** Imports that break the layout: into a folder of src/core past its index.ts, or from src/core into a front end. */
+export function layoutBreaks(dir, graph) {
+  const breaks = []
+  for (const [file, targets] of graph) {
+    const from = coreFolder(dir, file)
+    const inCore = !relative(join(dir, 'core'), file).startsWith('..')
+    for (const target of targets) {
+      const to = coreFolder(dir, target)
+      if (to && to !== from && basename(target) !== 'index.ts') breaks.push([file, target, `past the public entry of core/${to}`])
+      if (inCore && relative(join(dir, 'core'), target).startsWith('..')) breaks.push([file, target, 'from the core into a front end'])
+    }
+  }
+  return breaks
+}
+
 if (isMain(import.meta.url)) {
   const dir = resolve(ROOT, process.argv[2] ?? 'src')
   const graph = importGraph(dir)
-  const found = cycles(graph)
   const rel = file => relative(ROOT, file)
-  if (found.length === 0) {
-    console.log(`import-cycles: no cycle among ${graph.size} modules of ${rel(dir)}/ (type-only imports included)`)
-  } else {
-    console.error(`import-cycles: ${found.length} cycle(s) in ${rel(dir)}/ (type-only imports included):`)
-    for (const component of found) console.error(`  ${loop(graph, component).map(rel).join(' → ')}`)
-    process.exitCode = 1
-  }
+  const folders = folderGraph(dir, graph)
+  const found = [...cycles(graph).map(c => loop(graph, c).map(rel)), ...cycles(folders).map(c => loop(folders, c).map(f => `core/${f}/`))]
+  const breaks = layoutBreaks(dir, graph)
+  for (const c of found) console.error(`imports: a cycle: ${c.join(' → ')}`)
+  for (const [file, target, why] of breaks) console.error(`imports: ${rel(file)} imports ${rel(target)}: ${why}`)
+  if (found.length + breaks.length === 0) {
+    console.log(
+      `imports: no cycle among ${graph.size} modules of ${rel(dir)}/ nor among its ${folders.size} core folders (type-only imports included); every folder used through its index.ts`
+    )
+  } else process.exitCode = 1
 }

@@ -55,7 +55,7 @@ export async function gateDryRun(plan: Plan, backupDeps: () => Promise<BackupDep
 }
 
 /** The backup step's code, with the RDS SDK it needs: loaded only by runs that have the step. */
-const loadBackup = (): Promise<typeof import('../backup/backup.js')> => import('../backup/backup.js')
+const loadBackup = (): Promise<typeof import('../backup/index.js')> => import('../backup/index.js')
 
 /** The backup step's dependencies for a plan (its RDS client is loaded and created only when the step runs). */
 export function backupDepsFor(
