@@ -18,8 +18,8 @@ import { formatDuration, Inputs, packageRoot } from '../core/support/index.js'
 import { buildDurationMs, describeFailure, formatDiagnosis, phaseContext, taskExitCode } from '../core/report/index.js'
 import type { Diagnosis } from '../core/report/index.js'
 import type { ErrorKind } from '../core/errors/index.js'
-import type { Plan } from '../core/plan/index.js'
-import { redactDeep, redactor, redactText, runIdentity } from '../core/plan/index.js'
+import type { Plan, RunIdentity } from '../core/plan/index.js'
+import { redactDeep, redactor, redactText } from '../core/plan/index.js'
 import { faultText, runTask, watchFailureMessage } from '../core/run/index.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
@@ -187,10 +187,7 @@ async function execute(
 ): Promise<Result> {
   if (env.AWS_PROFILE) process.env.AWS_PROFILE = env.AWS_PROFILE
   // No workflow run: no GitHub identity; the execution's token is this invocation's own, as in a workflow.
-  const identity = runIdentity(
-    { eventName: '', sha: '', ref: '', payload: {}, runId: 0, runAttempt: 0, actor: '', job: '', action: '', serverUrl: '', apiUrl: '' },
-    undefined
-  )
+  const identity: RunIdentity = {}
   const { outcome, facts } = await runTask({
     read,
     context: { env, actionRoot: ROOT, workspace: deps.cwd },

@@ -1,5 +1,5 @@
 import { buildStartRequest, environmentOverrides, redactRequest } from '../../../src/core/build/request.js'
-import { runIdentity } from '../../../src/core/plan/run-identity.js'
+import { runIdentity } from '../../../src/action/run-identity.js'
 import { githubContext } from '../../fixtures/github.js'
 import { parsePlan } from '../../../src/core/plan/inputs.js'
 import { BASE_INPUTS, context, planOf, reader } from '../../fixtures/inputs.js'

@@ -1,5 +1,8 @@
+import type { RunIdentity } from '../core/plan/index.js'
+
 /**
- * Who is running: the GitHub run, read from @actions/github's context. It goes to the build (for the audit trail in
+ * Who is running: the GitHub run, read from @actions/github's context (the type, RunIdentity, is the core's:
+ * src/core/plan/identity.ts). It goes to the build (for the audit trail in
  * CodeBuild, and back links to the run), into the snapshot's name and tags, the job summary and the pull-request
  * comment. It is the same for every execution of a step in a run (matrix legs, jobs without step ids): what tells
  * executions apart is src/core/build/execution.ts.
@@ -21,22 +24,6 @@ export interface GitHubContext {
   action: string
   serverUrl: string
   apiUrl: string
-}
-
-export interface RunIdentity {
-  repository?: string
-  sha?: string
-  ref?: string
-  runId?: string
-  runAttempt?: string
-  actor?: string
-  job?: string
-  step?: string
-  eventName?: string
-  /** The pull request the run belongs to. */
-  pullRequest?: number
-  /** …/actions/runs/<id>/attempts/<n>: where the CodeBuild console leads back to. */
-  runUrl?: string
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
