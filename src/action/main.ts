@@ -25,6 +25,8 @@ import type { CommentApi } from './pr-comment.js'
 import type { SummaryData } from '../core/report/index.js'
 import { redactDeep, redactor, redactText } from '../core/plan/index.js'
 import { runIdentity } from './run-identity.js'
+import { readPrCommentSettings } from './pr-comment-settings.js'
+import type { PrCommentSettings } from './pr-comment-settings.js'
 import type { GitHubContext } from './run-identity.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
 
@@ -91,6 +93,12 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   })
   try {
     const identity = runIdentity(deps.github, deps.env.GITHUB_REPOSITORY)
+    // The comment's inputs are the action's own: read (and their token masked) with the plan, before AWS.
+    let comment: PrCommentSettings = { enabled: false }
+    const readComment = (): string[] => {
+      comment = readPrCommentSettings(deps.read)
+      return comment.enabled ? [comment.token] : []
+    }
     const { outcome, facts } = await runTask({
       read: deps.read,
       context: { env: deps.env, actionRoot: deps.actionRoot, workspace: deps.env.GITHUB_WORKSPACE ?? process.cwd() },
@@ -98,14 +106,14 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
       clients: deps.clients,
       clock: deps.clock,
       identity,
-      ui: actionUi(deps.write, (id, stopOnCancel) => (started = { id, stopOnCancel })),
+      ui: actionUi(deps.write, readComment, (id, stopOnCancel) => (started = { id, stopOnCancel })),
       signal: cancellation.signal
     })
     const ctx: Context = facts
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
     const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
     await conclude(ctx, result)
-    await commentOnPullRequest(deps, ctx, result)
+    await commentOnPullRequest(deps, ctx, comment, result)
   } catch (error) {
     core.setFailed(`Unexpected error: ${errorText(error)}`)
   } finally {
@@ -114,7 +122,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
 }
 
 /** The run as the workflow log shows it, and what it records for the post step. */
-function actionUi(write: Write, onStarted: (id: string, stopOnCancel: boolean) => void): RunUi {
+function actionUi(write: Write, readComment: () => string[], onStarted: (id: string, stopOnCancel: boolean) => void): RunUi {
   let printer: BuildLogPrinter | undefined
   let stopOnCancel = true
   return {
@@ -124,7 +132,7 @@ function actionUi(write: Write, onStarted: (id: string, stopOnCancel: boolean) =
     note: say,
     onPlan: (plan, secrets) => {
       // Masked first thing, before anything else is printed.
-      const more = plan.prComment.enabled ? [plan.prComment.token] : []
+      const more = readComment()
       for (const value of [...secrets, ...more]) core.setSecret(value)
       stopOnCancel = plan.stopOnCancel
       return more
@@ -307,16 +315,16 @@ function reportData(ctx: Context, data: Omit<SummaryData, 'plan'>): SummaryData 
  * The sticky comment on the run's pull request, when there is one and pr-comment is auto. Never changes the step's
  * result: a failure to write it is one line saying why (and which permission, when that is the reason).
  */
-async function commentOnPullRequest(deps: RunDeps, ctx: Context, v: Verdict): Promise<void> {
+async function commentOnPullRequest(deps: RunDeps, ctx: Context, settings: PrCommentSettings, v: Verdict): Promise<void> {
   const { plan, identity } = ctx
   const data = reportData(ctx, v.report)
-  if (!data || !plan?.prComment.enabled || identity?.pullRequest === undefined || !identity.repository) return
+  if (!data || !plan || !settings.enabled || identity?.pullRequest === undefined || !identity.repository) return
   const redact = redactor(ctx.masked)
-  const comment = { ...data, workflow: commentWorkflow(deps.env), job: identity.job ?? '', key: plan.prComment.key, redact }
+  const comment = { ...data, workflow: commentWorkflow(deps.env), job: identity.job ?? '', key: settings.key, redact }
   const body = renderComment(comment)
   const pr: PullRequestRef = { apiUrl: deps.github.apiUrl, repository: identity.repository, number: identity.pullRequest }
   try {
-    const api = deps.comments(plan.prComment.token, pr, deps.clock)
+    const api = deps.comments(settings.token, pr, deps.clock)
     const published = await publishComment(api, commentMarkers(comment), body)
     say(`Pull request #${pr.number}: report comment ${published.done}.`)
     if (published.othersLeft > 0)

@@ -3,7 +3,7 @@
  * input and says what was expected.
  */
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, PR_COMMENT, TASKS } from '../support/index.js'
+import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, TASKS } from '../support/index.js'
 import type { BackupMode, IfRunning, ProjectLookup, Task } from '../support/index.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
@@ -46,7 +46,6 @@ export interface Plan {
   stopOnCancel: boolean
   dryRun: boolean
   /** The sticky pull-request comment: off, or on with the key that tells it apart and the token that writes it. */
-  prComment: { enabled: false } | { enabled: true; key: string; token: string }
   /** Absent with backup: none. */
   backup?: BackupPlan
 }
@@ -223,8 +222,7 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
     ifRunningTimeoutMinutes: parseMinutes(read, Inputs.IfRunningTimeoutMinutes, 1, MAX_IF_RUNNING_TIMEOUT) ?? DEFAULT_IF_RUNNING_TIMEOUT,
     projectLookup: parseChoice(read, Inputs.ProjectLookup, PROJECT_LOOKUP, 'required'),
     stopOnCancel: parseBoolean(read, Inputs.StopOnCancel, true),
-    dryRun: parseBoolean(read, Inputs.DryRun, false),
-    prComment: parsePrComment(read)
+    dryRun: parseBoolean(read, Inputs.DryRun, false)
   }
   if (context.names) plan.names = context.names
   if (image) plan.image = image
@@ -238,18 +236,6 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (backup) plan.backup = backup
   checkStartLimits(plan)
   return plan
-}
-
-/** A key tells matrix legs apart in the comment's marker: kept short and plain. */
-const PR_COMMENT_KEY = /^[A-Za-z0-9._-]{0,64}$/
-
-function parsePrComment(read: InputReader): Plan['prComment'] {
-  if (parseChoice(read, Inputs.PrComment, PR_COMMENT, 'auto') === 'never') return { enabled: false }
-  const key = read(Inputs.PrCommentKey)
-  if (!PR_COMMENT_KEY.test(key))
-    throw new InputError(Inputs.PrCommentKey, `must be up to 64 letters, digits, '.', '_' or '-', got '${key}'`)
-  const token = read(Inputs.GithubToken)
-  return token === '' ? { enabled: false } : { enabled: true, key, token }
 }
 
 /** How the plan's front end writes a setting. */

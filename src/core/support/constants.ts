@@ -9,7 +9,6 @@ export type BackupMode = (typeof BACKUP_MODES)[number]
 
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
 
-export const PR_COMMENT = ['auto', 'never'] as const
 export const PROJECT_LOOKUP = ['required', 'optional'] as const
 export type ProjectLookup = (typeof PROJECT_LOOKUP)[number]
 export type IfRunning = (typeof IF_RUNNING)[number]

@@ -9,7 +9,6 @@ export {
   Inputs,
   Outputs,
   PROJECT_LOOKUP,
-  PR_COMMENT,
   RESERVED_VARIABLES,
   TASKS,
   TOKEN_VARIABLE,
