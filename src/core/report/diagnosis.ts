@@ -186,7 +186,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
     id: 'command-not-found',
     title: 'The task command was not found in the image',
     cause: 'The command, script or module the task runs does not exist at that name or path inside the image.',
-    fix: "Check the `command` input against the image: the program must be on the image's PATH, or the path relative to its working directory (WORKDIR), and its packages installed in the image (not only as devDependencies pruned from it).",
+    fix: "Check the task's command against the image: the program must be on the image's PATH, or the path relative to its working directory (WORKDIR), and its packages installed in the image (not only as devDependencies pruned from it).",
     patterns: [
       /\bmodule not found\b/i,
       /\bno module named\b/i,
