@@ -199,7 +199,7 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
       'Node.js v22.11.0',
       ...failedRun('node dist/migrate.js')
     ],
-    fix: ['`command`', 'working directory'],
+    fix: ["the task's command", 'working directory'],
     evidence: "Cannot find module '/app/dist/migrate.js'"
   },
   'source-misconfigured': {
@@ -432,8 +432,8 @@ const VARIANTS: readonly (readonly [string, string, readonly string[], readonly 
     [`failed to connect to \`user=app database=app\`: 10.0.3.4:5432 (${DB_HOST}): dial error: dial tcp 10.0.3.4:5432: i/o timeout`],
     ['port 5432']
   ],
-  ['command-not-found: sh', 'command-not-found', ['/bin/sh: 1: drizzle-kit: not found'], ['`command`']],
-  ['command-not-found: bash', 'command-not-found', ['bash: line 1: prisma: command not found'], ['`command`']],
+  ['command-not-found: sh', 'command-not-found', ['/bin/sh: 1: drizzle-kit: not found'], ["the task's command"]],
+  ['command-not-found: bash', 'command-not-found', ['bash: line 1: prisma: command not found'], ["the task's command"]],
   [
     'command-not-found: docker exec',
     'command-not-found',
@@ -448,9 +448,9 @@ const VARIANTS: readonly (readonly [string, string, readonly string[], readonly 
     [
       'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/bin/migrate.sh": stat /app/bin/migrate.sh: no such file or directory: unknown.'
     ],
-    ['`command`']
+    ["the task's command"]
   ],
-  ['command-not-found: bun', 'command-not-found', ['error: Module not found "scripts/migrate.ts"'], ['`command`']],
+  ['command-not-found: bun', 'command-not-found', ['error: Module not found "scripts/migrate.ts"'], ["the task's command"]],
   [
     'command-not-found: node ESM package',
     'command-not-found',
@@ -461,7 +461,7 @@ const VARIANTS: readonly (readonly [string, string, readonly string[], readonly 
     'command-not-found: npm script',
     'command-not-found',
     ['npm error Missing script: "db:migrate"', 'npm error', 'npm error To see a list of scripts, run:', 'npm error   npm run'],
-    ['`command`']
+    ["the task's command"]
   ],
   [
     'command-not-found: python',
@@ -471,7 +471,7 @@ const VARIANTS: readonly (readonly [string, string, readonly string[], readonly 
       '  File "/app/manage.py", line 3, in <module>',
       "ModuleNotFoundError: No module named 'alembic'"
     ],
-    ['`command`']
+    ["the task's command"]
   ],
   ['timeout: log line only', 'timeout', [agent('Build has timed out. ')], ['timeout-minutes']]
 ]
