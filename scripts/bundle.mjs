@@ -5,6 +5,8 @@
 // fresh temporary directory first, so dist/ is exactly what this script produces from the sources:
 // nothing stale survives. dist/sources.sha256 records which sources (scripts/sources-hash.mjs): the
 // end-to-end tests refuse to run a dist/ built from other sources.
+// package.json's "sideEffects": false lets webpack leave out what a core folder's index.ts re-exports and an
+// entry does not use (without it the post bundle carried the plan's YAML parser: 1,299 KB instead of 1,147 KB).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, renameSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'

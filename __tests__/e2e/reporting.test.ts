@@ -768,7 +768,7 @@ const DIAGNOSIS_CASES: Record<string, DiagnosisCase> = {
       'Node.js v22.11.0'
     ]),
     title: 'migrate FAILED in phase BUILD',
-    fix: ['`command`'],
+    fix: ["the task's command"],
     evidence: "Cannot find module '/app/dist/migrate.js'"
   },
   'source-misconfigured': {
