@@ -7,7 +7,8 @@
  * step's result.
  */
 import type { Build } from '@aws-sdk/client-codebuild'
-import { breakAutolinks, buildDurationMs, failedPhase, phaseContext, STATUS_ICON } from '../core/report/index.js'
+import { breakAutolinks, buildDurationMs, failedPhase, phaseContext } from '../core/report/index.js'
+import { STATUS_ICON } from './summary.js'
 import type { SummaryData } from '../core/report/index.js'
 import { cutText, formatDuration, wellFormed } from '../core/support/index.js'
 

@@ -2,14 +2,5 @@
 export { breakAutolinks } from './autolinks.js'
 export { FailureDiagnoser, formatDiagnosis } from './diagnosis.js'
 export type { Diagnosis } from './diagnosis.js'
-export {
-  LastTaskLines,
-  STATUS_ICON,
-  addSummary,
-  buildDurationMs,
-  describeFailure,
-  failedPhase,
-  phaseContext,
-  taskExitCode
-} from './report.js'
+export { LastTaskLines, buildDurationMs, describeFailure, failedPhase, phaseContext, phaseFailed, taskExitCode } from './report.js'
 export type { SummaryData } from './report.js'

@@ -1,19 +1,20 @@
-/** What happened, for people: the failure's phase and message, and the job summary. */
+/** What happened, for people: the failure's phase and message, and the data a report (summary, comment) shows. */
 import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import type { LogLine } from '../watch/index.js'
-import { breakAutolinks } from './autolinks.js'
 import type { BackupReport } from '../backup/index.js'
 import type { Plan, RunIdentity } from '../plan/index.js'
 import type { BuildLinks } from '../aws/index.js'
-import { redactText } from '../plan/index.js'
-import { cutText, formatDuration, stripAnsi, tailText } from '../support/index.js'
+import { cutText, stripAnsi, tailText } from '../support/index.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
+/** Whether a phase failed: it has a status other than SUCCEEDED (or IN_PROGRESS). */
+export const phaseFailed = (p: BuildPhase): boolean => p.phaseStatus !== undefined && !OK_PHASE_STATUSES.has(p.phaseStatus)
+
 /** The phase that failed: the first with a status other than SUCCEEDED. */
 export function failedPhase(build: Build): BuildPhase | undefined {
-  return build.phases?.find(p => p.phaseStatus !== undefined && !OK_PHASE_STATUSES.has(p.phaseStatus))
+  return build.phases?.find(phaseFailed)
 }
 
 const MAX_CONTEXT = 400
@@ -111,36 +112,6 @@ export function buildDurationMs(build: Build): number | undefined {
   return (build.endTime ?? new Date()).getTime() - build.startTime.getTime()
 }
 
-export const STATUS_ICON: Record<string, string> = {
-  SUCCEEDED: '✅',
-  FAILED: '❌',
-  FAULT: '❌',
-  TIMED_OUT: '⏱️',
-  STOPPED: '⏹️',
-  IN_PROGRESS: '⏳'
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
-}
-
-/** Outside text (AWS answers, build output, the diagnosis) for HTML: no mention, reference or link, then escaped. */
-const outside = (value: string): string => escapeHtml(breakAutolinks(value))
-
-/** For the inside of a code block: @actions/core's addCodeBlock writes its text as is, so `<…>` would be markup. */
-function escapeCode(text: string): string {
-  return text.replace(/[&<>]/g, c => `&#${c.charCodeAt(0)};`)
-}
-
-/** The part of @actions/core's summary used here, so tests can pass a recorder. */
-export interface SummaryWriter {
-  addHeading(text: string, level?: number): SummaryWriter
-  addTable(rows: Array<Array<string | { data: string; header?: boolean }>>): SummaryWriter
-  addRaw(text: string, addEOL?: boolean): SummaryWriter
-  addCodeBlock(code: string, lang?: string): SummaryWriter
-  write(): Promise<unknown>
-}
-
 export interface SummaryData {
   plan: Plan
   build?: Build
@@ -155,84 +126,4 @@ export interface SummaryData {
   identity?: RunIdentity
   /** The backup step before the task, when there was one. */
   backup?: BackupReport
-}
-
-const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
-const header = (...cells: string[]): Array<{ data: string; header: boolean }> => cells.map(data => ({ data, header: true }))
-
-/**
- * Writes the job summary. All text from outside (messages, names, ids) is escaped, and has no mention, reference or
- * link (breakAutolinks, the comment's rule); nothing secret is in it.
- */
-export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWriter {
-  const { plan, build, links } = data
-  const status = data.request ? 'DRY RUN' : (build?.buildStatus ?? 'NOT STARTED')
-  summary.addHeading(`${STATUS_ICON[status] ?? '📝'} CodeBuild ${outside(plan.task)}: ${outside(status)}`, 3)
-  const rows: Array<[string, string]> = [
-    ['Task', escapeHtml(plan.task)],
-    ['Project', escapeHtml(plan.projectName)],
-    ['Region', escapeHtml(plan.region)],
-    ['Image', plan.image ? `<code>${escapeHtml(plan.image.uri)}</code>` : "the project's IMAGE_URI"]
-  ]
-  if (plan.command !== undefined) rows.push(['Command', `<code>${escapeHtml(redactText(plan.command))}</code>`])
-  if (build?.id) rows.push(['Build', `${outside(`#${build.buildNumber ?? '?'}`)} <code>${outside(build.id)}</code>`])
-  if (links) rows.push(['Links', `${link('build', links.build)} · ${link('log', links.logs)}`])
-  if (data.identity?.sha) rows.push(['Commit', `<code>${escapeHtml(data.identity.sha)}</code>`])
-  if (data.identity?.pullRequest !== undefined) rows.push(['Pull request', `#${data.identity.pullRequest}`])
-  if (data.identity?.runUrl) rows.push(['Run', link('workflow run', data.identity.runUrl)])
-  if (build) {
-    rows.push(['Status', `${STATUS_ICON[status] ?? ''} ${outside(status)}`])
-    rows.push(['Duration', formatDuration(buildDurationMs(build))])
-  }
-  summary.addTable(rows.map(([k, v]) => [`<b>${k}</b>`, v]))
-  const phases = (build?.phases ?? []).filter(p => p.phaseType !== 'COMPLETED')
-  if (phases.length > 0) {
-    summary.addTable([
-      header('Phase', 'Status', 'Duration', 'Context'),
-      ...phases.map(p => [
-        outside(p.phaseType ?? ''),
-        `${STATUS_ICON[p.phaseStatus ?? ''] ?? ''} ${outside(p.phaseStatus ?? (p.endTime ? '' : 'IN_PROGRESS'))}`.trim(),
-        p.durationInSeconds !== undefined ? formatDuration(p.durationInSeconds * 1000) : '–',
-        outside(p.phaseStatus && !OK_PHASE_STATUSES.has(p.phaseStatus) ? phaseContext(p) : '')
-      ])
-    ])
-  }
-  if (data.diagnosis) {
-    summary.addRaw(`<p><b>Likely cause:</b> ${outside(data.diagnosis.cause)}<br><b>Fix:</b> ${outside(data.diagnosis.fix)}</p>`, true)
-  }
-  if (data.lastLines && data.lastLines.length > 0) {
-    summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
-    summary.addCodeBlock(escapeCode(breakAutolinks(data.lastLines.join('\n'))), 'text')
-  }
-  if (data.backup) addBackupSummary(summary, data.backup)
-  for (const note of data.notes ?? []) summary.addRaw(`<p>${outside(note)}</p>`, true)
-  if (data.request) {
-    summary.addRaw('<p>Dry run: nothing was started. This is the StartBuild request that would be sent:</p>', true)
-    summary.addCodeBlock(escapeCode(JSON.stringify(data.request, null, 2)), 'json')
-    summary.addRaw(`<p>Buildspec (${escapeHtml(plan.buildspec.source)}): <code>${escapeHtml(plan.buildspec.path)}</code></p>`, true)
-    summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
-  }
-  return summary
-}
-
-/** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */
-function addBackupSummary(summary: SummaryWriter, backup: BackupReport): void {
-  const what = backup.database ? `${backup.database.kind === 'instance' ? 'DB instance' : 'DB cluster'} ` : ''
-  const rows: Array<[string, string]> = [['Database', `${what}<code>${escapeHtml(backup.dbIdentifier)}</code>`]]
-  if (backup.verified) rows.push(['Verified', `${backup.verified.passed ? '✅' : '❌'} ${outside(backup.verified.found)}`])
-  const snap = backup.snapshot
-  if (snap) {
-    rows.push([
-      'Snapshot',
-      `<code>${escapeHtml(snap.id)}</code> (${outside(snap.status)}${snap.reused ? ', from an earlier try of this step' : ''})`
-    ])
-    if (snap.allocatedStorageGiB !== undefined) rows.push(['Allocated storage', `${snap.allocatedStorageGiB} GiB`])
-    if (snap.tookMs !== undefined) rows.push(['Time taken', formatDuration(snap.tookMs)])
-  }
-  summary.addRaw(`<p><b>Backup before the task</b> (backup: ${escapeHtml(backup.mode)}${backup.dryRun ? ', dry run' : ''})</p>`, true)
-  summary.addTable(rows.map(([k, v]) => [`<b>${k}</b>`, v]))
-  if (backup.restore && snap) {
-    summary.addRaw('<p>To restore from the snapshot into a new database:</p>', true)
-    summary.addCodeBlock(escapeCode(backup.restore), 'sh')
-  }
 }
