@@ -54,14 +54,13 @@ interface Snapshot {
   tags: Tag[]
 }
 
-/** What the backup step did, for the log, the summary and the outputs. */
 /**
  * How a requested snapshot ended: available; failed (RDS's status, or it disappeared); timed-out (not available within
  * backup-timeout-minutes, it goes on in RDS); cancelled (the wait was cancelled, it goes on in RDS); unknown (the
  * create call was cancelled before RDS answered: it may exist). `not-taken` (no snapshot: refused, or the step failed
  * before creating one) is the output's value when the report has no snapshot.
  */
-export type SnapshotOutcome = 'available' | 'failed' | 'timed-out' | 'cancelled' | 'unknown'
+type SnapshotOutcome = 'available' | 'failed' | 'timed-out' | 'cancelled' | 'unknown'
 
 export interface BackupReport {
   mode: BackupPlan['mode']
