@@ -62,6 +62,7 @@ interface Snapshot {
  */
 type SnapshotOutcome = 'available' | 'failed' | 'timed-out' | 'cancelled' | 'unknown'
 
+/** What the backup step did, for the log, the summary and the outputs. */
 export interface BackupReport {
   mode: BackupPlan['mode']
   dbIdentifier: string
