@@ -45,7 +45,6 @@ export interface Plan {
   projectLookup: ProjectLookup
   stopOnCancel: boolean
   dryRun: boolean
-  /** The sticky pull-request comment: off, or on with the key that tells it apart and the token that writes it. */
   /** Absent with backup: none. */
   backup?: BackupPlan
 }
@@ -140,74 +139,85 @@ function parseBackup(read: InputReader, names: SettingNames = INPUT_NAMES): Back
   }
 }
 
-export function parsePlan(read: InputReader, context: PlanContext): Plan {
+function parseProjectName(read: InputReader): string {
   const projectName = read(Inputs.ProjectName)
-  if (!PROJECT_NAME.test(projectName)) {
-    throw new InputError(
-      Inputs.ProjectName,
-      projectName === ''
-        ? 'is required: the name of the CodeBuild project'
-        : `must be a CodeBuild project name (2-255 letters, digits, - and _), got '${projectName}'`
-    )
-  }
-  const task = parseChoice(read, Inputs.Task, TASKS)
+  if (PROJECT_NAME.test(projectName)) return projectName
+  throw new InputError(
+    Inputs.ProjectName,
+    projectName === ''
+      ? 'is required: the name of the CodeBuild project'
+      : `must be a CodeBuild project name (2-255 letters, digits, - and _), got '${projectName}'`
+  )
+}
 
-  let image: ImageRef | undefined
+function parseImage(read: InputReader): ImageRef | undefined {
   const imageUri = read(Inputs.ImageUri)
-  if (imageUri !== '') {
-    const parsed = parseImageUri(imageUri)
-    if (typeof parsed === 'string') throw new InputError(Inputs.ImageUri, `must be ${IMAGE_FORM}; '${imageUri}' is not: ${parsed}`)
-    image = parsed
-  }
+  if (imageUri === '') return undefined
+  const parsed = parseImageUri(imageUri)
+  if (typeof parsed === 'string') throw new InputError(Inputs.ImageUri, `must be ${IMAGE_FORM}; '${imageUri}' is not: ${parsed}`)
+  return parsed
+}
 
+/** The command as written ('' when absent) and the words the container gets (the task's name without one). */
+function parseCommand(read: InputReader, task: Task): { command: string; argv: string[] } {
   const command = read(Inputs.Command)
-  let argv: string[] = [task]
-  if (command !== '') {
-    try {
-      argv = splitCommand(command)
-    } catch (error) {
-      if (error instanceof CommandSyntaxError) throw new InputError(Inputs.Command, `has ${error.message}`)
-      throw error
-    }
-  }
-
-  const buildspecInput = read(Inputs.Buildspec)
-  let buildspec: Buildspec
+  if (command === '') return { command, argv: [task] }
   try {
-    buildspec =
-      buildspecInput === ''
-        ? loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
-        : loadCustomBuildspec(context.workspace, buildspecInput)
+    return { command, argv: splitCommand(command) }
+  } catch (error) {
+    if (error instanceof CommandSyntaxError) throw new InputError(Inputs.Command, `has ${error.message}`)
+    throw error
+  }
+}
+
+function parseBuildspec(read: InputReader, context: PlanContext, task: Task): Buildspec {
+  const buildspecInput = read(Inputs.Buildspec)
+  try {
+    return buildspecInput === ''
+      ? loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
+      : loadCustomBuildspec(context.workspace, buildspecInput)
   } catch (error) {
     throw new InputError(
       Inputs.Buildspec,
       `must be a buildspec file relative to the workspace (YAML with version and phases): ${(error as Error).message}`
     )
   }
+}
 
-  const variables: TaskVariable[] = parseVariables(
-    { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
-    { env: context.env, buildspec: buildspec.source, ...(context.names ? { names: context.names } : {}) }
-  )
-
-  const region = read(Inputs.Region) || context.env.AWS_REGION || context.env.AWS_DEFAULT_REGION || ''
+function parseRegion(read: InputReader, env: PlanContext['env']): string {
+  const region = read(Inputs.Region) || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''
   if (region === '')
     throw new InputError(
       Inputs.Region,
       'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set: name the region of the project, e.g. us-east-1'
     )
   if (!REGION.test(region)) throw new InputError(Inputs.Region, `must be an AWS region such as us-east-1, got '${region}'`)
+  return region
+}
 
+function parseComputeType(read: InputReader): ComputeType | undefined {
+  const computeInput = read(Inputs.ComputeType)
+  if (computeInput === '') return undefined
+  if (!COMPUTE_TYPES.includes(computeInput))
+    throw new InputError(Inputs.ComputeType, `must be one of ${COMPUTE_TYPES.join(', ')}, got '${computeInput}'`)
+  return computeInput as ComputeType
+}
+
+/** The settings, validated in the order a user reads them, into a Plan; throws an InputError naming the first bad one. */
+export function parsePlan(read: InputReader, context: PlanContext): Plan {
+  const projectName = parseProjectName(read)
+  const task = parseChoice(read, Inputs.Task, TASKS)
+  const image = parseImage(read)
+  const { command, argv } = parseCommand(read, task)
+  const buildspec = parseBuildspec(read, context, task)
+  const variables: TaskVariable[] = parseVariables(
+    { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
+    { env: context.env, buildspec: buildspec.source, ...(context.names ? { names: context.names } : {}) }
+  )
+  const region = parseRegion(read, context.env)
   const timeoutMinutes = parseMinutes(read, Inputs.TimeoutMinutes, MIN_TIMEOUT, MAX_TIMEOUT)
   const queuedTimeoutMinutes = parseMinutes(read, Inputs.QueuedTimeoutMinutes, MIN_QUEUED_TIMEOUT, MAX_QUEUED_TIMEOUT)
-
-  const computeInput = read(Inputs.ComputeType)
-  let computeType: ComputeType | undefined
-  if (computeInput !== '') {
-    if (!COMPUTE_TYPES.includes(computeInput))
-      throw new InputError(Inputs.ComputeType, `must be one of ${COMPUTE_TYPES.join(', ')}, got '${computeInput}'`)
-    computeType = computeInput as ComputeType
-  }
+  const computeType = parseComputeType(read)
 
   const plan: Plan = {
     projectName,
