@@ -31,7 +31,7 @@ import type { SummaryData } from '../core/report.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import type { GitHubContext } from '../core/run-identity.js'
-import { faultText, runTask, watchFailureMessage } from '../core/run.js'
+import { faultText, runTask, runTimeBudget, watchFailureMessage } from '../core/run.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run.js'
 import { redactDeep, redactText, redactor } from '../core/secrets.js'
 import { inline } from '../core/text.js'
@@ -110,8 +110,10 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
       signal: cancellation.signal
     })
     const ctx: Context = facts
+    const v = verdict(ctx, outcome)
+    const timeBudget = runTimeBudget({ outcome, facts })
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
-    const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
+    const result = redactDeep(timeBudget ? { ...v, report: { ...v.report, timeBudget } } : v, redactor(ctx.masked))
     await conclude(ctx, result)
     await commentOnPullRequest(deps, ctx, result)
   } catch (error) {

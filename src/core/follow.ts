@@ -15,6 +15,7 @@ import type { Diagnosis } from './diagnosis.js'
 import type { Plan } from './inputs.js'
 import { buildLinks } from './links.js'
 import { LastTaskLines } from './report.js'
+import { PullSpans } from './time-budget.js'
 import { watchBuild } from './watch.js'
 import type { WatchHooks } from './watch.js'
 
@@ -23,6 +24,8 @@ export interface Followed {
   /** The task's last output lines; empty for a build that succeeded. */
   lastLines: string[]
   diagnosis?: Diagnosis
+  /** The image pull's span as the log showed it (time-budget.ts), when it did. */
+  pullMs?: number
 }
 
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
@@ -41,6 +44,7 @@ export async function followBuild(
   const lastTaskLines = new LastTaskLines()
   // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
   const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
+  const pulls = new PullSpans()
   const { build, logRead, logComplete, logEvents } = await watchBuild(
     deps,
     started,
@@ -51,6 +55,7 @@ export async function followBuild(
         // commands are matched as written.
         const events = raw.map(e => (e.message === undefined ? e : { ...e, message: hooks.redact(e.message) }))
         for (const e of raw) {
+          pulls.observe(e.message, e.timestamp)
           for (const line of agentLines.classify(e.message ?? '')) {
             const shown = { ...line, text: hooks.redact(line.text) }
             diagnoser.observe(shown)
@@ -70,9 +75,11 @@ export async function followBuild(
     }
   )
   if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
-  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }
+  const pullMs = pulls.totalMs()
+  const pulled = pullMs === undefined ? {} : { pullMs }
+  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [], ...pulled }
   const diagnosis = diagnoser.diagnose(build)
-  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}), ...pulled }
 }
 
 /** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */

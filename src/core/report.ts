@@ -4,11 +4,14 @@ import type { Build, BuildPhase, StartBuildCommandInput } from '@aws-sdk/client-
 import type { LogLine } from './agent-log.js'
 import { breakAutolinks } from './autolinks.js'
 import type { BackupReport } from './backup.js'
+import { INPUT_NAMES } from './errors.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
 import { redactText } from './secrets.js'
 import { cutText, formatDuration, stripAnsi, tailText } from './text.js'
+import { adviceText, budgetRows } from './time-budget.js'
+import type { TimeBudget } from './time-budget.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
 
@@ -156,6 +159,8 @@ export interface SummaryData {
   identity?: RunIdentity
   /** The backup step before the task, when there was one. */
   backup?: BackupReport
+  /** Where the run's time went (time-budget.ts), as far as it is known. */
+  timeBudget?: TimeBudget
 }
 
 const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
@@ -198,6 +203,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
       ])
     ])
   }
+  if (data.timeBudget) addBudgetSummary(summary, data.timeBudget)
   if (data.diagnosis) {
     summary.addRaw(`<p><b>Likely cause:</b> ${outside(data.diagnosis.cause)}<br><b>Fix:</b> ${outside(data.diagnosis.fix)}</p>`, true)
   }
@@ -214,6 +220,13 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
   }
   return summary
+}
+
+/** Where the run's time went: a table of its parts, and the advice when provisioning and the pull took most of it. */
+function addBudgetSummary(summary: SummaryWriter, budget: TimeBudget): void {
+  summary.addRaw('<p><b>Where the time went</b></p>', true)
+  summary.addTable([header('Part', 'Time', 'Share'), ...budgetRows(budget).map(row => row.map(escapeHtml))])
+  if (budget.advice) summary.addRaw(`<p>💡 ${escapeHtml(adviceText(budget.advice, INPUT_NAMES))}</p>`, true)
 }
 
 /** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */

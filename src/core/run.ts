@@ -31,6 +31,8 @@ import { redactor, secretsOf } from './secrets.js'
 import { findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
 import { formatDuration } from './text.js'
+import { timeBudget } from './time-budget.js'
+import type { RunTiming, TimeBudget } from './time-budget.js'
 import { DEFAULT_TIMING } from './watch.js'
 
 /** Every way a run ends. */
@@ -96,6 +98,8 @@ export interface RunFacts {
   identity?: RunIdentity
   /** The values masked: hidden in every report too. */
   masked: string[]
+  /** The run's moments and the pull's span, for its time budget (time-budget.ts). */
+  timing: RunTiming
 }
 
 export interface RunResult {
@@ -105,7 +109,7 @@ export interface RunResult {
 
 /** Runs the task once: never throws; the outcome says how it ended. */
 export async function runTask(deps: RunTaskDeps): Promise<RunResult> {
-  const facts: RunFacts = { masked: [] }
+  const facts: RunFacts = { masked: [], timing: { stepStartedAt: deps.clock.now() } }
   let outcome: Outcome
   try {
     outcome = await steps(deps, facts)
@@ -159,6 +163,7 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
   if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
 
   const started = await start(deps, clients, plan, request)
+  facts.timing.startAnsweredAt = clock.now()
   if (!started)
     return {
       kind: 'not-started',
@@ -204,7 +209,10 @@ async function watchToEnd(deps: RunTaskDeps, facts: RunFacts, plan: Plan, client
       signal
     )
     ui.printEnd()
-    return { kind: 'ended', ...followed }
+    const { pullMs, ...ended } = followed
+    facts.timing.tailEndedAt = deps.clock.now()
+    if (pullMs !== undefined) facts.timing.pullMs = pullMs
+    return { kind: 'ended', ...ended }
   } catch (error) {
     ui.printEnd()
     if (signal.aborted) return abandon(plan, clients, started, { cancelled: true })
@@ -223,6 +231,22 @@ async function abandon(plan: Plan, { codebuild }: AwsClients, build: Build, why:
   } catch (error) {
     return { kind: 'abandoned', build, why, stop: { error } }
   }
+}
+
+/**
+ * Where the run's time went, for both front ends: the build of the outcome (the stopped one after a cancel) and the
+ * run's moments. None for a run without a build, or one that left it running (wait: false).
+ */
+export function runTimeBudget({ outcome, facts }: RunResult): TimeBudget | undefined {
+  const build =
+    outcome.kind === 'ended'
+      ? outcome.build
+      : outcome.kind === 'abandoned'
+        ? (outcome.stopped ?? outcome.build)
+        : outcome.kind === 'watch-failed'
+          ? outcome.error.build
+          : undefined
+  return build ? timeBudget(build, facts.timing) : undefined
 }
 
 /** The fault that made a run abandon its build, as one line. */
