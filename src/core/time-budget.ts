@@ -81,6 +81,8 @@ const LABELS: Record<PartId, string> = {
   tail: 'the end and the last log lines'
 }
 
+const PART_ORDER: readonly PartId[] = ['before', 'queued', 'provisioning', 'pull', 'task', 'rest', 'tail']
+
 /** The label of a part in this mode: in image mode, provisioning includes CodeBuild's pull of the image. */
 function label(id: PartId, runIn: RunIn): string {
   return id === 'provisioning' && runIn === 'build-environment' ? 'provisioning (image pull included)' : LABELS[id]
@@ -118,6 +120,7 @@ export function timeBudget(build: Build | undefined, timing: RunTiming, options:
   const { stepStartedAt, startAnsweredAt, tailEndedAt } = timing
   if (stepStartedAt !== undefined && startAnsweredAt !== undefined) known.before = Math.max(0, startAnsweredAt - stepStartedAt)
   const span = build ? buildSpanMs(build) : undefined
+  let phased = false
   if (build) {
     known.queued = phasesMs(build, ['SUBMITTED', 'QUEUED'])
     known.provisioning = phasesMs(build, ['PROVISIONING'])
@@ -125,23 +128,30 @@ export function timeBudget(build: Build | undefined, timing: RunTiming, options:
     if (runIn === 'container' && timing.pullMs !== undefined) known.pull = timing.pullMs
     known.task = phasesMs(build, ['BUILD'])
     const others = phasesMs(build, OTHER_PHASES)
-    if (span !== undefined) {
-      const counted = (known.queued ?? 0) + (known.provisioning ?? 0) + (known.pull ?? 0) + (known.task ?? 0)
-      known.rest = Math.max(0, span - counted)
-    } else if (others !== undefined) known.rest = Math.max(0, others - (known.pull ?? 0))
+    phased = [known.queued, known.provisioning, known.task, others].some(ms => ms !== undefined)
+    const counted = (known.queued ?? 0) + (known.provisioning ?? 0) + (known.pull ?? 0) + (known.task ?? 0)
+    // The rest: the build's span less the parts above (what lies between phases included), else the other phases known.
+    if (span !== undefined) known.rest = Math.max(0, span - counted)
+    else if (others !== undefined) known.rest = Math.max(0, others - (known.pull ?? 0))
   }
   if (startAnsweredAt !== undefined && tailEndedAt !== undefined && span !== undefined)
     known.tail = Math.max(0, tailEndedAt - startAnsweredAt - span)
-  const ids: PartId[] = ['before', 'queued', 'provisioning', 'pull', 'task', 'rest', 'tail']
-  const parts = ids.flatMap(id => (known[id] === undefined ? [] : [{ id, label: label(id, runIn), ms: known[id] }]))
-  const totalMs = stepStartedAt !== undefined && tailEndedAt !== undefined && span !== undefined ? tailEndedAt - stepStartedAt : undefined
+  // A build whose phases CodeBuild did not give is one part, under its own name.
+  const named = (id: PartId): string => (id === 'rest' && !phased ? 'the build (its phases not known)' : label(id, runIn))
+  const parts = PART_ORDER.flatMap(id => (known[id] === undefined ? [] : [{ id, label: named(id), ms: known[id] }]))
   if (parts.length === 0) return undefined
+  const totalMs = stepStartedAt !== undefined && tailEndedAt !== undefined && span !== undefined ? tailEndedAt - stepStartedAt : undefined
   const advice = adviceFor(known, totalMs ?? span, runIn, options.fleet === true)
   return { ...(totalMs !== undefined ? { totalMs } : {}), parts, ...(advice ? { advice } : {}) }
 }
 
 /** More than half of the run in provisioning and the pull: what is not used yet of image mode and a fleet. */
-function adviceFor(known: Partial<Record<PartId, number>>, runMs: number | undefined, runIn: RunIn, fleet: boolean): BudgetAdvice | undefined {
+function adviceFor(
+  known: Partial<Record<PartId, number>>,
+  runMs: number | undefined,
+  runIn: RunIn,
+  fleet: boolean
+): BudgetAdvice | undefined {
   if (runMs === undefined || runMs <= 0 || known.provisioning === undefined) return undefined
   const slow = known.provisioning + (known.pull ?? 0)
   if (slow * 2 <= runMs) return undefined
