@@ -1,4 +1,4 @@
-import type { Build, BuildPhase } from '@aws-sdk/client-codebuild'
+import type { Build, BuildPhase, BuildPhaseType, StatusType } from '@aws-sdk/client-codebuild'
 import { renderComment } from '../../src/action/pr-comment.js'
 import { FLAG_NAMES, INPUT_NAMES } from '../../src/core/errors.js'
 import { parsePlan } from '../../src/core/inputs.js'
@@ -14,7 +14,7 @@ const T = Date.UTC(2026, 11, 7, 6, 0, 0)
 const RUNNER = 5_000_000
 
 /** A build from phase durations in ms, back to back from T, ended (endTime) unless `running`. */
-function buildOf(durations: Array<[string, number]>, o: { running?: boolean; status?: string } = {}): Build {
+function buildOf(durations: Array<[BuildPhaseType, number]>, o: { running?: boolean; status?: StatusType } = {}): Build {
   let t = T
   const phases: BuildPhase[] = durations.map(([phaseType, ms]) => {
     const p: BuildPhase = {
