@@ -19,11 +19,11 @@ import { formatDuration, logLine } from './text.js'
  * itself (`build-environment`, where CodeBuild pulls the image while provisioning). The input (`run-in`) may not exist
  * yet; absent means container.
  */
-export type RunIn = 'container' | 'build-environment'
+type RunIn = 'container' | 'build-environment'
 
 /** The setting and value that run the task as the build environment, for the advice (`run-in: build-environment`). */
-export const RUN_IN_SETTING = 'run-in'
-export const BUILD_ENVIRONMENT = 'build-environment'
+const RUN_IN_SETTING = 'run-in'
+const BUILD_ENVIRONMENT = 'build-environment'
 
 /** The runner's moments (ms on the run's clock) and what the log showed, as far as the run got. */
 export interface RunTiming {
@@ -43,15 +43,15 @@ export interface BudgetOptions {
   fleet?: boolean
 }
 
-export type PartId = 'before' | 'queued' | 'provisioning' | 'pull' | 'task' | 'rest' | 'tail'
+type PartId = 'before' | 'queued' | 'provisioning' | 'pull' | 'task' | 'rest' | 'tail'
 
-export interface BudgetPart {
+interface BudgetPart {
   id: PartId
   label: string
   ms: number
 }
 
-export type Suggestion = 'run-in' | 'fleet'
+type Suggestion = 'run-in' | 'fleet'
 
 /** Provisioning and the pull took more than half of the run: what would shorten it, with the numbers behind it. */
 export interface BudgetAdvice {
@@ -169,7 +169,7 @@ function adviceFor(
 }
 
 /** A part's share of the run, as people read it: `42%`; undefined without a total. */
-export function shareText(ms: number, totalMs: number | undefined): string | undefined {
+function shareText(ms: number, totalMs: number | undefined): string | undefined {
   if (totalMs === undefined || totalMs <= 0) return undefined
   return `${Math.round((ms / totalMs) * 100)}%`
 }
