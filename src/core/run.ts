@@ -163,13 +163,13 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
   if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
 
   const started = await start(deps, clients, plan, request)
-  facts.timing.startAnsweredAt = clock.now()
   if (!started)
     return {
       kind: 'not-started',
       reason: 'cancelled',
       message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
     }
+  facts.timing.startAnsweredAt = clock.now()
   const links = buildLinks(started, plan.region)
   facts.links = links
   ui.onStarted(started, links)
