@@ -10,6 +10,7 @@ import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from '../f
 import { fakeAwsEnv } from '../fixtures/aws-credentials.js'
 import { NODE24, node24 } from '../fixtures/bundle.js'
 import { ROOT } from '../fixtures/root.js'
+import type { TimeBudget } from '../../src/core/report/time-budget.js'
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
 
@@ -90,6 +91,10 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(r.stdout).toContain(`Started migrate build #${build?.buildNumber} of ${PROJECT}: ${build?.id}`)
     expect(r.stdout).toMatch(/── Result ──\n {2}Status +✔ SUCCEEDED\n/)
     expect(r.stdout).toMatch(/ {2}Exit code +0\n/)
+    expect(r.stdout).toMatch(
+      /\n {2}Where the time went +Time +Share\n {2}before the build .*\n {2}queued +\d+s +\d+%\n {2}provisioning +\d+s +\d+%\n/
+    )
+    expect(r.stdout).toMatch(/\n {2}the whole run +\d+s +100%\n/)
     expectClean(r.stdout)
     // Repeatable flags: one variable each; the token is the invocation's own, with no workflow identity.
     const env = Object.fromEntries(
@@ -153,8 +158,9 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
   })
 
-  it('--json prints one result object on stdout matching the build, the log on stderr', async () => {
-    s = await standIn([presets.failure({ lines: 10, everyMs: 5 })])
+  it('--json prints one result object on stdout matching the build, with where the time went, the log on stderr', async () => {
+    // Provisioning (15 s) is most of the run: the budget's advice, with the flag as the CLI writes it.
+    s = await standIn([presets.failure({ lines: 10, everyMs: 5, provisioningMs: 15_000 })])
     const r = await runCli([...BASE, '--json'], s)
     expect(r.code).toBe(1)
     const [build] = s.startedBuilds(PROJECT)
@@ -171,6 +177,14 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect((result.links as { logs: string }).logs).toContain(encodeURIComponent(build?.id ?? ''))
     expect((result.phases as Array<{ phase: string }>).map(p => p.phase)).toContain('BUILD')
     expect(typeof result.durationSeconds).toBe('number')
+    const budget = result.timeBudget as TimeBudget & { advice: { text: string } }
+    expect(budget.parts.map(p => p.id)).toEqual(['before', 'queued', 'provisioning', 'pull', 'task', 'rest', 'tail'])
+    expect(budget.parts.find(p => p.id === 'provisioning')?.ms).toBeCloseTo(15_000, -2)
+    expect(budget.totalMs).toBe(budget.parts.reduce((sum, p) => sum + p.ms, 0))
+    expect(budget.advice.text).toMatch(
+      /^Provisioning \(15s\) and the image pull \(0s\) took 15s, \d+% of this run's \d+s\. Faster: --run-in=build-environment /
+    )
+    expect(r.stderr).not.toContain('Where the time went')
     expect(printedLogLines(r.stderr, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
     expectClean(r.stderr)
   })

@@ -7,8 +7,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { StandIn } from '../standin/index.js'
-import { ACTIONS_BOT, OCTOCAT, presets } from '../standin/index.js'
+import type { ScriptCommand, StandIn } from '../standin/index.js'
+import { ACTIONS_BOT, OCTOCAT, preBuildCommands, presets } from '../standin/index.js'
 import { PROJECT, run, standIn } from '../fixtures/e2e.js'
 
 let s: StandIn | undefined
@@ -48,8 +48,11 @@ const prRun = (st: StandIn, inputs: Record<string, string> = {}, workflow = WORK
   run(st, { 'github-token': TOKEN, ...inputs }, { env: pullRequestEnv(st, workflow) })
 
 describe('the sticky pull-request comment', () => {
-  it('is created once for a run, with the status, links and run link; the build gets the head commit and the PR number', async () => {
-    s = await standIn([presets.success({ lines: 10 })])
+  it('is created once for a run, with the status, links and run link, and where the time went; the build gets the head commit and the PR number', async () => {
+    // Provisioning (15 s) and the pull (4 s) are most of the run: the advice says so, in the comment and the summary.
+    const [login, pull] = preBuildCommands()
+    const preBuild = [login as ScriptCommand, { ...(pull as ScriptCommand), durationMs: 4_000 }]
+    s = await standIn([presets.success({ lines: 10, provisioningMs: 15_000, preBuild })])
     const r = await prRun(s)
     expect(r.code).toBe(0)
     const comments = s.github.comments(REPO, 7)
@@ -72,6 +75,13 @@ describe('the sticky pull-request comment', () => {
     expect(env.GITHUB_RUN_URL).toMatch(/^https:\/\/github\.com\/acme\/app\/actions\/runs\/\d+\/attempts\/1$/)
     expect(r.stdout).toMatch(/Pull request #7: report comment created\./)
     expect(r.summary).toContain(HEAD)
+    expect(body).toMatch(
+      /\*\*Where the time went:\*\* before the build .* · provisioning 15s \(\d+&#37;\) · image pull &#40;docker pull&#41; 4s /
+    )
+    expect(body).toMatch(/\n💡 Provisioning &#40;15s&#41; and the image pull &#40;4s&#41; took 19s, \d+&#37; of this run/)
+    expect(r.summary).toMatch(/<td>provisioning<\/td><td>15s<\/td><td>\d+%<\/td>/)
+    expect(r.summary).toMatch(/<td>image pull \(docker pull\)<\/td><td>4s<\/td>/)
+    expect(r.summary).toMatch(/💡 Provisioning \(15s\) and the image pull \(4s\) took 19s, \d+% of this run/)
     expect(r.stdout.split('\n').filter(l => l.includes(TOKEN))).toEqual([`::add-mask::${TOKEN}`])
     expect(s.github.calls.every(c => c.authorization?.endsWith(TOKEN))).toBe(true)
   })

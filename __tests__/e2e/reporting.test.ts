@@ -287,7 +287,21 @@ function expectBuildSummary(r: E2ERun, build: BuildView, status: string, failedP
       expect(row[3]?.text).toBe('')
     }
   }
-  expect(summary.tables).toHaveLength(2)
+  // Then where the time went: a row per part (the pull as the log showed it), and the whole run.
+  expect(summary.tables).toHaveLength(3)
+  const [head, ...parts] = summary.tables[2] ?? []
+  expect(head?.map(c => c.text)).toEqual(['Part', 'Time', 'Share'])
+  expect(parts.map(row => row[0]?.text)).toEqual([
+    'before the build (checks, backup, other builds)',
+    'queued',
+    'provisioning',
+    'image pull (docker pull)',
+    'the task (BUILD phase)',
+    'rest of the build',
+    'the end and the last log lines',
+    'the whole run'
+  ])
+  expect(parts.at(-1)?.[2]?.text).toBe('100%')
   // A failure quotes the task's last output lines; nothing else is a code block.
   expect(summary.code).toEqual(lastLines.length > 0 ? [{ lang: 'text', text: lastLines.join('\n') }] : [])
   expectNoSecret(r)

@@ -11,7 +11,7 @@ import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText, INPUT_NAMES, stopFailure } from '../core/errors/index.js'
 import { cancelOnSignals, inline, Inputs, Outputs, packageRoot, systemClock } from '../core/support/index.js'
 import type { Cancellation, Clock } from '../core/support/index.js'
-import { createClients, faultText, runTask, watchFailureMessage } from '../core/run/index.js'
+import { createClients, faultText, runTask, runTimeBudget, watchFailureMessage } from '../core/run/index.js'
 import { commentApi } from './github.js'
 import type { PullRequestRef } from './github.js'
 import type { AwsClients } from '../core/aws/index.js'
@@ -111,8 +111,10 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
       signal: cancellation.signal
     })
     const ctx: Context = facts
+    const v = verdict(ctx, outcome)
+    const timeBudget = runTimeBudget({ outcome, facts })
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
-    const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
+    const result = redactDeep(timeBudget ? { ...v, report: { ...v.report, timeBudget } } : v, redactor(ctx.masked))
     await conclude(ctx, result)
     await commentOnPullRequest(deps, ctx, comment, result)
   } catch (error) {

@@ -6,10 +6,11 @@
  * references, no links. What the action masks never appears. A comment that cannot be written never changes the
  * step's result.
  */
+import { INPUT_NAMES } from '../core/errors/index.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { breakAutolinks, buildDurationMs, failedPhase, phaseContext } from '../core/report/index.js'
+import { adviceText, breakAutolinks, budgetRows, buildDurationMs, failedPhase, phaseContext } from '../core/report/index.js'
 import { STATUS_ICON } from './summary.js'
-import type { SummaryData } from '../core/report/index.js'
+import type { SummaryData, TimeBudget } from '../core/report/index.js'
 import { cutText, formatDuration, wellFormed } from '../core/support/index.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
@@ -101,6 +102,14 @@ function phasesLine(build: Build): string | undefined {
     .join(' · ')
 }
 
+/** Where the run's time went, on one line (each part, its time and share), and the advice when there is one. */
+function budgetLines(budget: TimeBudget): string[] {
+  const parts = budgetRows(budget).map(([part, time, share]) => `${cell(part)} ${cell(time)}${share ? ` (${cell(share)})` : ''}`)
+  const lines = [`**Where the time went:** ${parts.join(' · ')}`, '']
+  if (budget.advice) lines.push(`💡 ${cell(adviceText(budget.advice, INPUT_NAMES))}`, '')
+  return lines
+}
+
 /**
  * The comment's Markdown: the status first, then the details; the task's last lines are cut first to fit. Well-formed
  * UTF-16: a lone surrogate (half an emoji cut off upstream) becomes U+FFFD.
@@ -131,6 +140,7 @@ function compose(data: CommentData): string {
   const body: string[] = []
   const phases = build ? phasesLine(build) : undefined
   if (phases) body.push(`**Phases:** ${phases}`, '')
+  if (data.timeBudget) body.push(...budgetLines(data.timeBudget))
   const failed = build && build.buildStatus !== 'SUCCEEDED' && build.buildStatus !== 'IN_PROGRESS' ? failedPhase(build) : undefined
   if (failed)
     body.push(

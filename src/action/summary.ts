@@ -2,11 +2,12 @@
  * The job summary: the run as HTML for GitHub's step summary (@actions/core's summary). Its data is the core's
  * (SummaryData, src/core/report); the HTML, the icons and the escaping for it are the action's.
  */
-import { breakAutolinks, buildDurationMs, phaseContext, phaseFailed } from '../core/report/index.js'
-import type { SummaryData } from '../core/report/index.js'
+import { adviceText, breakAutolinks, budgetRows, buildDurationMs, phaseContext, phaseFailed } from '../core/report/index.js'
+import type { SummaryData, TimeBudget } from '../core/report/index.js'
 import type { BackupReport } from '../core/backup/index.js'
 import { redactText } from '../core/plan/index.js'
 import { formatDuration } from '../core/support/index.js'
+import { INPUT_NAMES } from '../core/errors/index.js'
 
 export const STATUS_ICON: Record<string, string> = {
   SUCCEEDED: '✅',
@@ -78,6 +79,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
       ])
     ])
   }
+  if (data.timeBudget) addBudgetSummary(summary, data.timeBudget)
   if (data.diagnosis) {
     summary.addRaw(`<p><b>Likely cause:</b> ${outside(data.diagnosis.cause)}<br><b>Fix:</b> ${outside(data.diagnosis.fix)}</p>`, true)
   }
@@ -94,6 +96,13 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
   }
   return summary
+}
+
+/** Where the run's time went: a table of its parts, and the advice when provisioning and the pull took most of it. */
+function addBudgetSummary(summary: SummaryWriter, budget: TimeBudget): void {
+  summary.addRaw('<p><b>Where the time went</b></p>', true)
+  summary.addTable([header('Part', 'Time', 'Share'), ...budgetRows(budget).map(row => row.map(escapeHtml))])
+  if (budget.advice) summary.addRaw(`<p>💡 ${escapeHtml(adviceText(budget.advice, INPUT_NAMES))}</p>`, true)
 }
 
 /** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */

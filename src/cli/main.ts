@@ -15,12 +15,20 @@ import type { BackupReport } from '../core/backup/index.js'
 import type { Cancellation, Clock } from '../core/support/index.js'
 import type { AwsClients, BuildLinks } from '../core/aws/index.js'
 import { formatDuration, Inputs, packageRoot } from '../core/support/index.js'
-import { buildDurationMs, describeFailure, formatDiagnosis, phaseContext, taskExitCode } from '../core/report/index.js'
-import type { Diagnosis } from '../core/report/index.js'
+import {
+  adviceText,
+  budgetRows,
+  buildDurationMs,
+  describeFailure,
+  formatDiagnosis,
+  phaseContext,
+  taskExitCode
+} from '../core/report/index.js'
+import type { BudgetAdvice, Diagnosis, TimeBudget } from '../core/report/index.js'
 import type { ErrorKind } from '../core/errors/index.js'
 import type { Plan, RunIdentity } from '../core/plan/index.js'
 import { redactDeep, redactor, redactText } from '../core/plan/index.js'
-import { faultText, runTask, watchFailureMessage } from '../core/run/index.js'
+import { faultText, runTask, runTimeBudget, watchFailureMessage } from '../core/run/index.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
@@ -74,6 +82,8 @@ interface Result {
   diagnosis?: Diagnosis
   lastLines?: string[]
   backup?: BackupReport
+  /** Where the run's time went; the advice with its line as the CLI writes it. */
+  timeBudget?: Omit<TimeBudget, 'advice'> & { advice?: BudgetAdvice & { text: string } }
 }
 
 /** How far the run got, for what a signal says: set by `execute` as it goes. */
@@ -199,7 +209,8 @@ async function execute(
     signal
   })
   term.clearProgress()
-  const result = render(outcome, facts, progress)
+  const budget = runTimeBudget({ outcome, facts })
+  const result = { ...render(outcome, facts, progress), ...(budget ? { timeBudget: cliBudget(budget) } : {}) }
   // The result's outside text (CodeBuild's messages, the task's last lines) as the action's reports show it: the
   // values masked for this run, then every secret-looking part.
   return redactDeep(facts.backup ? { ...result, backup: facts.backup } : result, redactor(facts.masked))
@@ -230,6 +241,12 @@ function cliUi(term: Terminal, progress: Progress): RunUi {
     print: events => term.events(events),
     printEnd: () => term.clearProgress()
   }
+}
+
+/** The budget for --json and the table: the advice's line with the flags as the CLI writes them. */
+function cliBudget(budget: TimeBudget): NonNullable<Result['timeBudget']> {
+  const { advice, ...rest } = budget
+  return advice ? { ...rest, advice: { ...advice, text: adviceText(advice, FLAG_NAMES) } } : rest
 }
 
 /** The outcome as the CLI's result: its table, --json and exit code. */
@@ -340,6 +357,11 @@ function report(term: Terminal, r: Result): void {
       ['Phase', 'Status', 'Duration'],
       ...r.phases.map(p => [p.phase, p.status || '–', p.durationSeconds === undefined ? '–' : formatDuration(p.durationSeconds * 1000)])
     ])
+  }
+  if (r.timeBudget) {
+    term.info('')
+    term.table([['Where the time went', 'Time', 'Share'], ...budgetRows(r.timeBudget)])
+    if (r.timeBudget.advice) term.info(r.timeBudget.advice.text)
   }
   if (r.exitCode === Exit.Succeeded) {
     if (r.message) term.info(r.message)

@@ -5,7 +5,7 @@
 import type { AwsClients } from '../../../src/core/aws/clients.js'
 import { FLAG_NAMES, INPUT_NAMES } from '../../../src/core/errors/errors.js'
 import type { SettingNames } from '../../../src/core/errors/errors.js'
-import { runTask } from '../../../src/core/run/run.js'
+import { runTask, runTimeBudget } from '../../../src/core/run/run.js'
 import { runIdentity } from '../../../src/action/run-identity.js'
 import type { RunResult, RunUi } from '../../../src/core/run/run.js'
 import { ManualClock } from '../../fixtures/clock.js'
@@ -97,5 +97,42 @@ describe('runTask', () => {
     expect(r.outcome.kind === 'not-started' && r.outcome.message).toMatch(/Not starting \(--if-running=fail\)\.$/)
     expect(r.seen).not.toContain('starting')
     expect(r.codebuild.count('StartBuild')).toBe(0)
+  })
+
+  it('records the moments of the time budget on its clock: the start, StartBuild’s answer, the end of following', async () => {
+    // CodeBuild's clock is hours away from the run's: only spans within each clock count.
+    const aws = Date.UTC(2026, 0, 1)
+    const id = 'app-migrations:0a0a0a0a-0000-4000-8000-000000000002'
+    const phase = (phaseType: 'QUEUED' | 'PROVISIONING' | 'BUILD', from: number, to: number) => ({
+      phaseType,
+      phaseStatus: 'SUCCEEDED' as const,
+      startTime: new Date(aws + from),
+      endTime: new Date(aws + to)
+    })
+    const ended = {
+      id,
+      buildStatus: 'SUCCEEDED' as const,
+      startTime: new Date(aws),
+      endTime: new Date(aws + 600),
+      phases: [phase('QUEUED', 0, 100), phase('PROVISIONING', 100, 400), phase('BUILD', 400, 550)]
+    }
+    const r = await run(
+      { 'show-logs': 'false' },
+      { handlers: { StartBuild: () => ({ build: { id, buildStatus: 'IN_PROGRESS' } }), BatchGetBuilds: () => ({ builds: [ended] }) } }
+    )
+    expect(r.outcome.kind).toBe('ended')
+    const t0 = Date.UTC(2026, 11, 7)
+    // The first status poll (1 s after the start) sees the end; with the log off there is nothing to drain.
+    expect(r.facts.timing).toEqual({ stepStartedAt: t0, startAnsweredAt: t0, tailEndedAt: t0 + 1_000 })
+    const budget = runTimeBudget(r)
+    expect(budget?.parts.map(p => [p.id, p.ms])).toEqual([
+      ['before', 0],
+      ['queued', 100],
+      ['provisioning', 300],
+      ['task', 150],
+      ['rest', 50],
+      ['tail', 400]
+    ])
+    expect(budget?.totalMs).toBe(1_000)
   })
 })

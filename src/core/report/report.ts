@@ -5,6 +5,7 @@ import type { LogLine } from '../watch/index.js'
 import type { BackupReport } from '../backup/index.js'
 import type { Plan, RunIdentity } from '../plan/index.js'
 import type { BuildLinks } from '../aws/index.js'
+import type { TimeBudget } from './time-budget.js'
 import { cutText, stripAnsi, tailText } from '../support/index.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
@@ -126,4 +127,6 @@ export interface SummaryData {
   identity?: RunIdentity
   /** The backup step before the task, when there was one. */
   backup?: BackupReport
+  /** Where the run's time went (time-budget.ts), as far as it is known. */
+  timeBudget?: TimeBudget
 }

@@ -10,7 +10,7 @@ import { AgentLineFilter, watchBuild } from '../watch/index.js'
 import { buildspecCommands } from '../plan/index.js'
 import type { AwsClients } from '../aws/index.js'
 import type { Clock } from '../support/index.js'
-import { FailureDiagnoser, LastTaskLines } from '../report/index.js'
+import { FailureDiagnoser, LastTaskLines, PullSpans } from '../report/index.js'
 import type { Diagnosis } from '../report/index.js'
 import type { Plan } from '../plan/index.js'
 import { buildLinks } from '../aws/index.js'
@@ -21,6 +21,8 @@ export interface Followed {
   /** The task's last output lines; empty for a build that succeeded. */
   lastLines: string[]
   diagnosis?: Diagnosis
+  /** The image pull's span as the log showed it (time-budget.ts), when it did. */
+  pullMs?: number
 }
 
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
@@ -39,6 +41,7 @@ export async function followBuild(
   const lastTaskLines = new LastTaskLines()
   // The agent echoes the buildspec's commands: knowing their text tells the echo of a multi-line one from the output.
   const agentLines = new AgentLineFilter(buildspecCommands(plan.buildspec.content))
+  const pulls = new PullSpans()
   const { build, logRead, logComplete, logEvents } = await watchBuild(
     deps,
     started,
@@ -49,6 +52,7 @@ export async function followBuild(
         // commands are matched as written.
         const events = raw.map(e => (e.message === undefined ? e : { ...e, message: hooks.redact(e.message) }))
         for (const e of raw) {
+          pulls.observe(e.message, e.timestamp)
           for (const line of agentLines.classify(e.message ?? '')) {
             const shown = { ...line, text: hooks.redact(line.text) }
             diagnoser.observe(shown)
@@ -68,9 +72,11 @@ export async function followBuild(
     }
   )
   if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
-  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [] }
+  const pullMs = pulls.totalMs()
+  const pulled = pullMs === undefined ? {} : { pullMs }
+  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [], ...pulled }
   const diagnosis = diagnoser.diagnose(build)
-  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}), ...pulled }
 }
 
 /** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */

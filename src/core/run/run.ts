@@ -12,7 +12,7 @@ import type { BackupReport } from '../backup/index.js'
 import type { AwsClients, BuildLinks } from '../aws/index.js'
 import type { Clock } from '../support/index.js'
 import { formatDuration, TOKEN_VARIABLE } from '../support/index.js'
-import type { Diagnosis } from '../report/index.js'
+import type { Diagnosis, RunTiming, TimeBudget } from '../report/index.js'
 import type { ErrorKind, SettingNames } from '../errors/index.js'
 import {
   buildStartRequest,
@@ -31,6 +31,7 @@ import type { InputReader, Plan, PlanContext, RunIdentity } from '../plan/index.
 import { buildLinks } from '../aws/index.js'
 import type { StartRequest } from '../build/index.js'
 import { DEFAULT_TIMING } from '../watch/index.js'
+import { timeBudget } from '../report/index.js'
 
 /** Every way a run ends. */
 export type Outcome =
@@ -95,6 +96,8 @@ export interface RunFacts {
   identity?: RunIdentity
   /** The values masked: hidden in every report too. */
   masked: string[]
+  /** The run's moments and the pull's span, for its time budget (time-budget.ts). */
+  timing: RunTiming
 }
 
 export interface RunResult {
@@ -104,7 +107,7 @@ export interface RunResult {
 
 /** Runs the task once: never throws; the outcome says how it ended. */
 export async function runTask(deps: RunTaskDeps): Promise<RunResult> {
-  const facts: RunFacts = { masked: [] }
+  const facts: RunFacts = { masked: [], timing: { stepStartedAt: deps.clock.now() } }
   let outcome: Outcome
   try {
     outcome = await steps(deps, facts)
@@ -164,6 +167,7 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
       reason: 'cancelled',
       message: `Cancelled while StartBuild was in flight; no build carrying ${TOKEN_VARIABLE}=${request.idempotencyToken} was found.`
     }
+  facts.timing.startAnsweredAt = clock.now()
   const links = buildLinks(started, plan.region)
   facts.links = links
   ui.onStarted(started, links)
@@ -203,7 +207,10 @@ async function watchToEnd(deps: RunTaskDeps, facts: RunFacts, plan: Plan, client
       signal
     )
     ui.printEnd()
-    return { kind: 'ended', ...followed }
+    const { pullMs, ...ended } = followed
+    facts.timing.tailEndedAt = deps.clock.now()
+    if (pullMs !== undefined) facts.timing.pullMs = pullMs
+    return { kind: 'ended', ...ended }
   } catch (error) {
     ui.printEnd()
     if (signal.aborted) return abandon(plan, clients, started, { cancelled: true })
@@ -222,6 +229,22 @@ async function abandon(plan: Plan, { codebuild }: AwsClients, build: Build, why:
   } catch (error) {
     return { kind: 'abandoned', build, why, stop: { error } }
   }
+}
+
+/**
+ * Where the run's time went, for both front ends: the build of the outcome (the stopped one after a cancel) and the
+ * run's moments. None for a run without a build, or one that left it running (wait: false).
+ */
+export function runTimeBudget({ outcome, facts }: RunResult): TimeBudget | undefined {
+  const build =
+    outcome.kind === 'ended'
+      ? outcome.build
+      : outcome.kind === 'abandoned'
+        ? (outcome.stopped ?? outcome.build)
+        : outcome.kind === 'watch-failed'
+          ? outcome.error.build
+          : undefined
+  return build ? timeBudget(build, facts.timing) : undefined
 }
 
 /** The fault that made a run abandon its build, as one line. */

@@ -43,6 +43,17 @@ export function parseAgentLine(line: string): AgentEvent | undefined {
 }
 
 /**
+ * An agent line where a command starts or ends: `Running command <command>` (`running`: the command's first line),
+ * `Command did not exit successfully …`, a phase line; undefined for any other line.
+ */
+export function commandBoundary(line: string): { running?: string } | undefined {
+  const body = agentMessage(line)
+  if (body === undefined) return undefined
+  if (body.startsWith(RUNNING)) return { running: body.slice(RUNNING.length).trimEnd() }
+  return body.startsWith(NOT_SUCCESSFUL) || parseAgentLine(line) !== undefined ? {} : undefined
+}
+
+/**
  * What a line of the build's log is: `task`, the task's output (what the build's commands print); `agent`, a line
  * the agent writes about the build (phases, their context, its own errors); `echo`, the agent's echo of a command
  * (`Running command <command>`, `Command did not exit successfully <command> exit status N`, and the continuation
