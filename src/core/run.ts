@@ -16,6 +16,7 @@ import type { Diagnosis } from './diagnosis.js'
 import { InputError, PreflightError, StartUnknownError, WatchError, classify, credentialsExpired } from './errors.js'
 import type { ErrorKind, SettingNames } from './errors.js'
 import { newExecutionToken } from './execution.js'
+import { checkFleetBeforeStart } from './fleet.js'
 import { followBuild } from './follow.js'
 import { backupDepsFor, gateBeforeStart, gateDryRun } from './gate.js'
 import { parsePlan } from './inputs.js'
@@ -135,14 +136,19 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
   firstLook?.catch(() => undefined)
   // An input the project's lookup refuses (a variable replacing the project's DATABASE_URL) is a refusal of that
   // lookup, as its other refusals are.
+  // The fleet's lookup (with a fleet) goes out with them.
+  const fleetLook = checkFleetBeforeStart(codebuild, plan, clock, signal)
+  fleetLook.catch(() => undefined)
   const checked = await preflight(codebuild, plan, clock, signal).catch((error: unknown) => {
     throw error instanceof InputError ? new PreflightError(error.describe(deps.names)) : error
   })
-  for (const w of checked.warnings) ui.warn(w)
+  const fleet = await fleetLook
+  for (const w of [...checked.warnings, ...(fleet?.warnings ?? [])]) ui.warn(w)
+  if (fleet?.summary) ui.say(fleet.summary)
   facts.identity = deps.identity
   // Made once: every try of StartBuild and of the snapshot carries it; recorded (onStarting) before StartBuild.
   const execution = deps.execution ?? newExecutionToken()
-  const request = buildStartRequest(plan, deps.identity, execution)
+  const request = buildStartRequest(plan, deps.identity, execution, fleet?.arn)
   const backupDeps = backupDepsFor(plan, { clients, clock, identity: deps.identity, execution, say: m => ui.say(m), signal })
 
   if (plan.dryRun) {
@@ -151,7 +157,7 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
     if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
     const shown = redactRequest(request, plan)
     ui.showDryRun(plan, shown)
-    return { kind: 'dry-run', request: shown, notes: checked.warnings }
+    return { kind: 'dry-run', request: shown, notes: [...checked.warnings, ...(fleet?.warnings ?? [])] }
   }
   const say = (m: string): void => ui.say(m)
   const gate = await gateBeforeStart(plan, { codebuild, clock, say, signal, ...(firstLook ? { firstLook } : {}), backup: backupDeps })
