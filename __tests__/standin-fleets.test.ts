@@ -6,7 +6,7 @@
 import { BatchGetBuildsCommand, BatchGetFleetsCommand, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild'
 import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { IDEAL_LOGS, startStandIn } from './standin/index.js'
-import type { StandIn } from './standin/index.js'
+import type { BuildView, StandIn } from './standin/index.js'
 
 const REGION = 'us-east-1'
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/app-backend:1'
@@ -74,9 +74,9 @@ it('runs an image override pulled with the service role, unprivileged, on a flee
     privilegedMode: false,
     fleet: { fleetArn: arn }
   })
-  const view = s.build(build?.id ?? '')
+  const view = s.build(build?.id ?? '') as BuildView
   await s.waitForEnd(view)
-  expect(view?.status).toBe('SUCCEEDED')
+  expect(view.status).toBe('SUCCEEDED')
 })
 
 it.each([
@@ -117,7 +117,7 @@ it.each([
   ["CodeBuild's own credentials for a private ECR image", 'plain', IMAGE, undefined]
 ] as const)('fails PROVISIONING with CodeBuild pull message for %s', async (_, projectName, imageOverride, credentials) => {
   const { build } = await start({ projectName, imageOverride, ...(credentials ? { imagePullCredentialsTypeOverride: credentials } : {}) })
-  const view = s.build(build?.id ?? '')
+  const view = s.build(build?.id ?? '') as BuildView
   await s.waitForEnd(view)
   const got = await cb.send(new BatchGetBuildsCommand({ ids: [build?.id ?? ''] }))
   const provisioning = got.builds?.[0]?.phases?.find(p => p.phaseType === 'PROVISIONING')
@@ -129,10 +129,10 @@ it.each([
 
 it('writes [Instance] agent lines for a build on an EC2 fleet', async () => {
   const { build } = await start({ projectName: 'plain', fleetOverride: { fleetArn: await fleetArn('ec2') } })
-  const view = s.build(build?.id ?? '')
+  const view = s.build(build?.id ?? '') as BuildView
   await s.waitForEnd(view)
-  const agent = view?.events().filter(e => e.agent && /^\[/.test(e.text)) ?? []
+  const agent = view.events().filter(e => e.agent && /^\[/.test(e.text)) ?? []
   expect(agent.length).toBeGreaterThan(0)
   for (const e of agent) expect(e.text).toMatch(/^\[Instance\] /)
-  expect(view?.snapshot()).toMatchObject({ environment: { type: 'LINUX_EC2' } })
+  expect(view.snapshot()).toMatchObject({ environment: { type: 'LINUX_EC2' } })
 })
