@@ -368,8 +368,15 @@ describe('image mode and the fleet (CreateImageModeProject, CreateFleet)', () =>
   const FLEET = '{Fleet.Arn}'
   const IMAGE_PROJECT = '{ImageModeProject.Arn}'
   const CONTAINER_PROJECT = '{CodeBuildProject.Arn}'
-  const githubPolicy = (resources: Resources): Policy =>
-    (resources.GitHubActionsRole?.Properties?.Policies as Array<{ PolicyDocument: Policy }>)[0]?.PolicyDocument as Policy
+  /** Every policy of the GitHub Actions role as one (its inline policies and the RolePolicy resources naming it). */
+  const githubPolicy = (resources: Resources): Policy => ({
+    Statement: [
+      ...(resources.GitHubActionsRole?.Properties?.Policies as Array<{ PolicyDocument: Policy }>),
+      ...Object.values(resources)
+        .filter(r => r.Type === 'AWS::IAM::RolePolicy' && r.Properties?.RoleName === '{GitHubActionsRole}')
+        .map(r => r.Properties as { PolicyDocument: Policy })
+    ].flatMap(p => p.PolicyDocument.Statement)
+  })
   /** The request context of the action's StartBuild in image mode (the keys its overrides set). */
   const imageMode = (over: Record<string, string | undefined> = {}): Record<string, string> =>
     Object.fromEntries(
