@@ -30,7 +30,7 @@ const CONTAINER_TYPES: ReadonlySet<string> = new Set([
 const EC2_TYPES: ReadonlySet<string> = new Set([EnvironmentType.LINUX_EC2, EnvironmentType.ARM_EC2])
 
 /** The fleet types each mode supports, as the README and the refusals say it. */
-export const SUPPORTED_FLEET_TYPES: Readonly<Record<RunIn, readonly string[]>> = {
+const SUPPORTED_FLEET_TYPES: Readonly<Record<RunIn, readonly string[]>> = {
   container: [...CONTAINER_TYPES, ...EC2_TYPES],
   'build-environment': [...CONTAINER_TYPES]
 }
