@@ -146,20 +146,21 @@ describe('fleets', () => {
     expect(request).not.toHaveProperty('privilegedModeOverride')
   })
 
-  it.each([
-    [
-      'image mode on an EC2 fleet',
-      { ...IMAGE_MODE, fleet: 'ec2-fleet' },
-      /has environment type LINUX_EC2, which run-in: build-environment does not support/
-    ],
-    ['a fleet that is not active', { fleet: 'creating' }, /Fleet 'creating' is CREATING, not ACTIVE: it cannot run the build/],
-    ['an unknown fleet', { fleet: 'nope' }, /CodeBuild fleet 'nope' was not found in region us-east-1/]
-  ])('refuses %s before StartBuild, with one error', async (_, inputs, message) => {
+  it('refuses image mode on an EC2 fleet, a fleet not active and an unknown fleet before StartBuild, with one error each', async () => {
     s = await standIn([imageTask(5)], { fleets: FLEETS }, IMAGE_PROJECT)
-    const r = await run(s, inputs)
-    expect(r.code).toBe(1)
-    expect(failureOf(r)).toMatch(message)
-    expect(s.callsOf('StartBuild')).toEqual([])
+    const st = s
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ ...IMAGE_MODE, fleet: 'ec2-fleet' }, /has environment type LINUX_EC2, which run-in: build-environment does not support/],
+      [{ fleet: 'creating' }, /Fleet 'creating' is CREATING, not ACTIVE: it cannot run the build/],
+      [{ fleet: 'nope' }, /CodeBuild fleet 'nope' was not found in region us-east-1/]
+    ]
+    const runs = await Promise.all(cases.map(([inputs]) => run(st, inputs)))
+    runs.forEach((r, i) => {
+      expect(r.code).toBe(1)
+      expect(failureOf(r)).toMatch(cases[i]?.[1] as RegExp)
+      expect(r.errors).toHaveLength(1)
+    })
+    expect(st.callsOf('StartBuild')).toEqual([])
   })
 
   it('a fleet name that cannot be looked up starts nothing; an ARN starts unchecked, with a warning', async () => {
@@ -186,25 +187,35 @@ async function fleetArnOf(st: StandIn, name: string): Promise<string> {
 }
 
 describe('dry run', () => {
-  it.each([
-    ['container mode', {}],
-    ['image mode', IMAGE_MODE],
-    ['image mode on a fleet', { ...IMAGE_MODE, fleet: 'migrations' }]
-  ])('%s prints the exact request and starts nothing', async (_, inputs) => {
+  it('prints the exact request of each mode and starts nothing', async () => {
     s = await standIn([imageTask(5)], { fleets: FLEETS }, IMAGE_PROJECT)
-    const r = await run(s, { ...inputs, 'dry-run': 'true' })
-    expect(r.code).toBe(0)
-    expect(s.callsOf('StartBuild')).toEqual([])
-    // As the workflow log shows it: printed with commands off, so plain text.
-    const lines = readWorkflowLog(r.stdout).text
-    const at = lines.findIndex(l => l.startsWith('Dry run: nothing is started. The StartBuild request that would be sent to us-east-1:'))
-    const json = lines.slice(at + 1, lines.indexOf('}', at) + 1).join('\n')
-    const shown = JSON.parse(json) as Record<string, unknown>
-    if ('run-in' in inputs)
-      expect(shown).toMatchObject({ imageOverride: IMAGE, imagePullCredentialsTypeOverride: 'SERVICE_ROLE', privilegedModeOverride: false })
-    else expect(shown).not.toHaveProperty('imageOverride')
-    if ('fleet' in inputs) expect(shown.fleetOverride).toMatchObject({ fleetArn: expect.stringMatching(/:fleet\/migrations:/) as unknown })
-    else expect(shown).not.toHaveProperty('fleetOverride')
-    if (process.env.SHOW_DRY_RUN) console.log(`${_}:\n${json}`)
+    const st = s
+    const modes: Array<[string, Record<string, string>]> = [
+      ['container mode', {}],
+      ['image mode', IMAGE_MODE],
+      ['image mode on a fleet', { ...IMAGE_MODE, fleet: 'migrations' }]
+    ]
+    const runs = await Promise.all(modes.map(([, inputs]) => run(st, { ...inputs, 'dry-run': 'true' })))
+    runs.forEach((r, i) => {
+      const [name, inputs] = modes[i] as [string, Record<string, string>]
+      expect(r.code).toBe(0)
+      // As the workflow log shows it: printed with commands off, so plain text.
+      const lines = readWorkflowLog(r.stdout).text
+      const at = lines.findIndex(l => l.startsWith('Dry run: nothing is started. The StartBuild request that would be sent to us-east-1:'))
+      const json = lines.slice(at + 1, lines.indexOf('}', at) + 1).join('\n')
+      const shown = JSON.parse(json) as Record<string, unknown>
+      if ('run-in' in inputs)
+        expect(shown).toMatchObject({
+          imageOverride: IMAGE,
+          imagePullCredentialsTypeOverride: 'SERVICE_ROLE',
+          privilegedModeOverride: false
+        })
+      else expect(shown).not.toHaveProperty('imageOverride')
+      if ('fleet' in inputs)
+        expect(shown.fleetOverride).toMatchObject({ fleetArn: expect.stringMatching(/:fleet\/migrations:/) as unknown })
+      else expect(shown).not.toHaveProperty('fleetOverride')
+      if (process.env.SHOW_DRY_RUN) console.log(`${name}:\n${json}`)
+    })
+    expect(st.callsOf('StartBuild')).toEqual([])
   })
 })
