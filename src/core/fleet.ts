@@ -122,10 +122,7 @@ export function fleetFindings(fleet: Fleet, plan: Pick<Plan, 'runIn' | 'names'>)
       : overflow === 'QUEUE'
         ? 'beyond it builds wait in the queue for an instance'
         : `overflow ${overflow ?? 'unknown'}`
-  const summary =
-    `Fleet ${name}: ${status ?? 'unknown'}, ${type} ${fleet.computeType ?? ''}, base capacity ${capacity ?? 'unknown'}; ${overflowText}.`.replace(
-      '  ',
-      ' '
-    )
+  const kind = [type, fleet.computeType].filter(Boolean).join(' ')
+  const summary = `Fleet ${name}: ${status ?? 'unknown'}, ${kind}, base capacity ${capacity ?? 'unknown'}; ${overflowText}.`
   return { summary, warnings }
 }
