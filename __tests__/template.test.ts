@@ -67,7 +67,21 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
   for (const [operator, tests] of Object.entries(condition ?? {})) {
     for (const [key, expected] of Object.entries(tests)) {
       const actual = context[key]
+      // Null: 'true' holds when the key is absent, 'false' when present.
+      if (operator === 'Null') {
+        if ((actual === undefined) !== (expected === 'true')) return false
+        continue
+      }
+      // A negated operator holds for an absent key (IAM's rule for ...Not... operators).
+      if (operator === 'ArnNotEquals') {
+        if (actual !== undefined && matches(expected, actual)) return false
+        continue
+      }
       if (actual === undefined) return false
+      if (operator === 'Bool') {
+        if (!list(expected).includes(actual)) return false
+        continue
+      }
       if (operator === 'StringEquals' && !list(expected).includes(actual)) return false
       else if (['ArnLike', 'ArnEquals', 'StringLike'].includes(operator) && !matches(expected, actual)) return false
       else if (!['StringEquals', 'ArnLike', 'ArnEquals', 'StringLike'].includes(operator))
@@ -344,5 +358,119 @@ describe("the README's AWS setup and security model say what the template does",
     const model = section('Security model')
     expect(model).toContain("each endpoint's policy admits only this account's principals")
     expect(model).toContain('only in `SubnetIds`')
+  })
+})
+
+describe('image mode and the fleet (CreateImageModeProject, CreateFleet)', () => {
+  const REPOSITORY_HOST = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`
+  const repository = (EVERYTHING.ImageRepositoryArn as string).split(':repository/')[1] as string
+  const IMAGE = `${REPOSITORY_HOST}/${repository}@sha256:${'ab'.repeat(32)}`
+  const FLEET = '{Fleet.Arn}'
+  const IMAGE_PROJECT = '{ImageModeProject.Arn}'
+  const CONTAINER_PROJECT = '{CodeBuildProject.Arn}'
+  /** Every policy of the GitHub Actions role as one (its inline policies and the RolePolicy resources naming it). */
+  const githubPolicy = (resources: Resources): Policy => ({
+    Statement: [
+      ...(resources.GitHubActionsRole?.Properties?.Policies as Array<{ PolicyDocument: Policy }>),
+      ...Object.values(resources)
+        .filter(r => r.Type === 'AWS::IAM::RolePolicy' && r.Properties?.RoleName === '{GitHubActionsRole}')
+        .map(r => r.Properties as { PolicyDocument: Policy })
+    ].flatMap(p => p.PolicyDocument.Statement)
+  })
+  /** The request context of the action's StartBuild in image mode (the keys its overrides set). */
+  const imageMode = (over: Record<string, string | undefined> = {}): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries({
+        'codebuild:environment.image': IMAGE,
+        'codebuild:environment.imagePullCredentialsType': 'SERVICE_ROLE',
+        'codebuild:environment.privilegedMode': 'false',
+        ...over
+      }).filter((e): e is [string, string] => e[1] !== undefined)
+    )
+  const start = (policy: Policy, resource: string, context: Record<string, string>) =>
+    allows(policy, { action: 'codebuild:StartBuild', resource, context })
+
+  test('the image-mode project is unprivileged, pulls with the service role, in the VPC; off by default', () => {
+    const resources = resolveTemplate(template, EVERYTHING).Resources
+    const environment = resources.ImageModeProject?.Properties?.Environment as Record<string, unknown>
+    expect(environment).toMatchObject({ PrivilegedMode: false, ImagePullCredentialsType: 'SERVICE_ROLE', Type: 'LINUX_CONTAINER' })
+    expect(environment.Image).toBe(`${REPOSITORY_HOST}/${repository}:latest`)
+    expect(resources.ImageModeProject?.Properties?.VpcConfig).toBeDefined()
+    const defaults = resolveTemplate(
+      template,
+      PARAMETER_SETS['defaults, endpoints and OIDC provider off'] as Record<string, string>
+    ).Resources
+    expect(defaults.ImageModeProject).toBeUndefined()
+    expect(defaults.Fleet).toBeUndefined()
+  })
+
+  test('its service role pulls only from ImageRepositoryArn', () => {
+    const policy = serviceRolePolicy(resolveTemplate(template, EVERYTHING).Resources)
+    const pull = (resource: string) => allows(policy, { action: 'ecr:BatchGetImage', resource, context: {} })
+    expect(pull(EVERYTHING.ImageRepositoryArn as string)).toBe(true)
+    expect(pull(`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/other`)).toBe(false)
+  })
+
+  test('StartBuild overrides the image only to that repository, with the service role, never privileged', () => {
+    const policy = githubPolicy(resolveTemplate(template, EVERYTHING).Resources)
+    expect(start(policy, IMAGE_PROJECT, imageMode())).toBe(true)
+    expect(start(policy, IMAGE_PROJECT, imageMode({ 'codebuild:environment.image': `${REPOSITORY_HOST}/${repository}:1.2.3` }))).toBe(true)
+    for (const image of [
+      `${REPOSITORY_HOST}/other:1`,
+      `${REPOSITORY_HOST}/${repository}-evil:1`,
+      `${OTHER}.dkr.ecr.${REGION}.amazonaws.com/${repository}:1`,
+      `docker.io/library/${repository}:1`,
+      undefined
+    ])
+      expect(start(policy, IMAGE_PROJECT, imageMode({ 'codebuild:environment.image': image }))).toBe(false)
+    expect(start(policy, IMAGE_PROJECT, imageMode({ 'codebuild:environment.privilegedMode': 'true' }))).toBe(false)
+    expect(start(policy, IMAGE_PROJECT, imageMode({ 'codebuild:environment.imagePullCredentialsType': 'CODEBUILD' }))).toBe(false)
+    expect(start(policy, IMAGE_PROJECT, imageMode({ 'codebuild:serviceRole': 'arn:aws:iam::123456789012:role/admin' }))).toBe(false)
+    // The container project still takes no image override.
+    expect(start(policy, CONTAINER_PROJECT, {})).toBe(true)
+    expect(start(policy, CONTAINER_PROJECT, imageMode())).toBe(false)
+  })
+
+  test("a fleet override only to the template's fleet, and none without one", () => {
+    const policy = githubPolicy(resolveTemplate(template, EVERYTHING).Resources)
+    const fleet = (arn: string) => ({ 'codebuild:environment.fleet.fleetArn': arn })
+    const other = `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/other:0b9c9f5e-1d2a-4c5b-8e7f-123456789abc`
+    expect(start(policy, CONTAINER_PROJECT, fleet(FLEET))).toBe(true)
+    expect(start(policy, IMAGE_PROJECT, imageMode(fleet(FLEET)))).toBe(true)
+    expect(start(policy, CONTAINER_PROJECT, fleet(other))).toBe(false)
+    expect(start(policy, IMAGE_PROJECT, imageMode(fleet(other)))).toBe(false)
+    expect(allows(policy, { action: 'codebuild:BatchGetFleets', resource: FLEET, context: {} })).toBe(true)
+    const noFleet = githubPolicy(resolveTemplate(template, { ...EVERYTHING, CreateFleet: 'false' }).Resources)
+    expect(start(noFleet, CONTAINER_PROJECT, {})).toBe(true)
+    expect(start(noFleet, CONTAINER_PROJECT, fleet(other))).toBe(false)
+    expect(allows(noFleet, { action: 'codebuild:BatchGetFleets', resource: other, context: {} })).toBe(false)
+  })
+
+  test('the fleet has its own VPC configuration (the build subnets) and its own role, whose interfaces stay in them', () => {
+    const resources = resolveTemplate(template, EVERYTHING).Resources
+    const fleet = resources.Fleet?.Properties as Record<string, unknown>
+    expect(fleet).toMatchObject({
+      FleetServiceRole: '{FleetServiceRole.Arn}',
+      FleetVpcConfig: { Subnets: SUBNETS, SecurityGroupIds: ['{BuildSecurityGroup}'] },
+      OverflowBehavior: 'ON_DEMAND',
+      EnvironmentType: 'LINUX_CONTAINER'
+    })
+    const role = (resources.FleetServiceRole?.Properties?.Policies as Array<{ PolicyDocument: Policy }>)[0]?.PolicyDocument as Policy
+    const eni = `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-0123456789abcdef0`
+    const subnet = (id: string) => ({ 'ec2:Subnet': `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${id}` })
+    expect(allows(role, { action: 'ec2:CreateNetworkInterface', resource: eni, context: subnet(SUBNETS[0] as string) })).toBe(true)
+    expect(allows(role, { action: 'ec2:CreateNetworkInterface', resource: eni, context: subnet('subnet-0badbadbadbadbad0') })).toBe(false)
+    // On-demand overflow runs with the project's role, which has the same VPC permissions.
+    expect(
+      allows(serviceRolePolicy(resources), { action: 'ec2:CreateNetworkInterface', resource: eni, context: subnet(SUBNETS[1] as string) })
+    ).toBe(true)
+  })
+
+  test('the CodeBuild condition keys cite the pages that document them', () => {
+    for (const url of [
+      'https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodebuild.html',
+      'https://docs.aws.amazon.com/codebuild/latest/userguide/action-context-keys.html'
+    ])
+      expect(text).toContain(url)
   })
 })

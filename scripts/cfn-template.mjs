@@ -54,7 +54,10 @@ export const PARAMETER_SETS = {
     ParameterArns: 'arn:aws:ssm:us-east-1:123456789012:parameter/my-app/*',
     CreateGitHubOidcProvider: 'true',
     S3PrefixListId: 'pl-63a5400a',
-    GitHubSubjects: 'environment:production,ref:refs/heads/main,pull_request'
+    GitHubSubjects: 'environment:production,ref:refs/heads/main,pull_request',
+    CreateImageModeProject: 'true',
+    CreateFleet: 'true',
+    FleetOverflowBehavior: 'ON_DEMAND'
   },
   'defaults, endpoints and OIDC provider off': {
     ...REQUIRED_PARAMETERS,

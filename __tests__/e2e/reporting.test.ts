@@ -744,6 +744,27 @@ const DIAGNOSIS_CASES: Record<string, DiagnosisCase> = {
     fix: ['ECR pull permissions', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'app-codebuild-role'],
     evidence: 'pull access denied'
   },
+  // Image mode: CodeBuild's pull of the image fails PROVISIONING, before any log (the message as
+  // awslabs/aws-codebuild-jenkins-plugin#106 and kalrish/aws-csgo#6 quote it).
+  'environment-pull': {
+    script: {
+      fault: {
+        phase: 'PROVISIONING',
+        statusCode: 'CLIENT_ERROR',
+        message: `BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE: Unable to pull customer's container image. CannotPullContainerError: Error response from daemon: pull access denied for ${REPOSITORY}, repository does not exist or may require 'docker login': denied: User: ${ROLE} is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app-backend`
+      }
+    },
+    title: 'migrate FAILED in phase PROVISIONING',
+    fix: ['ecr:BatchGetImage', 'app-codebuild-role'],
+    evidence: 'BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE'
+  },
+  // An image without a shell: CodeBuild's wording is unknown; Docker's (GoogleContainerTools/distroless#891).
+  'no-shell': {
+    script: taskFails(['exec: "/bin/sh": stat /bin/sh: no such file or directory']),
+    title: 'migrate FAILED in phase BUILD',
+    fix: ['/bin/sh', 'run-in: container'],
+    evidence: 'exec: "/bin/sh": stat /bin/sh'
+  },
   'wrong-architecture': {
     script: taskFails([
       "WARNING: The requested image's platform (linux/arm64/v8) does not match the detected host platform (linux/amd64/v3) and no specific platform was requested",

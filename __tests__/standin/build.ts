@@ -47,6 +47,8 @@ export interface BuildEnvironment {
   environmentVariables: Required<EnvironmentVariable>[]
   privilegedMode: boolean
   imagePullCredentialsType: string
+  /** The fleet the build runs on (fleetOverride). */
+  fleet?: { fleetArn: string }
 }
 
 /** Events whose timestamps fall in one window of this many ms share one ingestion delay draw (a batch). */

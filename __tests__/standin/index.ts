@@ -19,6 +19,7 @@ import type {
   BuildScriptSource,
   BuildStatus,
   FaultPlan,
+  FleetConfig,
   PhaseContext,
   ProjectConfig,
   RecordedCall,
@@ -40,6 +41,8 @@ export { Prng } from './prng.js'
 
 export interface StandInOptions {
   projects?: ProjectConfig[]
+  /** Reserved-capacity fleets, for BatchGetFleets and StartBuild's fleetOverride (fleets.ts). */
+  fleets?: FleetConfig[]
   /** Seed of every random decision (ids, faults, latencies, agent micro-seconds). Default 1. */
   seed?: number
   region?: string
@@ -361,7 +364,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       paging: options.logs?.paging ?? 'realistic',
       ingestionDelayMs: delayRange(options.logs?.ingestionDelayMs ?? DEFAULT_INGESTION_DELAY_MS)
     },
-    options.projects ?? []
+    options.projects ?? [],
+    options.fleets ?? []
   )
   const rds = new Rds(options.rds ?? {}, region, world.options.accountId, () => world.epochNow())
   const server = new StandInServer(

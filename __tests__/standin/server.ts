@@ -68,6 +68,7 @@ export class StandInServer {
         BatchGetBuilds: b => world.batchGetBuilds(b),
         StopBuild: b => world.stopBuild(b),
         BatchGetProjects: b => world.batchGetProjects(b),
+        BatchGetFleets: b => world.fleets.batchGetFleets(b),
         ListBuildsForProject: b => world.listBuildsForProject(b)
       },
       logs: {

@@ -224,6 +224,30 @@ export interface ProjectConfig {
   running?: RunningBuildSpec[]
   /** Finished builds that exist before the stand-in starts (listed by ListBuildsForProject). Default 0. */
   pastBuilds?: number
+  /**
+   * The ECR repositories (names, e.g. `app-backend`) the project's service role may pull from when CodeBuild pulls an
+   * image override as the build environment (imagePullCredentialsType SERVICE_ROLE). Absent: every repository.
+   */
+  pullRepositories?: string[]
+}
+
+/** A reserved-capacity fleet (BatchGetFleets; StartBuild's fleetOverride). */
+export interface FleetConfig {
+  name: string
+  /** FleetStatusCode. Default ACTIVE. */
+  status?: 'ACTIVE' | 'CREATING' | 'UPDATING' | 'ROTATING' | 'PENDING_DELETION' | 'DELETING' | 'CREATE_FAILED' | 'UPDATE_ROLLBACK_FAILED'
+  context?: string
+  message?: string
+  /** Default 1. */
+  baseCapacity?: number
+  /** Default LINUX_CONTAINER; an EC2 type makes its builds' agent lines `[Instance]`. */
+  environmentType?: string
+  /** Default BUILD_GENERAL1_SMALL. */
+  computeType?: string
+  /** Default QUEUE. */
+  overflowBehavior?: 'QUEUE' | 'ON_DEMAND'
+  vpcConfig?: VpcConfig
+  fleetServiceRole?: string
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -322,6 +346,8 @@ export interface StartBuildRequest {
   computeTypeOverride?: string
   imageOverride?: string
   privilegedModeOverride?: boolean
+  imagePullCredentialsTypeOverride?: string
+  fleetOverride?: { fleetArn: string }
   idempotencyToken?: string
   sourceVersion?: string
   [key: string]: unknown

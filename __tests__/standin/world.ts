@@ -5,6 +5,8 @@
 import { performance } from 'node:perf_hooks'
 import { Build, type BuildEnvironment } from './build.js'
 import { AwsError, quoteValue, validationMessage } from './errors.js'
+import { Fleets, pullRefusal } from './fleets.js'
+import type { FleetState } from './fleets.js'
 import { MAX_PAGE_EVENTS, parseToken } from './logstore.js'
 import type { Paging, Token } from './logstore.js'
 import { prngFor } from './prng.js'
@@ -15,6 +17,7 @@ import type {
   BuildScriptSource,
   EnvironmentVariable,
   EnvironmentVariableType,
+  FleetConfig,
   ProjectConfig,
   RunningBuildSpec,
   StartBuildRequest,
@@ -114,12 +117,15 @@ export class World {
   /** GetLogEvents calls per build id (the page draws are keyed by it). */
   private readonly logReads = new Map<string, number>()
   private readonly idempotency = new Map<string, { buildId: string; atEpochMs: number; fingerprint: string }>()
+  /** Reserved-capacity fleets (fleets.ts). */
+  readonly fleets: Fleets
 
-  constructor(options: WorldOptions, projects: readonly ProjectConfig[]) {
+  constructor(options: WorldOptions, projects: readonly ProjectConfig[], fleets: readonly FleetConfig[] = []) {
     this.options = options
     this.t0EpochMs = Date.now()
     this.perf0 = performance.now()
     this.timeScale = options.timeScale
+    this.fleets = new Fleets(fleets, options.region, options.accountId, options.seed, this.t0EpochMs)
     for (const config of projects) this.addProject(config)
   }
 
@@ -213,24 +219,26 @@ export class World {
     return idOrArn.startsWith(prefix) ? this.byId.get(idOrArn.slice(prefix.length)) : undefined
   }
 
-  private environmentFor(config: ProjectConfig, request: StartBuildRequest): BuildEnvironment {
+  private environmentFor(config: ProjectConfig, request: StartBuildRequest, fleet?: FleetState): BuildEnvironment {
     const vars = new Map<string, Required<EnvironmentVariable>>()
     for (const v of config.environmentVariables ?? []) vars.set(v.name, { name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' })
     for (const v of request.environmentVariablesOverride ?? []) {
       vars.set(v.name, { name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' })
     }
-    return {
-      type: config.environmentType ?? 'LINUX_CONTAINER',
+    const environment: BuildEnvironment = {
+      type: fleet?.config.environmentType ?? config.environmentType ?? 'LINUX_CONTAINER',
       image:
         typeof request.imageOverride === 'string'
           ? request.imageOverride
           : (config.image ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0'),
-      computeType: request.computeTypeOverride ?? config.computeType ?? 'BUILD_GENERAL1_SMALL',
+      computeType: fleet?.config.computeType ?? request.computeTypeOverride ?? config.computeType ?? 'BUILD_GENERAL1_SMALL',
       environmentVariables: [...vars.values()],
       privilegedMode:
         typeof request.privilegedModeOverride === 'boolean' ? request.privilegedModeOverride : (config.privilegedMode ?? false),
-      imagePullCredentialsType: 'CODEBUILD'
+      imagePullCredentialsType: request.imagePullCredentialsTypeOverride ?? 'CODEBUILD'
     }
+    if (fleet) environment.fleet = { fleetArn: fleet.arn }
+    return environment
   }
 
   private createBuild(
@@ -246,7 +254,8 @@ export class World {
     const buildNumber = state.nextBuildNumber
     const rng = prngFor(this.options.seed, 'build', config.name, buildNumber, dryRun ? 'probe' : 'real')
     const uuid = prngFor(this.options.seed, 'uuid', config.name, buildNumber).uuid()
-    const environment = this.environmentFor(config, request)
+    const fleet = request.fleetOverride ? this.fleets.find(request.fleetOverride.fleetArn) : undefined
+    const environment = this.environmentFor(config, request, fleet)
     const buildspec = typeof request.buildspecOverride === 'string' ? request.buildspecOverride : config.buildspec
     const ctx: BuildContext = {
       projectName: config.name,
@@ -256,7 +265,14 @@ export class World {
       env: Object.fromEntries(environment.environmentVariables.map(v => [v.name, v.value])),
       buildspec
     }
-    const script = typeof source === 'function' ? source(ctx) : source
+    let script = typeof source === 'function' ? source(ctx) : source
+    // CodeBuild pulls an image override itself, before the agent starts: a refused pull fails PROVISIONING.
+    const refused =
+      typeof request.imageOverride === 'string'
+        ? pullRefusal(config, request.imageOverride, environment.imagePullCredentialsType, this.options.accountId, this.options.region)
+        : undefined
+    if (refused)
+      script = { ...script, label: 'image pull refused', fault: { phase: 'PROVISIONING', statusCode: 'CLIENT_ERROR', message: refused } }
     const vpc = config.vpcConfig === true ? DEFAULT_VPC : config.vpcConfig === false ? undefined : config.vpcConfig
     const logs = config.logs ?? {}
     const build = new Build({
@@ -281,7 +297,7 @@ export class World {
       logStreamPrefix: logs.streamName,
       cloudWatchLogsEnabled: (logs.status ?? 'ENABLED') === 'ENABLED',
       nullDeepLinkBeforeStream: this.options.nullDeepLinkBeforeStream,
-      agentPrefix: config.agentPrefix,
+      agentPrefix: Fleets.agentPrefix(fleet) ?? config.agentPrefix,
       rng,
       defaultIngestionDelayMs: this.options.ingestionDelayMs,
       seed: this.options.seed
@@ -366,6 +382,7 @@ export class World {
         `Value '${quoteValue(computeType)}' at 'computeTypeOverride' failed to satisfy constraint: Member must satisfy enum value set: [${COMPUTE_TYPES.join(', ')}]`
       )
     }
+    this.fleets.checkOverrides(body, problems)
     if (problems.length > 0) throw new AwsError('InvalidInputException', validationMessage(problems))
     // Undocumented; the wording users have reported (wolfeidau/buildkite-serverless-agent#35).
     if (tooLong.length > 0)
@@ -381,6 +398,7 @@ export class World {
     const state = this.findProject(name)
     if (!state) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${this.projectArn(name)}`)
     const request = body as StartBuildRequest
+    this.fleets.refusals(request)
 
     const token = body['idempotencyToken']
     const fingerprint = canonical({ ...body, idempotencyToken: undefined })

@@ -43,6 +43,20 @@ export const FLAGS: readonly Flag[] = [
     "kind": "value"
   },
   {
+    "name": "run-in",
+    "description": "Where the task runs. container (the default): the build host runs the image with Docker (the project must be privileged). build-environment: CodeBuild pulls image-uri with the project's service role and runs the task in it as the build environment, unprivileged and without Docker; command is then required and runs from CODEBUILD_SRC_DIR, and the image needs /bin/sh. See \"Faster runs\" in the README.",
+    "default": "container",
+    "required": false,
+    "kind": "value"
+  },
+  {
+    "name": "fleet",
+    "description": "A reserved-capacity fleet to run the build on, by ARN or name (a name is looked up with codebuild:BatchGetFleets). Sent as the build's fleet override; its own compute type applies, so compute-type must be empty. Empty: the project's own compute (on-demand, or its fleet).",
+    "default": "",
+    "required": false,
+    "kind": "value"
+  },
+  {
     "name": "buildspec",
     "description": "Path, relative to the workspace, of a buildspec to use instead of the bundled one (for jobs such as a backfill). It must be YAML with version and phases, at most 64 KiB, and inside the workspace (symlinks followed).",
     "default": "",

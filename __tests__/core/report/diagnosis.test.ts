@@ -154,6 +154,38 @@ const EXCERPTS: Readonly<Record<string, Case>> = {
     fix: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:GetAuthorizationToken', 'image URI'],
     evidence: 'pull access denied for'
   },
+  // Image mode: PROVISIONING fails before the agent starts (the message as awslabs/aws-codebuild-jenkins-plugin#106,
+  // kalrish/aws-csgo#6 and everything2/everything2#2562 quote it), so the log has nothing: the phase says it all.
+  'environment-pull': {
+    log: [],
+    build: {
+      arn: BUILD_ARN,
+      buildStatus: 'FAILED',
+      phases: [
+        { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' },
+        { phaseType: 'QUEUED', phaseStatus: 'SUCCEEDED' },
+        {
+          phaseType: 'PROVISIONING',
+          phaseStatus: 'FAILED',
+          contexts: [
+            {
+              statusCode: 'CLIENT_ERROR',
+              message: `BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE: Unable to pull customer's container image. CannotPullContainerError: Error response from daemon: pull access denied for ${IMAGE}, repository does not exist or may require 'docker login': denied: User: ${ROLE} is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app`
+            }
+          ]
+        },
+        { phaseType: 'COMPLETED' }
+      ]
+    },
+    fix: ['ecr:BatchGetImage', 'app-codebuild-role', 'image-mode project'],
+    evidence: 'PROVISIONING CLIENT_ERROR: BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE'
+  },
+  // Image mode on a distroless image: CodeBuild's own wording is unknown; Docker's (GoogleContainerTools/distroless#891).
+  'no-shell': {
+    log: [...START.slice(0, 1), 'exec: "/bin/sh": stat /bin/sh: no such file or directory'],
+    fix: ['/bin/sh', 'run-in: container'],
+    evidence: 'exec: "/bin/sh": stat /bin/sh'
+  },
   'wrong-architecture': {
     log: [
       ...START,
@@ -498,7 +530,7 @@ describe('KNOWN_FAILURES', () => {
     const ids = KNOWN_FAILURES.map(f => f.id)
     expect(ids.filter(id => !(id in EXCERPTS))).toEqual([])
     expect(Object.keys(EXCERPTS).filter(id => !ids.includes(id))).toEqual([])
-    expect(ids.length).toBe(9)
+    expect(ids.length).toBe(11)
   })
 
   it('is the table of the task, in order of precedence', () => {
@@ -506,9 +538,11 @@ describe('KNOWN_FAILURES', () => {
       'docker-daemon',
       'vpc-endpoint',
       'secret-access',
+      'environment-pull',
       'ecr-pull',
       'wrong-architecture',
       'database-unreachable',
+      'no-shell',
       'command-not-found',
       'source-misconfigured',
       'timeout'

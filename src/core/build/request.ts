@@ -1,5 +1,5 @@
 /** The StartBuild request, built from the plan: only what the plan says, plus the run's identity and the execution's token. */
-import { EnvironmentVariableType } from '@aws-sdk/client-codebuild'
+import { EnvironmentVariableType, ImagePullCredentialsType } from '@aws-sdk/client-codebuild'
 import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { buildName, MASK, quoteArgv, redactText } from '../plan/index.js'
 import { TOKEN_VARIABLE } from '../support/index.js'
@@ -40,8 +40,9 @@ export type StartRequest = StartBuildCommandInput & { idempotencyToken: string }
 /**
  * `token` is this execution's (src/core/build/execution.ts): StartBuild's idempotency token, so a request retried after a
  * lost answer returns the build already started, and the build's TASK_RUN_TOKEN, by which the step finds it.
+ * `fleetArn`: the plan's fleet, as its lookup gave it (src/core/build/fleet.ts).
  */
-export function buildStartRequest(plan: Plan, run: RunIdentity, token: string): StartRequest {
+export function buildStartRequest(plan: Plan, run: RunIdentity, token: string, fleetArn?: string): StartRequest {
   const request: StartRequest = {
     projectName: plan.projectName,
     buildspecOverride: plan.buildspec.content,
@@ -51,6 +52,14 @@ export function buildStartRequest(plan: Plan, run: RunIdentity, token: string): 
   if (plan.timeoutMinutes !== undefined) request.timeoutInMinutesOverride = plan.timeoutMinutes
   if (plan.queuedTimeoutMinutes !== undefined) request.queuedTimeoutInMinutesOverride = plan.queuedTimeoutMinutes
   if (plan.computeType !== undefined) request.computeTypeOverride = plan.computeType
+  if (plan.runIn === 'build-environment' && plan.image) {
+    // Image mode: CodeBuild pulls the image itself, with the service role (a private ECR image needs SERVICE_ROLE;
+    // CodeBuild's own credentials need a repository policy trusting it), and runs it unprivileged: no Docker.
+    request.imageOverride = plan.image.uri
+    request.imagePullCredentialsTypeOverride = ImagePullCredentialsType.SERVICE_ROLE
+    request.privilegedModeOverride = false
+  }
+  if (fleetArn !== undefined) request.fleetOverride = { fleetArn }
   return request
 }
 

@@ -57,6 +57,9 @@ export function buildspecCommands(text: string): string[] {
   return commands
 }
 
+/** Image mode's bundled buildspec (run-in: build-environment), one for every task: scripts/image-mode-buildspec.ts. */
+export const IMAGE_MODE_BUILDSPEC = 'buildspecs/build-environment.yml'
+
 export function bundledBuildspecPath(actionRoot: string, task: Task): string {
   return path.join(actionRoot, 'buildspecs', `${task}.yml`)
 }

@@ -2,16 +2,19 @@
  * Inputs → a typed, validated plan, before any AWS call. Every problem is one line that names the
  * input and says what was expected.
  */
+import path from 'node:path'
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, TASKS } from '../support/index.js'
-import type { BackupMode, IfRunning, ProjectLookup, Task } from '../support/index.js'
+import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, RUN_IN, TASKS } from '../support/index.js'
+import type { BackupMode, IfRunning, ProjectLookup, RunIn, Task } from '../support/index.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
 import type { ImageRef } from './image.js'
-import { bundledBuildspecPath, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
+import { bundledBuildspecPath, IMAGE_MODE_BUILDSPEC, loadBuildspec, loadCustomBuildspec } from './buildspec.js'
 import type { Buildspec } from './buildspec.js'
 import { INPUT_NAMES, InputError } from '../errors/index.js'
 import type { SettingNames } from '../errors/index.js'
+import { parseFleet } from './fleet-input.js'
+import type { FleetRef } from './fleet-input.js'
 import { checkStartLimits } from './start-limits.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
@@ -27,6 +30,10 @@ export interface Plan {
   /** The words the container gets; the task name when no command was given. */
   argv: string[]
   command?: string
+  /** container: the bundled buildspec runs the image with Docker; build-environment: the image is the build's environment. */
+  runIn: RunIn
+  /** A reserved-capacity fleet to run on (sent as fleetOverride once its ARN is known). */
+  fleet?: FleetRef
   buildspec: Buildspec
   variables: TaskVariable[]
   region: string
@@ -170,12 +177,15 @@ function parseCommand(read: InputReader, task: Task): { command: string; argv: s
   }
 }
 
-function parseBuildspec(read: InputReader, context: PlanContext, task: Task): Buildspec {
+/** The bundled buildspec of the task (of image mode with run-in: build-environment), or the workspace's. */
+function parseBuildspec(read: InputReader, context: PlanContext, task: Task, runIn: RunIn): Buildspec {
   const buildspecInput = read(Inputs.Buildspec)
   try {
-    return buildspecInput === ''
-      ? loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
-      : loadCustomBuildspec(context.workspace, buildspecInput)
+    return buildspecInput !== ''
+      ? loadCustomBuildspec(context.workspace, buildspecInput)
+      : runIn === 'build-environment'
+        ? loadBuildspec(path.join(context.actionRoot, IMAGE_MODE_BUILDSPEC), 'bundled', IMAGE_MODE_BUILDSPEC)
+        : loadBuildspec(bundledBuildspecPath(context.actionRoot, task), 'bundled', `buildspecs/${task}.yml`)
   } catch (error) {
     throw new InputError(
       Inputs.Buildspec,
@@ -209,7 +219,10 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const task = parseChoice(read, Inputs.Task, TASKS)
   const image = parseImage(read)
   const { command, argv } = parseCommand(read, task)
-  const buildspec = parseBuildspec(read, context, task)
+  const runIn = parseChoice(read, Inputs.RunIn, RUN_IN, 'container')
+  if (runIn === 'build-environment')
+    requireImageModeInputs(image, read(Inputs.Buildspec) === '' && command === '', context.names ?? INPUT_NAMES)
+  const buildspec = parseBuildspec(read, context, task, runIn)
   const variables: TaskVariable[] = parseVariables(
     { envVars: read(Inputs.EnvVars), secretEnvVars: read(Inputs.SecretEnvVars), parameterEnvVars: read(Inputs.ParameterEnvVars) },
     { env: context.env, buildspec: buildspec.source, ...(context.names ? { names: context.names } : {}) }
@@ -218,11 +231,19 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const timeoutMinutes = parseMinutes(read, Inputs.TimeoutMinutes, MIN_TIMEOUT, MAX_TIMEOUT)
   const queuedTimeoutMinutes = parseMinutes(read, Inputs.QueuedTimeoutMinutes, MIN_QUEUED_TIMEOUT, MAX_QUEUED_TIMEOUT)
   const computeType = parseComputeType(read)
+  const fleetInput = read(Inputs.Fleet)
+  const fleet = fleetInput === '' ? undefined : parseFleet(fleetInput, region)
+  if (fleet && computeType !== undefined)
+    throw new InputError(
+      Inputs.ComputeType,
+      `must be empty with ${(context.names ?? INPUT_NAMES).name(Inputs.Fleet)}: the fleet's own compute type applies to its builds`
+    )
 
   const plan: Plan = {
     projectName,
     task,
     argv,
+    runIn,
     buildspec,
     variables,
     region,
@@ -242,10 +263,30 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   const maxLogRequests = parseWholeNumber(read, Inputs.MaxLogRequestsPerMinute, 6, 600, 'requests')
   if (maxLogRequests !== undefined) plan.maxLogRequestsPerMinute = maxLogRequests
   if (computeType !== undefined) plan.computeType = computeType
+  if (fleet) plan.fleet = fleet
+  if (fleet) plan.fleet = fleet
   const backup = parseBackup(read, context.names)
   if (backup) plan.backup = backup
   checkStartLimits(plan)
   return plan
+}
+
+/**
+ * Image mode needs the image (CodeBuild pulls it as the build environment) and, with the bundled buildspec, a
+ * command: CodeBuild replaces the image's entrypoint, so the task name alone would run nothing of the image's.
+ */
+function requireImageModeInputs(image: ImageRef | undefined, needsCommand: boolean, names: SettingNames): void {
+  const mode = names.value(Inputs.RunIn, 'build-environment')
+  if (!image)
+    throw new InputError(
+      Inputs.ImageUri,
+      `is required with ${mode}: CodeBuild pulls this image with the project's service role and runs the task in it`
+    )
+  if (needsCommand)
+    throw new InputError(
+      Inputs.Command,
+      `is required with ${mode}: CodeBuild replaces the image's entrypoint and ignores its working directory, so name the program to run, e.g. /app/bin/migrate up (an absolute path, or a program on the image's PATH)`
+    )
 }
 
 /** How the plan's front end writes a setting. */

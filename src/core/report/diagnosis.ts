@@ -143,6 +143,18 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
     patterns: [/not authorized to perform:? secretsmanager:GetSecretValue/i, /access to kms is not allowed/i]
   },
   {
+    // Image mode: CodeBuild pulls the image itself before the build starts, and fails PROVISIONING with
+    // "BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE: Unable to pull customer's container image. CannotPullContainerError: …"
+    // (awslabs/aws-codebuild-jenkins-plugin#106, kalrish/aws-csgo#6, everything2/everything2#2562). Before ecr-pull:
+    // the same message says "pull access denied", but the fix is the service role's and the pull credentials'.
+    id: 'environment-pull',
+    title: 'CodeBuild could not pull the image as the build environment',
+    cause:
+      "With run-in: build-environment CodeBuild pulls image-uri itself, with the project's service role (imagePullCredentialsType SERVICE_ROLE), before the build starts; the pull was refused or the image does not exist.",
+    fix: environmentPullFix,
+    patterns: [/BUILD_CONTAINER_UNABLE_TO_PULL_IMAGE/i]
+  },
+  {
     id: 'ecr-pull',
     title: 'The build role cannot pull the image',
     cause:
@@ -180,6 +192,21 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = Object.freeze([
       /unable to obtain connection from database/i,
       /timeout exceeded when trying to connect/i,
       /connection terminated due to connection timeout/i
+    ]
+  },
+  {
+    // Image mode runs the buildspec with /bin/sh inside the image. CodeBuild's own message for an image without one
+    // (distroless, scratch) is not known (cloud-custodian/cloud-custodian#5560 reports such images failing without
+    // quoting it); these are Docker's and the shells' wordings (GoogleContainerTools/distroless#891). Before
+    // command-not-found, whose `exec: "…": stat` signature they also match.
+    id: 'no-shell',
+    title: 'The image has no shell to run the buildspec with',
+    cause:
+      "With run-in: build-environment CodeBuild runs the buildspec's commands with /bin/sh inside the image, and a distroless or scratch image has none.",
+    fix: 'Run the task in an image that has /bin/sh (a variant of the image with a shell, such as a -debug, slim or alpine base), or use run-in: container, which runs the image with Docker and needs no shell in it.',
+    patterns: [
+      /exec: "\/bin\/(?:ba)?sh": stat \/bin\/(?:ba)?sh: no such file or directory/i,
+      /\bexec \/bin\/(?:ba)?sh: no such file or directory/i
     ]
   },
   {
@@ -424,12 +451,16 @@ function ecrPullFix(text: string, scope: DiagnosisScope): string {
   return `Attach ECR pull permissions to ${buildRole(text, scope)}: ecr:GetAuthorizationToken (on *), ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability on the repository${denied ? ` (${denied} was denied)` : ''}. Check the registry (account and region) in the image URI is the one the build logs in to; a repository in another account also needs a repository policy for the role.`
 }
 
+function environmentPullFix(text: string, scope: DiagnosisScope): string {
+  return `${ecrPullFix(text, scope)} The template's image-mode project grants them on the repositories it is given only.`
+}
+
 function wrongArchitectureFix(text: string): string {
   const platform =
     (/no matching manifest for (linux\/[a-z0-9_]+)/i.exec(text) ??
       /detected host platform \((linux\/[a-z0-9_]+)/i.exec(text) ??
       /wanted (linux\/[a-z0-9_]+)/i.exec(text))?.[1]?.toLowerCase() ?? 'linux/amd64'
-  return `Rebuild and push the image for ${platform}: docker buildx build --platform ${platform} -t <image> --push . (or a multi-platform image, --platform linux/amd64,linux/arm64).`
+  return `Rebuild and push the image for ${platform}: docker buildx build --platform ${platform} -t <image> --push . (or a multi-platform image, --platform linux/amd64,linux/arm64). With run-in: build-environment the image must match the build environment's architecture: the project's or the fleet's environment type (LINUX_CONTAINER is amd64, ARM_CONTAINER arm64).`
 }
 
 function databaseFix(text: string): string {

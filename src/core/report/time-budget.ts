@@ -12,18 +12,8 @@
 import type { Build, BuildPhase } from '@aws-sdk/client-codebuild'
 import { commandBoundary } from '../watch/index.js'
 import type { SettingNames } from '../errors/index.js'
-import { formatDuration, logLine } from '../support/index.js'
-
-/**
- * How the task runs: in a container the build starts with Docker (today's `container`), or as the build environment
- * itself (`build-environment`, where CodeBuild pulls the image while provisioning). The input (`run-in`) may not exist
- * yet; absent means container.
- */
-type RunIn = 'container' | 'build-environment'
-
-/** The setting and value that run the task as the build environment, for the advice (`run-in: build-environment`). */
-const RUN_IN_SETTING = 'run-in'
-const BUILD_ENVIRONMENT = 'build-environment'
+import { formatDuration, Inputs, logLine } from '../support/index.js'
+import type { RunIn } from '../support/index.js'
 
 /** The runner's moments (ms on the run's clock) and what the log showed, as far as the run got. */
 export interface RunTiming {
@@ -183,7 +173,7 @@ export function adviceText(advice: BudgetAdvice, names: SettingNames): string {
       : `Provisioning took ${formatDuration(slow)}`
   const ways = advice.suggest.map(s =>
     s === 'run-in'
-      ? `${names.value(RUN_IN_SETTING, BUILD_ENVIRONMENT)} (CodeBuild pulls the image as the build environment: no Docker, no second pull)`
+      ? `${names.value(Inputs.RunIn, 'build-environment' satisfies RunIn)} (CodeBuild pulls the image as the build environment: no Docker, no second pull)`
       : 'a reserved-capacity fleet (instances ready before the build, the image layers cached on them)'
   )
   return `${what}, ${Math.round(advice.share * 100)}% of this run's ${formatDuration(advice.runMs)}. Faster: ${ways.join(', or ')}.`

@@ -16,6 +16,7 @@ import type { Diagnosis, RunTiming, TimeBudget } from '../report/index.js'
 import type { ErrorKind, SettingNames } from '../errors/index.js'
 import {
   buildStartRequest,
+  checkFleetBeforeStart,
   findStartedBuild,
   newExecutionToken,
   preflight,
@@ -137,14 +138,19 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
   firstLook?.catch(() => undefined)
   // An input the project's lookup refuses (a variable replacing the project's DATABASE_URL) is a refusal of that
   // lookup, as its other refusals are.
+  // The fleet's lookup (with a fleet) goes out with them.
+  const fleetLook = checkFleetBeforeStart(codebuild, plan, clock, signal)
+  fleetLook.catch(() => undefined)
   const checked = await preflight(codebuild, plan, clock, signal).catch((error: unknown) => {
     throw error instanceof InputError ? new PreflightError(error.describe(deps.names)) : error
   })
-  for (const w of checked.warnings) ui.warn(w)
+  const fleet = await fleetLook
+  for (const w of [...checked.warnings, ...(fleet?.warnings ?? [])]) ui.warn(w)
+  if (fleet?.summary) ui.say(fleet.summary)
   facts.identity = deps.identity
   // Made once: every try of StartBuild and of the snapshot carries it; recorded (onStarting) before StartBuild.
   const execution = deps.execution ?? newExecutionToken()
-  const request = buildStartRequest(plan, deps.identity, execution)
+  const request = buildStartRequest(plan, deps.identity, execution, fleet?.arn)
   const backupDeps = backupDepsFor(plan, { clients, clock, identity: deps.identity, execution, say: m => ui.say(m), signal })
 
   if (plan.dryRun) {
@@ -153,7 +159,7 @@ async function steps(deps: RunTaskDeps, facts: RunFacts): Promise<Outcome> {
     if (gate.failure) return { kind: 'backup-failed', message: gate.failure }
     const shown = redactRequest(request, plan)
     ui.showDryRun(plan, shown)
-    return { kind: 'dry-run', request: shown, notes: checked.warnings }
+    return { kind: 'dry-run', request: shown, notes: [...checked.warnings, ...(fleet?.warnings ?? [])] }
   }
   const say = (m: string): void => ui.say(m)
   const gate = await gateBeforeStart(plan, { codebuild, clock, say, signal, ...(firstLook ? { firstLook } : {}), backup: backupDeps })
@@ -244,7 +250,9 @@ export function runTimeBudget({ outcome, facts }: RunResult): TimeBudget | undef
         : outcome.kind === 'watch-failed'
           ? outcome.error.build
           : undefined
-  return build ? timeBudget(build, facts.timing) : undefined
+  return build
+    ? timeBudget(build, facts.timing, { runIn: facts.plan?.runIn ?? 'container', fleet: facts.plan?.fleet !== undefined })
+    : undefined
 }
 
 /** The fault that made a run abandon its build, as one line. */

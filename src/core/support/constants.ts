@@ -9,6 +9,10 @@ export type BackupMode = (typeof BACKUP_MODES)[number]
 
 export const IF_RUNNING = ['wait', 'fail', 'start'] as const
 
+/** Where the task runs: in a container the build host starts with Docker, or as the build environment itself. */
+export const RUN_IN = ['container', 'build-environment'] as const
+export type RunIn = (typeof RUN_IN)[number]
+
 export const PROJECT_LOOKUP = ['required', 'optional'] as const
 export type ProjectLookup = (typeof PROJECT_LOOKUP)[number]
 export type IfRunning = (typeof IF_RUNNING)[number]

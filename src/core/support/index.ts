@@ -10,10 +10,11 @@ export {
   Outputs,
   PROJECT_LOOKUP,
   RESERVED_VARIABLES,
+  RUN_IN,
   TASKS,
   TOKEN_VARIABLE,
   USER_AGENT
 } from './constants.js'
-export type { BackupMode, IfRunning, ProjectLookup, Task } from './constants.js'
+export type { BackupMode, IfRunning, ProjectLookup, RunIn, Task } from './constants.js'
 export { packageRoot } from './root.js'
 export { cutText, defuse, formatDuration, inline, logLine, stripAnsi, tailText, wellFormed } from './text.js'

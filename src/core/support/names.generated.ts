@@ -6,6 +6,8 @@ export const Inputs = {
   Task: 'task',
   ImageUri: 'image-uri',
   Command: 'command',
+  RunIn: 'run-in',
+  Fleet: 'fleet',
   Buildspec: 'buildspec',
   EnvVars: 'env-vars',
   SecretEnvVars: 'secret-env-vars',
