@@ -105,6 +105,8 @@ describe('the plan task', () => {
     expect(body).toContain('#### Pending migrations (2)')
     expect(body).toMatch(/\| 1 \| <code>20240101&#95;create&#95;users<\/code> \| create users \| c1 \|/)
     expect(body).not.toContain('<b>@octocat')
+    // The list is shown as a table, not again as the JSON it came in.
+    expect(body).not.toContain('**Task outputs**')
     expect(body).toContain(`**plan-digest:** <code>sha256&#58;${digest.slice(7)}</code>`)
   })
 

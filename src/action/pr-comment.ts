@@ -10,6 +10,7 @@ import type { Build } from '@aws-sdk/client-codebuild'
 import { breakAutolinks } from '../core/autolinks.js'
 import { STATUS_ICON, buildDurationMs, failedPhase, outputsNote, phaseContext, shownValue } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
+import { listedOutputs } from '../core/task-results.js'
 import type { TaskResults } from '../core/task-results.js'
 import { cutText, formatDuration, wellFormed } from '../core/text.js'
 
@@ -163,7 +164,7 @@ const COMMENT_VALUE_CHARS = 120
 /** The task's outputs and the plan's pending migrations, every value outside text. */
 function resultsLines(results: TaskResults, build: Build | undefined, redact: (text: string) => string): string[] {
   const lines: string[] = []
-  const { outputs } = results.outputs
+  const outputs = listedOutputs(results)
   if (outputs.length > 0)
     lines.push(
       '**Task outputs**',

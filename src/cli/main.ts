@@ -22,6 +22,7 @@ import { FLAG_NAMES, stopFailure } from '../core/errors.js'
 import type { ErrorKind } from '../core/errors.js'
 import type { Plan } from '../core/inputs.js'
 import type { BuildLinks } from '../core/links.js'
+import { PENDING_OUTPUT } from '../core/plan-digest.js'
 import type { PendingMigration } from '../core/plan-digest.js'
 import { buildDurationMs, describeFailure, outputsNote, phaseContext, shownValue, taskExitCode } from '../core/report.js'
 import { packageRoot } from '../core/root.js'
@@ -356,7 +357,8 @@ function buildResult(build: Build, links: BuildLinks, base: Pick<Result, 'task' 
 
 /** The task's outputs (name = value, values cut) and the plan's pending migrations. */
 function reportResults(term: Terminal, r: Result): void {
-  const outputs = Object.entries(r.taskOutputs ?? {})
+  // The pending list is shown as a table below, not as the JSON it came in.
+  const outputs = Object.entries(r.taskOutputs ?? {}).filter(([name]) => !(r.pending && name === PENDING_OUTPUT))
   if (outputs.length > 0) {
     term.heading('Task outputs')
     term.table(outputs.map(([name, value]) => [name, shownValue(value.replace(/\r?\n/g, ' ⏎ '), 200)]))

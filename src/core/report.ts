@@ -7,6 +7,7 @@ import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
+import { listedOutputs } from './task-results.js'
 import type { TaskResults } from './task-results.js'
 import { redactText } from './secrets.js'
 import { cutText, formatDuration, stripAnsi, tailText } from './text.js'
@@ -243,7 +244,7 @@ export function outputsNote(results: TaskResults, build: Build | undefined): str
 
 /** The task's outputs (name, value) and, for the plan task, the pending migrations and their digest. */
 function addResultsSummary(summary: SummaryWriter, results: TaskResults, build: Build | undefined): void {
-  const { outputs } = results.outputs
+  const outputs = listedOutputs(results)
   if (outputs.length > 0) {
     summary.addRaw('<p><b>Task outputs</b></p>', true)
     summary.addTable([

@@ -55,6 +55,12 @@ function planResult(outputs: TaskOutputs): PlanResult {
   return { pending, digest: planDigest(pending) }
 }
 
+/** The outputs the reports list: all but a `pending` output the plan's list already shows. */
+export function listedOutputs(results: TaskResults): TaskOutput[] {
+  const shownAsList = results.plan?.pending !== undefined
+  return results.outputs.outputs.filter(o => !(shownAsList && o.name === PENDING_OUTPUT))
+}
+
 /** The task-outputs output: every output by name, as one JSON object. */
 export function outputsJson(outputs: readonly TaskOutput[]): string {
   return JSON.stringify(Object.fromEntries(outputs.map(o => [o.name, o.value])))
