@@ -1,6 +1,7 @@
 /** The task outputs' parser and carrier (src/core/task-outputs.ts), the plan's digest, and what becomes a step output. */
 import type { Build } from '@aws-sdk/client-codebuild'
 import { PLAN_DIGEST, parsePending, planDigest } from '../../src/core/plan-digest.js'
+import { outputsNote } from '../../src/core/report.js'
 import { MAX_TASK_OUTPUTS, MAX_TASK_OUTPUT_BYTES, parseTaskOutputs, taskOutputsOf } from '../../src/core/task-outputs.js'
 import { outputsJson, taskResultsOf } from '../../src/core/task-results.js'
 
@@ -63,7 +64,10 @@ describe('taskOutputsOf: the TASK_OUTPUTS exported variable', () => {
     expect(taskOutputsOf({ buildStatus: 'TIMED_OUT' }).note).toMatch(/ended TIMED_OUT/)
     expect(taskOutputsOf({ buildStatus: 'FAILED', phases: [{ phaseType: 'PRE_BUILD' }] }).note).toMatch(/before its post_build phase/)
     const undeclared = taskOutputsOf({ buildStatus: 'SUCCEEDED', phases: [{ phaseType: 'POST_BUILD' }] })
-    expect([undeclared.state, undeclared.note]).toEqual(['missing', expect.stringMatching(/custom buildspec must declare it/)])
+    expect([undeclared.state, undeclared.note]).toEqual(['undeclared', expect.stringMatching(/custom buildspec must declare it/)])
+    // The reports say nothing of a custom buildspec that carries no outputs; they do of a stopped build.
+    expect(outputsNote({ outputs: undeclared, stepOutputs: [] })).toBeUndefined()
+    expect(outputsNote({ outputs: taskOutputsOf({ buildStatus: 'STOPPED' }), stepOutputs: [] })).toMatch(/ended STOPPED/)
   })
 
   it('refuses what the buildspec refused, what is not base64 and what is over the limit', () => {

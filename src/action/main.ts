@@ -7,7 +7,7 @@
 import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
-import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText } from '../core/aws-errors.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
@@ -194,14 +194,14 @@ function withResults(v: Verdict, ctx: Context): Verdict {
  * task-outputs, and for the plan task pending-count and plan-digest. Values go to $GITHUB_OUTPUT only through
  * core.setOutput (a random heredoc delimiter): never to the log. The log names them.
  */
-function setTaskOutputs(results: TaskResults | undefined, build: Build | undefined): void {
+function setTaskOutputs(results: TaskResults | undefined): void {
   if (!results) return
   for (const output of results.stepOutputs) core.setOutput(output.name, output.value)
   core.setOutput(Outputs.TaskOutputs, outputsJson(results.outputs.outputs))
   const names = results.outputs.outputs.map(o => o.name)
   if (names.length > 0) say(`Task outputs: ${names.join(', ')}`)
   for (const problem of results.outputs.problems) warn(`Task outputs: ${problem}`)
-  const note = outputsNote(results, build)
+  const note = outputsNote(results)
   if (note && results.outputs.state !== 'refused') say(note)
   const plan = results.plan
   if (!plan) return
@@ -322,7 +322,7 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
     core.setOutput(Outputs.BuildStatus, v.settled)
   }
   if (v.taskExitCode !== undefined) core.setOutput(Outputs.TaskExitCode, String(v.taskExitCode))
-  setTaskOutputs(v.report.results, v.report.build)
+  setTaskOutputs(v.report.results)
   for (const line of v.lines) say(line)
   for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
   if (v.failure !== undefined) core.setFailed(v.failure)

@@ -141,7 +141,7 @@ function compose(data: CommentData): string {
     )
   if (data.diagnosis)
     body.push(`**Likely cause:** ${cell(redact(data.diagnosis.cause))}<br>**Fix:** ${cell(redact(data.diagnosis.fix))}`, '')
-  if (data.results) body.push(...resultsLines(data.results, build, redact))
+  if (data.results) body.push(...resultsLines(data.results, redact))
   for (const note of data.notes ?? []) body.push(cell(redact(note)), '')
   if (data.request)
     body.push(details('The StartBuild request that would be sent', escapeMarkdown(redact(JSON.stringify(data.request, null, 2)))))
@@ -162,7 +162,7 @@ const COMMENT_PENDING = 100
 const COMMENT_VALUE_CHARS = 120
 
 /** The task's outputs and the plan's pending migrations, every value outside text. */
-function resultsLines(results: TaskResults, build: Build | undefined, redact: (text: string) => string): string[] {
+function resultsLines(results: TaskResults, redact: (text: string) => string): string[] {
   const lines: string[] = []
   const outputs = listedOutputs(results)
   if (outputs.length > 0)
@@ -174,7 +174,7 @@ function resultsLines(results: TaskResults, build: Build | undefined, redact: (t
       ...outputs.map(o => `| <code>${cell(o.name)}</code> | ${cell(redact(shownValue(o.value, COMMENT_VALUE_CHARS)))} |`),
       ''
     )
-  const note = outputsNote(results, build)
+  const note = outputsNote(results)
   if (note) lines.push(`**Task outputs:** ${cell(redact(note))}`, '')
   const plan = results.plan
   if (!plan) return lines

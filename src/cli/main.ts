@@ -233,8 +233,7 @@ async function execute(
 
 /** The task's results in the result: its outputs, the plan's pending migrations, what the reports say of them. */
 function withResults(result: Result, results: TaskResults): Result {
-  // The status as the result reports it (STOPPED for a build the CLI stopped).
-  const note = outputsNote(results, { buildStatus: result.status as StatusType })
+  const note = outputsNote(results)
   const plan = results.plan
   return {
     ...result,

@@ -210,7 +210,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
     summary.addCodeBlock(escapeCode(breakAutolinks(data.lastLines.join('\n'))), 'text')
   }
-  if (data.results) addResultsSummary(summary, data.results, build)
+  if (data.results) addResultsSummary(summary, data.results)
   if (data.backup) addBackupSummary(summary, data.backup)
   for (const note of data.notes ?? []) summary.addRaw(`<p>${outside(note)}</p>`, true)
   if (data.request) {
@@ -233,17 +233,17 @@ export function shownValue(value: string, max = SHOWN_VALUE_CHARS): string {
 }
 
 /**
- * When the reports say why a build has no outputs: when the buildspec refused them, or the build did not succeed
- * (a succeeded build without TASK_OUTPUTS ran a custom buildspec that does not carry them: nothing to say).
+ * When the reports say why a build has no outputs: when the buildspec refused them, or CodeBuild did not keep them
+ * (stopped, timed out, failed before post_build). A build whose post_build ran without TASK_OUTPUTS ran a custom
+ * buildspec that does not carry outputs: nothing to say (the plan task's missing list says it).
  */
-export function outputsNote(results: TaskResults, build: Build | undefined): string | undefined {
+export function outputsNote(results: TaskResults): string | undefined {
   const { state, note } = results.outputs
-  if (state === 'refused' || (state === 'missing' && build?.buildStatus !== StatusType.SUCCEEDED)) return note
-  return undefined
+  return state === 'refused' || state === 'missing' ? note : undefined
 }
 
 /** The task's outputs (name, value) and, for the plan task, the pending migrations and their digest. */
-function addResultsSummary(summary: SummaryWriter, results: TaskResults, build: Build | undefined): void {
+function addResultsSummary(summary: SummaryWriter, results: TaskResults): void {
   const outputs = listedOutputs(results)
   if (outputs.length > 0) {
     summary.addRaw('<p><b>Task outputs</b></p>', true)
@@ -252,7 +252,7 @@ function addResultsSummary(summary: SummaryWriter, results: TaskResults, build: 
       ...outputs.map(o => [`<code>${escapeHtml(o.name)}</code>`, outside(shownValue(o.value)).replace(/\r?\n/g, '<br>')])
     ])
   }
-  const note = outputsNote(results, build)
+  const note = outputsNote(results)
   if (note) summary.addRaw(`<p><b>Task outputs:</b> ${outside(note)}</p>`, true)
   const plan = results.plan
   if (!plan) return

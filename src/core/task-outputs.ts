@@ -32,11 +32,12 @@ export interface TaskOutput {
 
 export interface TaskOutputs {
   /**
-   * captured: TASK_OUTPUTS came back (outputs may be empty); missing: it did not (the build was stopped or timed out
-   * before post_build ended, failed before the build phase, or its buildspec does not declare it); refused: the
-   * buildspec refused the file (too large, not a regular file).
+   * captured: TASK_OUTPUTS came back (outputs may be empty); missing: it did not, since the build was stopped or timed
+   * out (before post_build ended) or failed before post_build; undeclared: it did not although post_build ran (a
+   * custom buildspec that does not carry outputs); refused: the buildspec refused the file (too large, not a regular
+   * file).
    */
-  state: 'captured' | 'missing' | 'refused'
+  state: 'captured' | 'missing' | 'undeclared' | 'refused'
   outputs: TaskOutput[]
   /** Lines, names or values left out, and why: for a warning (already safe to show: no outside text but sizes). */
   problems: string[]
@@ -47,7 +48,7 @@ export interface TaskOutputs {
 /** The task's outputs as the build reports them; never throws. */
 export function taskOutputsOf(build: Build): TaskOutputs {
   const carried = build.exportedEnvironmentVariables?.find(v => v.name === TASK_OUTPUTS_VARIABLE)
-  if (carried === undefined) return { state: 'missing', outputs: [], problems: [], note: missingNote(build) }
+  if (carried === undefined) return missing(build)
   const value = carried.value ?? ''
   if (value.startsWith(REFUSED_TOO_LARGE)) {
     const size = /^\d{1,12}$/.exec(value.slice(REFUSED_TOO_LARGE.length))?.[0] ?? '?'
@@ -67,13 +68,17 @@ function refused(note: string): TaskOutputs {
   return { state: 'refused', outputs: [], problems: [note], note }
 }
 
-function missingNote(build: Build): string {
+function missing(build: Build): TaskOutputs {
+  const none = { outputs: [], problems: [] }
   const status = build.buildStatus ?? ''
-  if (status === StatusType.STOPPED || status === StatusType.TIMED_OUT)
-    return `no task outputs: the build ended ${status}, and CodeBuild keeps exported variables only when post_build ends`
-  const postBuild = build.phases?.find(p => p.phaseType === 'POST_BUILD')
-  if (!postBuild) return 'no task outputs: the build ended before its post_build phase, which carries them'
-  return 'no task outputs: the build reported no TASK_OUTPUTS (a custom buildspec must declare it, see the README)'
+  if (status === StatusType.STOPPED || status === StatusType.TIMED_OUT) {
+    const note = `no task outputs: the build ended ${status}, and CodeBuild keeps exported variables only when post_build ends`
+    return { state: 'missing', ...none, note }
+  }
+  if (!build.phases?.some(p => p.phaseType === 'POST_BUILD'))
+    return { state: 'missing', ...none, note: 'no task outputs: the build ended before its post_build phase, which carries them' }
+  const note = 'no task outputs: the build reported no TASK_OUTPUTS (a custom buildspec must declare it, see the README)'
+  return { state: 'undeclared', ...none, note }
 }
 
 /**
