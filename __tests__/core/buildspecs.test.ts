@@ -20,11 +20,10 @@ const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const RUN_OPTIONS = (dir: string): string[] => [
   '--rm',
   '-v',
-  `${dir}/.task-output:/task-output`,
-  ...['TASK_OUTPUT=/task-output/outputs', 'DATABASE_URL', 'TASK', 'RUN_MIGRATIONS', 'RUN_SEED', 'APPROVED_PLAN_DIGEST'].flatMap(e => [
-    '-e',
-    e
-  ])
+  `${dir}/.task-output:${dir}/.task-output`,
+  ...[`TASK_OUTPUT=${dir}/.task-output/outputs`, 'DATABASE_URL', 'TASK', 'RUN_MIGRATIONS', 'RUN_SEED', 'APPROVED_PLAN_DIGEST'].flatMap(
+    e => ['-e', e]
+  )
 ]
 const text = (task: string): string => readFileSync(path.join(ROOT, 'buildspecs', `${task}.yml`), 'utf8')
 
@@ -73,7 +72,7 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
       ]
     ])
     expect(containerOf(run)?.env).toEqual({
-      TASK_OUTPUT: '/task-output/outputs',
+      TASK_OUTPUT: `${run.dir}/.task-output/outputs`,
       DATABASE_URL: 'postgres://x',
       TASK: task,
       ORG: 'acme',
@@ -131,8 +130,9 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
     )
     expect(run.failed).toBeUndefined()
     const container = containerOf(run)
-    expect(container?.mounts).toEqual([`${run.dir}/.task-output:/task-output`])
-    expect(container?.env.TASK_OUTPUT).toBe('/task-output/outputs')
+    // Mounted at its own path: TASK_OUTPUT names the same file in the container and on the host.
+    expect(container?.mounts).toEqual([`${run.dir}/.task-output:${run.dir}/.task-output`])
+    expect(container?.env.TASK_OUTPUT).toBe(`${run.dir}/.task-output/outputs`)
     expect(readFileSync(path.join(run.dir, '.task-output', 'seen'), 'utf8')).toBe(`${task === 'migrate'}\n`)
     expect(run.exported.TASK_OUTPUTS).toBe(Buffer.from(written).toString('base64'))
     const outputs = taskOutputsOf({ exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: run.exported.TASK_OUTPUTS }] })

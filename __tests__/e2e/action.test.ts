@@ -45,7 +45,7 @@ describe('the bundled action on Node 24', () => {
       GITHUB_REPOSITORY: 'acme/app'
     })
     expect(env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY')
-    expect(start?.request.buildspecOverride).toContain('-e TASK_OUTPUT=/task-output/outputs -e DATABASE_URL ')
+    expect(start?.request.buildspecOverride).toContain('-v "$out:$out" -e "TASK_OUTPUT=$out/outputs" -e DATABASE_URL ')
     expect(s.callsOf('StopBuild')).toHaveLength(0)
     // The summary names the build.
     expect(r.summary).toContain(build?.id)

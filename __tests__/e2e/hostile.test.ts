@@ -79,7 +79,7 @@ function expectKeptInContainer(host: HostRun, variables: Record<string, string>,
   expect(container).toBeDefined()
   expect(container?.image).toBe(IMAGE)
   // Besides the action's own: the outputs file and the task's name and switches.
-  const own = { TASK_OUTPUT: '/task-output/outputs', TASK: 'migrate', RUN_MIGRATIONS: 'true', RUN_SEED: 'false' }
+  const own = { TASK_OUTPUT: `${host.dir}/.task-output/outputs`, TASK: 'migrate', RUN_MIGRATIONS: 'true', RUN_SEED: 'false' }
   expect(container?.env).toEqual({ DATABASE_URL: PROD_DB, ...own, ...variables })
   // The host's own PATH and HOME are the host's: what matters is that no tool saw the user's value under that name.
   for (const call of host.calls) {

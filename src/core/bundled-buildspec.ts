@@ -17,8 +17,6 @@ import type { Task } from './constants.js'
 import { ECR_HOST_ERE } from './image.js'
 import { APPROVED_PLAN_DIGEST_VARIABLE } from './plan-digest.js'
 import {
-  CONTAINER_OUTPUT_DIR,
-  CONTAINER_OUTPUT_FILE,
   MAX_TASK_OUTPUT_BYTES,
   REFUSED_NOT_A_FILE,
   REFUSED_TOO_LARGE,
@@ -37,6 +35,7 @@ const DESCRIPTION: Record<Task, string> = {
 /**
  * The outputs directory on the build host: in the source directory CodeBuild makes for every build (NO_SOURCE
  * included), else the working directory; a fixed path, so the build and post_build commands agree without a variable.
+ * The container gets it at the same path.
  */
 const OUTPUT_DIR = '"${CODEBUILD_SRC_DIR:-$PWD}/.task-output"'
 
@@ -63,7 +62,8 @@ export function bundledBuildspecText(task: Task): string {
   const run = [
     // The outputs directory, writable by the task whatever its user (sticky, as /tmp).
     `out=${OUTPUT_DIR}; mkdir -p -m 1777 "$out"`,
-    `args=(--rm -v "$out:${CONTAINER_OUTPUT_DIR}" -e ${TASK_OUTPUT_VARIABLE}=${CONTAINER_OUTPUT_FILE} -e DATABASE_URL -e TASK -e RUN_MIGRATIONS -e RUN_SEED -e ${APPROVED_PLAN_DIGEST_VARIABLE})`,
+    // Mounted at its own path, so TASK_OUTPUT names the same file in the container and on the host.
+    `args=(--rm -v "$out:$out" -e "${TASK_OUTPUT_VARIABLE}=$out/outputs" -e DATABASE_URL -e TASK -e RUN_MIGRATIONS -e RUN_SEED -e ${APPROVED_PLAN_DIGEST_VARIABLE})`,
     // The names are checked by the action; bash itself fails the command on one that is not a name (`\${!v}`).
     `for name in \${TASK_ENV_NAMES:-}; do v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
     `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
@@ -80,7 +80,7 @@ export function bundledBuildspecText(task: Task): string {
 # registry only when it is exactly an Amazon ECR registry, and pulls the image;
 # build runs the task in it with 'docker run --rm', passing the project's DATABASE_URL and your variables into it;
 # post_build (run after a failed build too) carries the task's outputs out: the task may write them, as a GitHub
-# step writes $GITHUB_OUTPUT, to the file named by TASK_OUTPUT (a directory of this host mounted at ${CONTAINER_OUTPUT_DIR}), and
+# step writes $GITHUB_OUTPUT, to the file named by TASK_OUTPUT (in a directory of this host mounted at its own path), and
 # post_build exports that file, base64-encoded, as ${TASK_OUTPUTS_VARIABLE} (at most ${MAX_TASK_OUTPUT_BYTES} bytes).
 # Your variables never reach this host under their names: the action sends each as ${CARRIED_PREFIX}<name> (their
 # names in TASK_ENV_NAMES), and the build passes it into the container as -e <name>=<value>.

@@ -11,10 +11,8 @@ import { StatusType } from '@aws-sdk/client-codebuild'
 
 /** The exported variable that carries the outputs file, base64-encoded (declared in the bundled buildspecs). */
 export const TASK_OUTPUTS_VARIABLE = 'TASK_OUTPUTS'
-/** The variable the task gets, and where the bundled buildspecs mount the outputs directory in the container. */
+/** The variable that names the outputs file for the task (the bundled buildspecs mount its directory at the same path). */
 export const TASK_OUTPUT_VARIABLE = 'TASK_OUTPUT'
-export const CONTAINER_OUTPUT_DIR = '/task-output'
-export const CONTAINER_OUTPUT_FILE = `${CONTAINER_OUTPUT_DIR}/outputs`
 /** The largest outputs file carried, in bytes (the buildspec refuses a larger one; base64 makes it a third larger). */
 export const MAX_TASK_OUTPUT_BYTES = 16_384
 /** At most this many outputs are kept (the first ones; a later line with a kept name still replaces its value). */
