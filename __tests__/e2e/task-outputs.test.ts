@@ -21,12 +21,16 @@ const HOSTILE = '::error::pwned\n##[warning]pwned too\n<img src=x onerror=alert(
 
 describe('task outputs', () => {
   it('reach $GITHUB_OUTPUT and the summary; a hostile value is never a workflow command; the action’s own outputs stay its own', async () => {
-    const file = `applied=3\nnotes<<EOF\n${HOSTILE}\nEOF\nbuild-status=HACKED\n`
+    const token = `ghp_${'a'.repeat(36)}`
+    const file = `applied=3\nnotes<<EOF\n${HOSTILE}\nEOF\nbuild-status=HACKED\n${token}=1\n`
     s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file })] })])
     const r = await run(s)
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', applied: '3', notes: HOSTILE })
-    expect(JSON.parse(r.outputs['task-outputs'] ?? '')).toEqual({ applied: '3', notes: HOSTILE, 'build-status': 'HACKED' })
+    // A token-shaped name is *** in every report, and no step output.
+    expect(JSON.parse(r.outputs['task-outputs'] ?? '')).toEqual({ applied: '3', notes: HOSTILE, 'build-status': 'HACKED', '***': '1' })
+    expect(Object.keys(r.outputs).filter(k => k.includes('***') || k.startsWith('ghp_'))).toEqual([])
+    expect(r.stdout).not.toContain(token)
     expect(r.outputs['pending-count']).toBeUndefined()
     // Nothing of the values became a command: the one warning is the action's, about the name.
     expect(r.errors).toEqual([])
@@ -34,7 +38,7 @@ describe('task outputs', () => {
       "Task outputs: build-status is one of the action's own outputs: it is not set as a step output (it is in task-outputs)"
     ])
     expect(r.stdout).not.toContain('pwned')
-    expect(r.stdout).toMatch(/^Task outputs: applied, notes, build-status$/m)
+    expect(r.stdout).toMatch(/^Task outputs: applied, notes, build-status, \*\*\*$/m)
     expect(r.summary).toContain('<b>Task outputs</b>')
     expect(r.summary).toContain('::error::pwned<br>')
     expect(r.summary).toContain('&#60;img src=x onerror=alert(1)&#62;')

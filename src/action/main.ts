@@ -34,6 +34,7 @@ import type { GitHubContext } from '../core/run-identity.js'
 import { faultText, runTask, watchFailureMessage } from '../core/run.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run.js'
 import { redactDeep, redactText, redactor } from '../core/secrets.js'
+import { isOutputName } from '../core/task-outputs.js'
 import { outputsJson } from '../core/task-results.js'
 import type { TaskResults } from '../core/task-results.js'
 import { inline } from '../core/text.js'
@@ -196,7 +197,8 @@ function withResults(v: Verdict, ctx: Context): Verdict {
  */
 function setTaskOutputs(results: TaskResults | undefined): void {
   if (!results) return
-  for (const output of results.stepOutputs) core.setOutput(output.name, output.value)
+  // Checked again after the redaction: a token-shaped name would be *** by now.
+  for (const output of results.stepOutputs) if (isOutputName(output.name)) core.setOutput(output.name, output.value)
   core.setOutput(Outputs.TaskOutputs, outputsJson(results.outputs.outputs))
   const names = results.outputs.outputs.map(o => o.name)
   if (names.length > 0) say(`Task outputs: ${names.join(', ')}`)

@@ -19,6 +19,11 @@ export const MAX_TASK_OUTPUT_BYTES = 16_384
 export const MAX_TASK_OUTPUTS = 64
 /** The names a task may use: GitHub's output names, letters, digits, `_` and `-`. */
 const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
+
+/** True for a name a task may use. */
+export function isOutputName(name: string): boolean {
+  return OUTPUT_NAME.test(name)
+}
 /** What post_build sets instead of base64 when the file is refused: base64 never has a `!`. */
 export const REFUSED_TOO_LARGE = '!too-large:'
 export const REFUSED_NOT_A_FILE = '!not-a-file'
