@@ -4,6 +4,7 @@
  * decides what each outcome reports and `conclude` alone writes outputs, state, annotations, the summary and the
  * step's result, so every way a run can end is reported the same way.
  */
+import { describeFailure, formatDiagnosis, outputsNote, taskExitCode } from '../core/report/index.js'
 import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
@@ -16,7 +17,6 @@ import { commentApi } from './github.js'
 import type { PullRequestRef } from './github.js'
 import type { AwsClients } from '../core/aws/index.js'
 import { State } from './state.js'
-import { describeFailure, formatDiagnosis, taskExitCode } from '../core/report/index.js'
 import { addSummary } from './summary.js'
 import type { InputReader, Plan } from '../core/plan/index.js'
 import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
@@ -30,6 +30,8 @@ import { readPrCommentSettings } from './pr-comment-settings.js'
 import type { PrCommentSettings } from './pr-comment-settings.js'
 import type { GitHubContext } from './run-identity.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
+import { isOutputName, outputsJson } from '../core/results/index.js'
+import type { TaskResults } from '../core/results/index.js'
 
 export interface RunDeps {
   env: NodeJS.ProcessEnv
@@ -114,7 +116,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
     const v = verdict(ctx, outcome)
     const timeBudget = runTimeBudget({ outcome, facts })
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
-    const result = redactDeep(timeBudget ? { ...v, report: { ...v.report, timeBudget } } : v, redactor(ctx.masked))
+    const result = redactDeep(withResults(timeBudget ? { ...v, report: { ...v.report, timeBudget } } : v, ctx), redactor(ctx.masked))
     await conclude(ctx, result)
     await commentOnPullRequest(deps, ctx, comment, result)
   } catch (error) {
@@ -183,6 +185,35 @@ interface Verdict {
   summary: boolean
   /** The task container's exit code, when the build ended and CodeBuild said it. */
   taskExitCode?: number
+}
+
+/** The task's results go with the verdict, so that every channel shows them redacted alike. */
+function withResults(v: Verdict, ctx: Context): Verdict {
+  return ctx.results ? { ...v, report: { ...v.report, results: ctx.results } } : v
+}
+
+/**
+ * The task's outputs as step outputs: each (but one named like an action output) on its own, all of them as
+ * task-outputs, and for the plan task pending-count and plan-digest. Values go to $GITHUB_OUTPUT only through
+ * core.setOutput (a random heredoc delimiter): never to the log. The log names them.
+ */
+function setTaskOutputs(results: TaskResults | undefined): void {
+  if (!results) return
+  // Checked again after the redaction: a token-shaped name would be *** by now.
+  for (const output of results.stepOutputs) if (isOutputName(output.name)) core.setOutput(output.name, output.value)
+  core.setOutput(Outputs.TaskOutputs, outputsJson(results.outputs.outputs))
+  const names = results.outputs.outputs.map(o => o.name)
+  if (names.length > 0) say(`Task outputs: ${names.join(', ')}`)
+  for (const problem of results.outputs.problems) warn(`Task outputs: ${problem}`)
+  const note = outputsNote(results)
+  if (note && results.outputs.state !== 'refused') say(note)
+  const plan = results.plan
+  if (!plan) return
+  if (plan.pending) {
+    core.setOutput(Outputs.PendingCount, String(plan.pending.length))
+    core.setOutput(Outputs.PlanDigest, plan.digest ?? '')
+    say(`Pending migrations: ${plan.pending.length} (plan-digest ${plan.digest ?? ''})`)
+  } else warn(`Pending migrations: ${plan.problem ?? 'unknown'}`)
 }
 
 /** A failure's verdict: the step fails with `failure`, which the report notes too. */
@@ -295,6 +326,7 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
     core.setOutput(Outputs.BuildStatus, v.settled)
   }
   if (v.taskExitCode !== undefined) core.setOutput(Outputs.TaskExitCode, String(v.taskExitCode))
+  setTaskOutputs(v.report.results)
   for (const line of v.lines) say(line)
   for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
   if (v.failure !== undefined) core.setFailed(v.failure)

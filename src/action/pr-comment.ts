@@ -6,12 +6,23 @@
  * references, no links. What the action masks never appears. A comment that cannot be written never changes the
  * step's result.
  */
+import {
+  adviceText,
+  breakAutolinks,
+  budgetRows,
+  buildDurationMs,
+  failedPhase,
+  outputsNote,
+  phaseContext,
+  shownValue
+} from '../core/report/index.js'
 import { INPUT_NAMES } from '../core/errors/index.js'
 import type { Build } from '@aws-sdk/client-codebuild'
-import { adviceText, breakAutolinks, budgetRows, buildDurationMs, failedPhase, phaseContext } from '../core/report/index.js'
 import { STATUS_ICON } from './summary.js'
 import type { SummaryData, TimeBudget } from '../core/report/index.js'
 import { cutText, formatDuration, wellFormed } from '../core/support/index.js'
+import { listedOutputs } from '../core/results/index.js'
+import type { TaskResults } from '../core/results/index.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000
@@ -149,6 +160,7 @@ function compose(data: CommentData): string {
     )
   if (data.diagnosis)
     body.push(`**Likely cause:** ${cell(redact(data.diagnosis.cause))}<br>**Fix:** ${cell(redact(data.diagnosis.fix))}`, '')
+  if (data.results) body.push(...resultsLines(data.results, redact))
   for (const note of data.notes ?? []) body.push(cell(redact(note)), '')
   if (data.request)
     body.push(details('The StartBuild request that would be sent', escapeMarkdown(redact(JSON.stringify(data.request, null, 2)))))
@@ -161,6 +173,46 @@ function compose(data: CommentData): string {
     if (text.length <= MAX_COMMENT_CHARS) return text
   }
   return fit(fixed)
+}
+
+/** At most this many pending migrations are listed in the comment (all are counted and in the digest). */
+const COMMENT_PENDING = 100
+/** Values (outputs, migration ids, names, checksums) are cut to this in the comment: escaped, they grow up to 6 times. */
+const COMMENT_VALUE_CHARS = 120
+
+/** The task's outputs and the plan's pending migrations, every value outside text. */
+function resultsLines(results: TaskResults, redact: (text: string) => string): string[] {
+  const lines: string[] = []
+  const outputs = listedOutputs(results)
+  if (outputs.length > 0)
+    lines.push(
+      '**Task outputs**',
+      '',
+      '| Name | Value |',
+      '| --- | --- |',
+      ...outputs.map(o => `| <code>${cell(o.name)}</code> | ${cell(redact(shownValue(o.value, COMMENT_VALUE_CHARS)))} |`),
+      ''
+    )
+  const note = outputsNote(results)
+  if (note) lines.push(`**Task outputs:** ${cell(redact(note))}`, '')
+  const plan = results.plan
+  if (!plan) return lines
+  if (!plan.pending) return [...lines, `**Pending migrations:** unknown (${cell(redact(plan.problem ?? ''))})`, '']
+  lines.push(`#### Pending migrations (${plan.pending.length})`, '')
+  if (plan.pending.length === 0) lines.push('None: the database is up to date.', '')
+  else
+    lines.push(
+      '| # | ID | Name | Checksum |',
+      '| --- | --- | --- | --- |',
+      ...plan.pending.slice(0, COMMENT_PENDING).map((m, i) => {
+        const [id, name, checksum] = [m.id, m.name ?? '', m.checksum ?? ''].map(v => cell(redact(shownValue(v, COMMENT_VALUE_CHARS))))
+        return `| ${i + 1} | <code>${id}</code> | ${name} | ${checksum} |`
+      }),
+      ''
+    )
+  if (plan.pending.length > COMMENT_PENDING) lines.push(`…and ${plan.pending.length - COMMENT_PENDING} more.`, '')
+  lines.push(`**plan-digest:** <code>${cell(plan.digest ?? '')}</code>`, '')
+  return lines
 }
 
 /** A collapsed block of escaped text. */

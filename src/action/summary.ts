@@ -2,7 +2,18 @@
  * The job summary: the run as HTML for GitHub's step summary (@actions/core's summary). Its data is the core's
  * (SummaryData, src/core/report); the HTML, the icons and the escaping for it are the action's.
  */
-import { adviceText, breakAutolinks, budgetRows, buildDurationMs, phaseContext, phaseFailed } from '../core/report/index.js'
+import {
+  adviceText,
+  breakAutolinks,
+  budgetRows,
+  buildDurationMs,
+  outputsNote,
+  phaseContext,
+  phaseFailed,
+  shownValue
+} from '../core/report/index.js'
+import { listedOutputs } from '../core/results/index.js'
+import type { TaskResults } from '../core/results/index.js'
 import type { SummaryData, TimeBudget } from '../core/report/index.js'
 import type { BackupReport } from '../core/backup/index.js'
 import { redactText } from '../core/plan/index.js'
@@ -87,6 +98,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
     summary.addCodeBlock(escapeCode(breakAutolinks(data.lastLines.join('\n'))), 'text')
   }
+  if (data.results) addResultsSummary(summary, data.results)
   if (data.backup) addBackupSummary(summary, data.backup)
   for (const note of data.notes ?? []) summary.addRaw(`<p>${outside(note)}</p>`, true)
   if (data.request) {
@@ -103,6 +115,40 @@ function addBudgetSummary(summary: SummaryWriter, budget: TimeBudget): void {
   summary.addRaw('<p><b>Where the time went</b></p>', true)
   summary.addTable([header('Part', 'Time', 'Share'), ...budgetRows(budget).map(row => row.map(escapeHtml))])
   if (budget.advice) summary.addRaw(`<p>💡 ${escapeHtml(adviceText(budget.advice, INPUT_NAMES))}</p>`, true)
+}
+
+/** At most this many pending migrations are listed (all are counted and in the digest). */
+const SHOWN_PENDING = 200
+
+/** The task's outputs (name, value) and, for the plan task, the pending migrations and their digest. */
+function addResultsSummary(summary: SummaryWriter, results: TaskResults): void {
+  const outputs = listedOutputs(results)
+  if (outputs.length > 0) {
+    summary.addRaw('<p><b>Task outputs</b></p>', true)
+    summary.addTable([
+      header('Name', 'Value'),
+      ...outputs.map(o => [`<code>${escapeHtml(o.name)}</code>`, outside(shownValue(o.value)).replace(/\r?\n/g, '<br>')])
+    ])
+  }
+  const note = outputsNote(results)
+  if (note) summary.addRaw(`<p><b>Task outputs:</b> ${outside(note)}</p>`, true)
+  const plan = results.plan
+  if (!plan) return
+  if (!plan.pending) {
+    summary.addRaw(`<p><b>Pending migrations:</b> unknown (${outside(plan.problem ?? '')})</p>`, true)
+    return
+  }
+  summary.addHeading(`Pending migrations (${plan.pending.length})`, 4)
+  if (plan.pending.length === 0) summary.addRaw('<p>None: the database is up to date.</p>', true)
+  else
+    summary.addTable([
+      header('#', 'ID', 'Name', 'Checksum'),
+      ...plan.pending
+        .slice(0, SHOWN_PENDING)
+        .map((m, i) => [String(i + 1), `<code>${outside(m.id)}</code>`, outside(m.name ?? ''), outside(m.checksum ?? '')])
+    ])
+  if (plan.pending.length > SHOWN_PENDING) summary.addRaw(`<p>…and ${plan.pending.length - SHOWN_PENDING} more.</p>`, true)
+  summary.addRaw(`<p><b>plan-digest:</b> <code>${escapeHtml(plan.digest ?? '')}</code></p>`, true)
 }
 
 /** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */

@@ -6,6 +6,17 @@
  * nothing started (project busy with if-running: fail, a backup check, the project's lookup); 130 SIGINT (Ctrl-C)
  * and 143 SIGTERM (kill, timeout), whatever the CLI was doing when the signal came.
  */
+import {
+  adviceText,
+  budgetRows,
+  buildDurationMs,
+  describeFailure,
+  formatDiagnosis,
+  outputsNote,
+  phaseContext,
+  shownValue,
+  taskExitCode
+} from '../core/report/index.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { StatusType } from '@aws-sdk/client-codebuild'
@@ -15,21 +26,14 @@ import type { BackupReport } from '../core/backup/index.js'
 import type { Cancellation, Clock } from '../core/support/index.js'
 import type { AwsClients, BuildLinks } from '../core/aws/index.js'
 import { formatDuration, Inputs, packageRoot } from '../core/support/index.js'
-import {
-  adviceText,
-  budgetRows,
-  buildDurationMs,
-  describeFailure,
-  formatDiagnosis,
-  phaseContext,
-  taskExitCode
-} from '../core/report/index.js'
 import type { BudgetAdvice, Diagnosis, TimeBudget } from '../core/report/index.js'
 import type { ErrorKind } from '../core/errors/index.js'
 import type { Plan, RunIdentity } from '../core/plan/index.js'
 import { redactDeep, redactor, redactText } from '../core/plan/index.js'
 import { faultText, runTask, runTimeBudget, watchFailureMessage } from '../core/run/index.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
+import { PENDING_OUTPUT } from '../core/results/index.js'
+import type { PendingMigration, TaskResults } from '../core/results/index.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
 import { Terminal } from './terminal.js'
@@ -84,6 +88,16 @@ interface Result {
   backup?: BackupReport
   /** Where the run's time went; the advice with its line as the CLI writes it. */
   timeBudget?: Omit<TimeBudget, 'advice'> & { advice?: BudgetAdvice & { text: string } }
+  /** The task's outputs by name (the action's task-outputs), once its build ended. */
+  taskOutputs?: Record<string, string>
+  /** Why there are none, or why they were refused, when the reports say so. */
+  taskOutputsNote?: string
+  /** The plan task's pending migrations in apply order, their count and digest (the action's outputs). */
+  pending?: PendingMigration[]
+  pendingCount?: number
+  planDigest?: string
+  /** Why the plan task's pending migrations are unknown. */
+  pendingProblem?: string
 }
 
 /** How far the run got, for what a signal says: set by `execute` as it goes. */
@@ -174,7 +188,9 @@ function onSignals(deps: CliDeps, term: Terminal, progress: Progress): Cancellat
 
 /** --json: the result as one JSON object on one line of stdout. */
 function printJson(stdout: Stream, result: Result): void {
-  stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
+  stdout.write(
+    `${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null, taskOutputs: result.taskOutputs ?? null })}\n`
+  )
 }
 
 /** The CLI's exit code for a refusal or failure before any build exists (the README's table). */
@@ -213,7 +229,21 @@ async function execute(
   const result = { ...render(outcome, facts, progress), ...(budget ? { timeBudget: cliBudget(budget) } : {}) }
   // The result's outside text (CodeBuild's messages, the task's last lines) as the action's reports show it: the
   // values masked for this run, then every secret-looking part.
-  return redactDeep(facts.backup ? { ...result, backup: facts.backup } : result, redactor(facts.masked))
+  const withBackup = facts.backup ? { ...result, backup: facts.backup } : result
+  return redactDeep(facts.results ? withResults(withBackup, facts.results) : withBackup, redactor(facts.masked))
+}
+
+/** The task's results in the result: its outputs, the plan's pending migrations, what the reports say of them. */
+function withResults(result: Result, results: TaskResults): Result {
+  const note = outputsNote(results)
+  const plan = results.plan
+  return {
+    ...result,
+    taskOutputs: Object.fromEntries(results.outputs.outputs.map(o => [o.name, o.value])),
+    ...(note ? { taskOutputsNote: note } : {}),
+    ...(plan?.pending ? { pending: plan.pending, pendingCount: plan.pending.length, planDigest: plan.digest ?? '' } : {}),
+    ...(plan?.problem ? { pendingProblem: plan.problem } : {})
+  }
 }
 
 /** The run as the terminal shows it. */
@@ -332,6 +362,23 @@ function buildResult(build: Build, links: BuildLinks, base: Pick<Result, 'task' 
   }
 }
 
+/** The task's outputs (name = value, values cut) and the plan's pending migrations. */
+function reportResults(term: Terminal, r: Result): void {
+  // The pending list is shown as a table below, not as the JSON it came in.
+  const outputs = Object.entries(r.taskOutputs ?? {}).filter(([name]) => !(r.pending && name === PENDING_OUTPUT))
+  if (outputs.length > 0) {
+    term.heading('Task outputs')
+    term.table(outputs.map(([name, value]) => [name, shownValue(value.replace(/\r?\n/g, ' ⏎ '), 200)]))
+  }
+  if (r.taskOutputsNote) term.note(r.taskOutputsNote)
+  if (r.pendingProblem) term.warn(`Pending migrations: ${r.pendingProblem}`)
+  if (!r.pending) return
+  term.heading(`Pending migrations (${r.pending.length})`)
+  if (r.pending.length === 0) term.info('None: the database is up to date.')
+  else term.table(r.pending.map((m, i) => [String(i + 1), m.id, m.name ?? '', m.checksum ?? ''].map(v => shownValue(v, 120))))
+  term.info(`plan-digest: ${r.planDigest ?? ''}`)
+}
+
 const ICON: Record<string, string> = { SUCCEEDED: '✔', FAILED: '✘', FAULT: '✘', TIMED_OUT: '⏱', STOPPED: '■', IN_PROGRESS: '…' }
 
 /** The final table (the job summary's facts), and on failure the failing phase, CodeBuild's message, the diagnosis, the last lines. */
@@ -363,6 +410,7 @@ function report(term: Terminal, r: Result): void {
     term.table([['Where the time went', 'Time', 'Share'], ...budgetRows(r.timeBudget)])
     if (r.timeBudget.advice) term.info(r.timeBudget.advice.text)
   }
+  reportResults(term, r)
   if (r.exitCode === Exit.Succeeded) {
     if (r.message) term.info(r.message)
     return

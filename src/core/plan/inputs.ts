@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { ComputeType } from '@aws-sdk/client-codebuild'
-import { BACKUP_MODES, IF_RUNNING, Inputs, PROJECT_LOOKUP, RUN_IN, TASKS } from '../support/index.js'
+import { BACKUP_MODES, IF_RUNNING, inline, Inputs, PROJECT_LOOKUP, RUN_IN, TASKS } from '../support/index.js'
 import type { BackupMode, IfRunning, ProjectLookup, RunIn, Task } from '../support/index.js'
 import { CommandSyntaxError, splitCommand } from './command.js'
 import { IMAGE_FORM, parseImageUri } from './image.js'
@@ -16,6 +16,7 @@ import type { SettingNames } from '../errors/index.js'
 import { parseFleet } from './fleet-input.js'
 import type { FleetRef } from './fleet-input.js'
 import { checkStartLimits } from './start-limits.js'
+import { PLAN_DIGEST } from '../results/index.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
@@ -54,6 +55,8 @@ export interface Plan {
   dryRun: boolean
   /** Absent with backup: none. */
   backup?: BackupPlan
+  /** migrate only: the plan-digest the task must find for its pending migrations (sent as APPROVED_PLAN_DIGEST). */
+  approvedPlanDigest?: string
 }
 
 /** What to make sure of before the task starts: recent automated backups, or a fresh snapshot. */
@@ -264,9 +267,10 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (maxLogRequests !== undefined) plan.maxLogRequestsPerMinute = maxLogRequests
   if (computeType !== undefined) plan.computeType = computeType
   if (fleet) plan.fleet = fleet
-  if (fleet) plan.fleet = fleet
   const backup = parseBackup(read, context.names)
   if (backup) plan.backup = backup
+  const approved = parseApprovedDigest(read, task, context.names)
+  if (approved !== undefined) plan.approvedPlanDigest = approved
   checkStartLimits(plan)
   return plan
 }
@@ -287,6 +291,19 @@ function requireImageModeInputs(image: ImageRef | undefined, needsCommand: boole
       Inputs.Command,
       `is required with ${mode}: CodeBuild replaces the image's entrypoint and ignores its working directory, so name the program to run, e.g. /app/bin/migrate up (an absolute path, or a program on the image's PATH)`
     )
+}
+
+function parseApprovedDigest(read: InputReader, task: Task, names: SettingNames = INPUT_NAMES): string | undefined {
+  const raw = read(Inputs.ApprovedPlanDigest)
+  if (raw === '') return undefined
+  if (!PLAN_DIGEST.test(raw))
+    throw new InputError(Inputs.ApprovedPlanDigest, `must be a plan-digest, sha256: and 64 lowercase hex digits, got '${inline(raw, 80)}'`)
+  if (task !== 'migrate')
+    throw new InputError(
+      Inputs.ApprovedPlanDigest,
+      `is for ${names.value(Inputs.Task, 'migrate')} only (the plan it approves is applied by a migrate run)`
+    )
+  return raw
 }
 
 /** How the plan's front end writes a setting. */

@@ -6,6 +6,7 @@ import type { BackupReport } from '../backup/index.js'
 import type { Plan, RunIdentity } from '../plan/index.js'
 import type { BuildLinks } from '../aws/index.js'
 import type { TimeBudget } from './time-budget.js'
+import type { TaskResults } from '../results/index.js'
 import { cutText, stripAnsi, tailText } from '../support/index.js'
 
 const OK_PHASE_STATUSES = new Set<string>([StatusType.SUCCEEDED, StatusType.IN_PROGRESS])
@@ -18,7 +19,8 @@ export function failedPhase(build: Build): BuildPhase | undefined {
   return build.phases?.find(phaseFailed)
 }
 
-const MAX_CONTEXT = 400
+/** Room for CodeBuild's message quoting the bundled buildspecs' longest command (about 470 characters) whole. */
+const MAX_CONTEXT = 600
 
 /**
  * CodeBuild's message for a phase, on one line: a multi-line command quoted in it ("Error while executing
@@ -129,4 +131,24 @@ export interface SummaryData {
   backup?: BackupReport
   /** Where the run's time went (time-budget.ts), as far as it is known. */
   timeBudget?: TimeBudget
+  /** What the task reported: its outputs, the plan task's pending migrations. */
+  results?: TaskResults
+}
+
+/** A value as the reports show it: at most this many characters. */
+const SHOWN_VALUE_CHARS = 500
+
+/** A task output's value for the reports: cut to `max` characters, never inside a surrogate pair. */
+export function shownValue(value: string, max = SHOWN_VALUE_CHARS): string {
+  return value.length > max ? `${cutText(value, max)}…` : value
+}
+
+/**
+ * When the reports say why a build has no outputs: when the buildspec refused them, or CodeBuild did not keep them
+ * (stopped, timed out, failed before post_build). A build whose post_build ran without TASK_OUTPUTS ran a custom
+ * buildspec that does not carry outputs: nothing to say (the plan task's missing list says it).
+ */
+export function outputsNote(results: TaskResults): string | undefined {
+  const { state, note } = results.outputs
+  return state === 'refused' || state === 'missing' ? note : undefined
 }
