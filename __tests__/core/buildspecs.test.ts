@@ -9,12 +9,23 @@ import { TASKS } from '../../src/core/constants.js'
 import { buildspecProblem } from '../../src/core/buildspec.js'
 import { bundledBuildspecText } from '../../src/core/bundled-buildspec.js'
 import { quoteArgv, splitCommand } from '../../src/core/command.js'
+import { MAX_TASK_OUTPUT_BYTES, taskOutputsOf } from '../../src/core/task-outputs.js'
 import { CARRIED_PREFIX } from '../../src/core/variables.js'
 import { containerOf, markerExists, runOnBuildHost } from '../fixtures/build-host.js'
 import { ROOT } from '../fixtures/root.js'
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-backend@sha256:' + 'a'.repeat(64)
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+/** What every `docker run` of a bundled buildspec starts with: the outputs mount, TASK_OUTPUT, the fixed variables. */
+const RUN_OPTIONS = (dir: string): string[] => [
+  '--rm',
+  '-v',
+  `${dir}/.task-output:/task-output`,
+  ...['TASK_OUTPUT=/task-output/outputs', 'DATABASE_URL', 'TASK', 'RUN_MIGRATIONS', 'RUN_SEED', 'APPROVED_PLAN_DIGEST'].flatMap(e => [
+    '-e',
+    e
+  ])
+]
 const text = (task: string): string => readFileSync(path.join(ROOT, 'buildspecs', `${task}.yml`), 'utf8')
 
 describe.each(TASKS)('buildspecs/%s.yml', task => {
@@ -46,9 +57,7 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
       ['pull', IMAGE],
       [
         'run',
-        '--rm',
-        '-e',
-        'DATABASE_URL',
+        ...RUN_OPTIONS(run.dir),
         '-e',
         'ORG=acme',
         '-e',
@@ -64,7 +73,9 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
       ]
     ])
     expect(containerOf(run)?.env).toEqual({
+      TASK_OUTPUT: '/task-output/outputs',
       DATABASE_URL: 'postgres://x',
+      TASK: task,
       ORG: 'acme',
       NOTE: 'line one\nline two $(touch PWNED) `id` "quoted"'
     })
@@ -78,7 +89,7 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
     expect(run.failed).toBeUndefined()
     expect(run.calls.map(c => c.args)).toEqual([
       ['pull', 'ghcr.io/acme/app:1'],
-      ['run', '--rm', '-e', 'DATABASE_URL', 'ghcr.io/acme/app:1', task]
+      ['run', ...RUN_OPTIONS(run.dir), 'ghcr.io/acme/app:1', task]
     ])
   })
 
@@ -102,9 +113,71 @@ describe.each(TASKS)('buildspecs/%s.yml', task => {
     }
   )
 
-  it('fails the phase when there is no image at all', () => {
+  it('fails the phase when there is no image at all, and carries no outputs (post_build does not run after pre_build)', () => {
     const run = runOnBuildHost(text(task), { TASK: task })
     expect(run.failed?.stderr).toMatch(/IMAGE_URI is not set/)
     expect(run.calls).toEqual([])
+    expect(run.exported).toEqual({})
+  })
+
+  it('gives the task TASK_OUTPUT in a mounted directory and exports the file as TASK_OUTPUTS in post_build', () => {
+    const written = 'count=3\nsummary<<EOF\nline one\n::error::not a command\nEOF\n'
+    const run = runOnBuildHost(
+      text(task),
+      { TASK: task, RUN_MIGRATIONS: String(task === 'migrate'), IMAGE_URI: 'ghcr.io/acme/app:1', TASK_ARGV: quoteArgv([task]) },
+      {
+        container: `base64 -d <<< ${Buffer.from(written).toString('base64')} > "$TASK_OUTPUT"; echo "$RUN_MIGRATIONS" > "$(dirname "$TASK_OUTPUT")/seen"`
+      }
+    )
+    expect(run.failed).toBeUndefined()
+    const container = containerOf(run)
+    expect(container?.mounts).toEqual([`${run.dir}/.task-output:/task-output`])
+    expect(container?.env.TASK_OUTPUT).toBe('/task-output/outputs')
+    expect(readFileSync(path.join(run.dir, '.task-output', 'seen'), 'utf8')).toBe(`${task === 'migrate'}\n`)
+    expect(run.exported.TASK_OUTPUTS).toBe(Buffer.from(written).toString('base64'))
+    const outputs = taskOutputsOf({ exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: run.exported.TASK_OUTPUTS }] })
+    expect(outputs.outputs).toEqual([
+      { name: 'count', value: '3' },
+      { name: 'summary', value: 'line one\n::error::not a command' }
+    ])
+  })
+})
+
+describe('the outputs of a bundled buildspec', () => {
+  const vars = { TASK: 'migrate', IMAGE_URI: 'ghcr.io/acme/app:1', TASK_ARGV: quoteArgv(['migrate']) }
+
+  it('are carried after a failed task too, and post_build does not fail', () => {
+    const run = runOnBuildHost(text('migrate'), vars, { container: 'echo applied=2 >> "$TASK_OUTPUT"; exit 3' })
+    expect(run.failures.map(f => f.phase)).toEqual(['build'])
+    expect(run.exported.TASK_OUTPUTS).toBe(Buffer.from('applied=2\n').toString('base64'))
+  })
+
+  it('are empty when the task writes none', () => {
+    const run = runOnBuildHost(text('migrate'), vars, { container: 'true' })
+    expect(run.failed).toBeUndefined()
+    expect(run.exported).toEqual({ TASK_OUTPUTS: '' })
+  })
+
+  it(`are refused over ${MAX_TASK_OUTPUT_BYTES} bytes`, () => {
+    const run = runOnBuildHost(text('migrate'), vars, {
+      container: `head -c ${MAX_TASK_OUTPUT_BYTES + 1} /dev/zero | tr '\\0' a > "$TASK_OUTPUT"`
+    })
+    expect(run.exported.TASK_OUTPUTS).toBe(`!too-large:${MAX_TASK_OUTPUT_BYTES + 1}`)
+    const exact = runOnBuildHost(text('migrate'), vars, {
+      container: `head -c ${MAX_TASK_OUTPUT_BYTES} /dev/zero | tr '\\0' a > "$TASK_OUTPUT"`
+    })
+    expect(Buffer.from(exact.exported.TASK_OUTPUTS ?? '', 'base64')).toHaveLength(MAX_TASK_OUTPUT_BYTES)
+  })
+
+  it("never follow a symbolic link out of the directory (a host file such as docker's credentials)", () => {
+    const run = runOnBuildHost(text('migrate'), vars, { container: 'ln -s /etc/hostname "$TASK_OUTPUT"' })
+    expect(run.exported.TASK_OUTPUTS).toBe('!not-a-file')
+    expect(taskOutputsOf({ exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: '!not-a-file' }] }).state).toBe('refused')
+  })
+
+  it('pass APPROVED_PLAN_DIGEST into the container when the action sets it', () => {
+    const digest = `sha256:${'0'.repeat(64)}`
+    const run = runOnBuildHost(text('migrate'), { ...vars, APPROVED_PLAN_DIGEST: digest }, { container: 'true' })
+    expect(containerOf(run)?.env.APPROVED_PLAN_DIGEST).toBe(digest)
   })
 })

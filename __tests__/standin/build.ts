@@ -4,7 +4,15 @@
  * wall clock and tests see the same shapes whatever the machine's load.
  */
 import { LogStore } from './logstore.js'
-import { agentLine, compileTimeline, phaseCompleteLines, type AgentPrefix, type PhaseSpan, type ResolvedCommand } from './timeline.js'
+import {
+  agentLine,
+  compileTimeline,
+  exportedVariableNames,
+  phaseCompleteLines,
+  type AgentPrefix,
+  type PhaseSpan,
+  type ResolvedCommand
+} from './timeline.js'
 import { unitFor } from './prng.js'
 import type { Prng } from './prng.js'
 import type { BuildScript, BuildStatus, EnvironmentVariable, PhaseType, StartBuildRequest, TerminalStatus, VpcConfig } from './types.js'
@@ -353,6 +361,8 @@ export class Build {
       encryptionKey: `arn:aws:kms:${this.region}:${this.accountId}:alias/aws/s3`
     }
     if (typeof this.request.sourceVersion === 'string') out['sourceVersion'] = this.request.sourceVersion
+    const exported = this.exportedVariables(nowEpochMs)
+    if (exported.length > 0) out['exportedEnvironmentVariables'] = exported
     if (complete) out['endTime'] = epochSeconds(this.endEpochMs)
     if (this.vpcConfig) {
       out['vpcConfig'] = this.vpcConfig
@@ -362,6 +372,23 @@ export class Build {
       }
     }
     return out
+  }
+
+  /**
+   * The declared exported variables the commands set, as BatchGetBuilds returns them: only once the build is
+   * complete, and only when POST_BUILD ended by itself (SUCCEEDED or FAILED), since CodeBuild captures them until
+   * post_build ends; none after a stop or a timeout before that, none when post_build never ran (pessimistic: see
+   * the README's fidelity notes).
+   */
+  exportedVariables(nowEpochMs: number): Array<{ name: string; value: string }> {
+    if (!this.isComplete(nowEpochMs)) return []
+    const post = this.phases.find(p => p.type === 'POST_BUILD')
+    if (!post || post.end === null || (post.status !== 'SUCCEEDED' && post.status !== 'FAILED')) return []
+    const values = new Map<string, string>()
+    for (const c of this.commands) for (const [name, value] of Object.entries(c.exports ?? {})) values.set(name, value)
+    return exportedVariableNames(this.buildspec)
+      .filter(name => values.has(name))
+      .map(name => ({ name, value: values.get(name) as string }))
   }
 
   // ------------------------------------------------------------------------------------------------------------

@@ -87,6 +87,16 @@ export function taskCommand(output: OutputPiece[], extra: Partial<ScriptCommand>
   return { command: /docker run/, fallback: DOCKER_RUN_COMMAND, output, ...extra }
 }
 
+/**
+ * The post_build command that carries the task's outputs (the bundled buildspecs' `export TASK_OUTPUTS`), setting
+ * TASK_OUTPUTS to `carried` as is, or to the base64 of `file` (the outputs file as the task wrote it):
+ * `postBuild: [taskOutputs({ file: 'count=3\n' })]`. Without a buildspec it runs as `export TASK_OUTPUTS=…`.
+ */
+export function taskOutputs(spec: { file: string } | { carried: string }): ScriptCommand {
+  const value = 'file' in spec ? Buffer.from(spec.file, 'utf8').toString('base64') : spec.carried
+  return { command: /export TASK_OUTPUTS/, fallback: 'export TASK_OUTPUTS=…', exports: { TASK_OUTPUTS: value } }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Presets
 // ---------------------------------------------------------------------------------------------------------------

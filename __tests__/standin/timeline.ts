@@ -46,6 +46,8 @@ export interface ResolvedCommand {
   phase: ScriptPhase
   command: string
   exitStatus: number
+  /** The variables it sets (the script command's `exports`). */
+  exports?: Record<string, string>
   /** ms from the build's start */
   start: number
   end: number
@@ -149,6 +151,17 @@ export interface ParsedBuildspec {
   ok: boolean
   error?: string
   commands: Partial<Record<ScriptPhase, string[]>>
+}
+
+/** The names a buildspec declares in `env: exported-variables` (none when it cannot be read). */
+export function exportedVariableNames(text: string | undefined): string[] {
+  try {
+    const env = (parseYaml(text ?? '') as { env?: { 'exported-variables'?: unknown } } | null)?.env
+    const names = env?.['exported-variables']
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []
+  } catch {
+    return []
+  }
 }
 
 export function parseBuildspec(text: string): ParsedBuildspec {
@@ -405,7 +418,14 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
       const minDuration = spec ? (spec.durationMs ?? DEFAULTS.commandMs) : DEFAULTS.silentCommandMs
       const cmdEnd = Math.max(cmdStart + minDuration, last + AGENT_STEP, at)
       const exitStatus = spec?.exitStatus ?? 0
-      commands.push({ phase: p, command: pc.text, exitStatus, start: cmdStart, end: cmdEnd })
+      commands.push({
+        phase: p,
+        command: pc.text,
+        exitStatus,
+        start: cmdStart,
+        end: cmdEnd,
+        ...(spec?.exports ? { exports: spec.exports } : {})
+      })
       at = cmdEnd
       if (exitStatus !== 0) {
         at = agent(at, [`Command did not exit successfully ${pc.text} exit status ${exitStatus}`])

@@ -98,6 +98,12 @@ export interface ScriptCommand {
   exitStatus?: number
   /** Gap between plain string lines, ms. Default 2. */
   lineGapMs?: number
+  /**
+   * Variables the command sets in the build's shell (when it ends; a later command's value wins). Those the
+   * buildspec declares in `env: exported-variables` are what BatchGetBuilds returns as `exportedEnvironmentVariables`,
+   * once the build is complete and only when its POST_BUILD phase ended (not when it was stopped or timed out first).
+   */
+  exports?: Record<string, string>
 }
 
 export type ScriptPhase = 'INSTALL' | 'PRE_BUILD' | 'BUILD' | 'POST_BUILD'

@@ -7,7 +7,7 @@
 import { context as githubContext } from '@actions/github'
 import * as core from '@actions/core'
 import { StatusType } from '@aws-sdk/client-codebuild'
-import type { StartBuildCommandInput } from '@aws-sdk/client-codebuild'
+import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import { errorText } from '../core/aws-errors.js'
 import { cancelOnSignals } from '../core/cancellation.js'
 import type { Cancellation } from '../core/cancellation.js'
@@ -26,7 +26,7 @@ import { BuildLogPrinter, writeVerbatim } from './workflow-log.js'
 import type { Write } from './workflow-log.js'
 import { commentMarkers, commentWorkflow, publishComment, renderComment } from './pr-comment.js'
 import type { CommentApi } from './pr-comment.js'
-import { addSummary, describeFailure, taskExitCode } from '../core/report.js'
+import { addSummary, describeFailure, outputsNote, taskExitCode } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
@@ -34,6 +34,8 @@ import type { GitHubContext } from '../core/run-identity.js'
 import { faultText, runTask, watchFailureMessage } from '../core/run.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run.js'
 import { redactDeep, redactText, redactor } from '../core/secrets.js'
+import { outputsJson } from '../core/task-results.js'
+import type { TaskResults } from '../core/task-results.js'
 import { inline } from '../core/text.js'
 
 export interface RunDeps {
@@ -111,7 +113,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
     })
     const ctx: Context = facts
     // Every channel below (annotations, the step's error, lines, the summary, the comment) shows this one redaction.
-    const result = redactDeep(verdict(ctx, outcome), redactor(ctx.masked))
+    const result = redactDeep(withResults(verdict(ctx, outcome), ctx), redactor(ctx.masked))
     await conclude(ctx, result)
     await commentOnPullRequest(deps, ctx, result)
   } catch (error) {
@@ -180,6 +182,34 @@ interface Verdict {
   summary: boolean
   /** The task container's exit code, when the build ended and CodeBuild said it. */
   taskExitCode?: number
+}
+
+/** The task's results go with the verdict, so that every channel shows them redacted alike. */
+function withResults(v: Verdict, ctx: Context): Verdict {
+  return ctx.results ? { ...v, report: { ...v.report, results: ctx.results } } : v
+}
+
+/**
+ * The task's outputs as step outputs: each (but one named like an action output) on its own, all of them as
+ * task-outputs, and for the plan task pending-count and plan-digest. Values go to $GITHUB_OUTPUT only through
+ * core.setOutput (a random heredoc delimiter): never to the log. The log names them.
+ */
+function setTaskOutputs(results: TaskResults | undefined, build: Build | undefined): void {
+  if (!results) return
+  for (const output of results.stepOutputs) core.setOutput(output.name, output.value)
+  core.setOutput(Outputs.TaskOutputs, outputsJson(results.outputs.outputs))
+  const names = results.outputs.outputs.map(o => o.name)
+  if (names.length > 0) say(`Task outputs: ${names.join(', ')}`)
+  for (const problem of results.outputs.problems) warn(`Task outputs: ${problem}`)
+  const note = outputsNote(results, build)
+  if (note && results.outputs.state !== 'refused') say(note)
+  const plan = results.plan
+  if (!plan) return
+  if (plan.pending) {
+    core.setOutput(Outputs.PendingCount, String(plan.pending.length))
+    core.setOutput(Outputs.PlanDigest, plan.digest ?? '')
+    say(`Pending migrations: ${plan.pending.length} (plan-digest ${plan.digest ?? ''})`)
+  } else warn(`Pending migrations: ${plan.problem ?? 'unknown'}`)
 }
 
 /** A failure's verdict: the step fails with `failure`, which the report notes too. */
@@ -292,6 +322,7 @@ async function conclude(ctx: Context, v: Verdict): Promise<void> {
     core.setOutput(Outputs.BuildStatus, v.settled)
   }
   if (v.taskExitCode !== undefined) core.setOutput(Outputs.TaskExitCode, String(v.taskExitCode))
+  setTaskOutputs(v.report.results, v.report.build)
   for (const line of v.lines) say(line)
   for (const e of v.errors) core.error(e.message, e.title ? { title: e.title } : {})
   if (v.failure !== undefined) core.setFailed(v.failure)

@@ -8,8 +8,9 @@
  */
 import type { Build } from '@aws-sdk/client-codebuild'
 import { breakAutolinks } from '../core/autolinks.js'
-import { STATUS_ICON, buildDurationMs, failedPhase, phaseContext } from '../core/report.js'
+import { STATUS_ICON, buildDurationMs, failedPhase, outputsNote, phaseContext, shownValue } from '../core/report.js'
 import type { SummaryData } from '../core/report.js'
+import type { TaskResults } from '../core/task-results.js'
 import { cutText, formatDuration, wellFormed } from '../core/text.js'
 
 /** GitHub refuses comments longer than 65,536 characters; stay well below. */
@@ -139,6 +140,7 @@ function compose(data: CommentData): string {
     )
   if (data.diagnosis)
     body.push(`**Likely cause:** ${cell(redact(data.diagnosis.cause))}<br>**Fix:** ${cell(redact(data.diagnosis.fix))}`, '')
+  if (data.results) body.push(...resultsLines(data.results, build, redact))
   for (const note of data.notes ?? []) body.push(cell(redact(note)), '')
   if (data.request)
     body.push(details('The StartBuild request that would be sent', escapeMarkdown(redact(JSON.stringify(data.request, null, 2)))))
@@ -151,6 +153,46 @@ function compose(data: CommentData): string {
     if (text.length <= MAX_COMMENT_CHARS) return text
   }
   return fit(fixed)
+}
+
+/** At most this many pending migrations are listed in the comment (all are counted and in the digest). */
+const COMMENT_PENDING = 100
+/** Values (outputs, migration ids, names, checksums) are cut to this in the comment: escaped, they grow up to 6 times. */
+const COMMENT_VALUE_CHARS = 120
+
+/** The task's outputs and the plan's pending migrations, every value outside text. */
+function resultsLines(results: TaskResults, build: Build | undefined, redact: (text: string) => string): string[] {
+  const lines: string[] = []
+  const { outputs } = results.outputs
+  if (outputs.length > 0)
+    lines.push(
+      '**Task outputs**',
+      '',
+      '| Name | Value |',
+      '| --- | --- |',
+      ...outputs.map(o => `| <code>${cell(o.name)}</code> | ${cell(redact(shownValue(o.value, COMMENT_VALUE_CHARS)))} |`),
+      ''
+    )
+  const note = outputsNote(results, build)
+  if (note) lines.push(`**Task outputs:** ${cell(redact(note))}`, '')
+  const plan = results.plan
+  if (!plan) return lines
+  if (!plan.pending) return [...lines, `**Pending migrations:** unknown (${cell(redact(plan.problem ?? ''))})`, '']
+  lines.push(`#### Pending migrations (${plan.pending.length})`, '')
+  if (plan.pending.length === 0) lines.push('None: the database is up to date.', '')
+  else
+    lines.push(
+      '| # | ID | Name | Checksum |',
+      '| --- | --- | --- | --- |',
+      ...plan.pending.slice(0, COMMENT_PENDING).map((m, i) => {
+        const [id, name, checksum] = [m.id, m.name ?? '', m.checksum ?? ''].map(v => cell(redact(shownValue(v, COMMENT_VALUE_CHARS))))
+        return `| ${i + 1} | <code>${id}</code> | ${name} | ${checksum} |`
+      }),
+      ''
+    )
+  if (plan.pending.length > COMMENT_PENDING) lines.push(`…and ${plan.pending.length - COMMENT_PENDING} more.`, '')
+  lines.push(`**plan-digest:** <code>${cell(plan.digest ?? '')}</code>`, '')
+  return lines
 }
 
 /** A collapsed block of escaped text. */

@@ -23,7 +23,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     "name": "task",
-    "description": "The task to run: migrate, seed or cleanup. Selects the bundled buildspec (buildspecs/<task>.yml) and sets TASK, RUN_MIGRATIONS and RUN_SEED in the build.",
+    "description": "The task to run: migrate, seed, cleanup or plan (read-only: lists the pending migrations). Selects the bundled buildspec (buildspecs/<task>.yml) and sets TASK, RUN_MIGRATIONS and RUN_SEED in the build.",
     "default": "",
     "required": true,
     "kind": "value"
@@ -37,7 +37,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     "name": "command",
-    "description": "Command to run inside the image; quoted arguments are kept intact. Empty: the task name is passed as the container's argument (for images whose entrypoint takes migrate, seed or cleanup).",
+    "description": "Command to run inside the image; quoted arguments are kept intact. Empty: the task name is passed as the container's argument (for images whose entrypoint takes migrate, seed, cleanup or plan).",
     "default": "",
     "required": false,
     "kind": "value"
@@ -69,6 +69,13 @@ export const FLAGS: readonly Flag[] = [
     "default": "",
     "required": false,
     "kind": "multi"
+  },
+  {
+    "name": "approved-plan-digest",
+    "description": "The plan-digest of an approved plan run (sha256:<64 hex digits>), passed to the task as APPROVED_PLAN_DIGEST: a task that supports it computes the digest of its own pending migrations and applies nothing else. Empty: not set.",
+    "default": "",
+    "required": false,
+    "kind": "value"
   },
   {
     "name": "region",

@@ -22,12 +22,14 @@ import { FLAG_NAMES, stopFailure } from '../core/errors.js'
 import type { ErrorKind } from '../core/errors.js'
 import type { Plan } from '../core/inputs.js'
 import type { BuildLinks } from '../core/links.js'
-import { buildDurationMs, describeFailure, phaseContext, taskExitCode } from '../core/report.js'
+import type { PendingMigration } from '../core/plan-digest.js'
+import { buildDurationMs, describeFailure, outputsNote, phaseContext, shownValue, taskExitCode } from '../core/report.js'
 import { packageRoot } from '../core/root.js'
 import { runIdentity } from '../core/run-identity.js'
 import { faultText, runTask, watchFailureMessage } from '../core/run.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run.js'
 import { redactDeep, redactText, redactor } from '../core/secrets.js'
+import type { TaskResults } from '../core/task-results.js'
 import { formatDuration } from '../core/text.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
@@ -81,6 +83,16 @@ interface Result {
   diagnosis?: Diagnosis
   lastLines?: string[]
   backup?: BackupReport
+  /** The task's outputs by name (the action's task-outputs), once its build ended. */
+  taskOutputs?: Record<string, string>
+  /** Why there are none, or why they were refused, when the reports say so. */
+  taskOutputsNote?: string
+  /** The plan task's pending migrations in apply order, their count and digest (the action's outputs). */
+  pending?: PendingMigration[]
+  pendingCount?: number
+  planDigest?: string
+  /** Why the plan task's pending migrations are unknown. */
+  pendingProblem?: string
 }
 
 /** How far the run got, for what a signal says: set by `execute` as it goes. */
@@ -171,7 +183,9 @@ function onSignals(deps: CliDeps, term: Terminal, progress: Progress): Cancellat
 
 /** --json: the result as one JSON object on one line of stdout. */
 function printJson(stdout: Stream, result: Result): void {
-  stdout.write(`${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null })}\n`)
+  stdout.write(
+    `${JSON.stringify({ ...result, taskExitCode: result.taskExitCode ?? null, diagnosis: result.diagnosis ?? null, taskOutputs: result.taskOutputs ?? null })}\n`
+  )
 }
 
 /** The CLI's exit code for a refusal or failure before any build exists (the README's table). */
@@ -212,7 +226,22 @@ async function execute(
   const result = render(outcome, facts, progress)
   // The result's outside text (CodeBuild's messages, the task's last lines) as the action's reports show it: the
   // values masked for this run, then every secret-looking part.
-  return redactDeep(facts.backup ? { ...result, backup: facts.backup } : result, redactor(facts.masked))
+  const withBackup = facts.backup ? { ...result, backup: facts.backup } : result
+  return redactDeep(facts.results ? withResults(withBackup, facts.results) : withBackup, redactor(facts.masked))
+}
+
+/** The task's results in the result: its outputs, the plan's pending migrations, what the reports say of them. */
+function withResults(result: Result, results: TaskResults): Result {
+  // The status as the result reports it (STOPPED for a build the CLI stopped).
+  const note = outputsNote(results, { buildStatus: result.status as StatusType })
+  const plan = results.plan
+  return {
+    ...result,
+    taskOutputs: Object.fromEntries(results.outputs.outputs.map(o => [o.name, o.value])),
+    ...(note ? { taskOutputsNote: note } : {}),
+    ...(plan?.pending ? { pending: plan.pending, pendingCount: plan.pending.length, planDigest: plan.digest ?? '' } : {}),
+    ...(plan?.problem ? { pendingProblem: plan.problem } : {})
+  }
 }
 
 /** The run as the terminal shows it. */
@@ -325,6 +354,22 @@ function buildResult(build: Build, links: BuildLinks, base: Pick<Result, 'task' 
   }
 }
 
+/** The task's outputs (name = value, values cut) and the plan's pending migrations. */
+function reportResults(term: Terminal, r: Result): void {
+  const outputs = Object.entries(r.taskOutputs ?? {})
+  if (outputs.length > 0) {
+    term.heading('Task outputs')
+    term.table(outputs.map(([name, value]) => [name, shownValue(value.replace(/\r?\n/g, ' ⏎ '), 200)]))
+  }
+  if (r.taskOutputsNote) term.note(r.taskOutputsNote)
+  if (r.pendingProblem) term.warn(`Pending migrations: ${r.pendingProblem}`)
+  if (!r.pending) return
+  term.heading(`Pending migrations (${r.pending.length})`)
+  if (r.pending.length === 0) term.info('None: the database is up to date.')
+  else term.table(r.pending.map((m, i) => [String(i + 1), m.id, m.name ?? '', m.checksum ?? ''].map(v => shownValue(v, 120))))
+  term.info(`plan-digest: ${r.planDigest ?? ''}`)
+}
+
 const ICON: Record<string, string> = { SUCCEEDED: '✔', FAILED: '✘', FAULT: '✘', TIMED_OUT: '⏱', STOPPED: '■', IN_PROGRESS: '…' }
 
 /** The final table (the job summary's facts), and on failure the failing phase, CodeBuild's message, the diagnosis, the last lines. */
@@ -351,6 +396,7 @@ function report(term: Terminal, r: Result): void {
       ...r.phases.map(p => [p.phase, p.status || '–', p.durationSeconds === undefined ? '–' : formatDuration(p.durationSeconds * 1000)])
     ])
   }
+  reportResults(term, r)
   if (r.exitCode === Exit.Succeeded) {
     if (r.message) term.info(r.message)
     return

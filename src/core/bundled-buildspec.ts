@@ -10,17 +10,49 @@
  *   passed into the container as separate `-e NAME=value` arguments: the host never has them under their names,
  *   and a value (newlines, `$(…)`, quotes) is never parsed by the shell;
  * - the command's words come from TASK_ARGV, shell-quoted by the action (src/command.ts quoteArgv);
- * - a DATABASE_URL the project sets is never replaced by one of the user's variables: the task does not run.
+ * - a DATABASE_URL the project sets is never replaced by one of the user's variables: the task does not run;
+ * - the task's outputs file leaves the host only as TASK_OUTPUTS, bounded, and only when it is a regular file.
  */
 import type { Task } from './constants.js'
 import { ECR_HOST_ERE } from './image.js'
+import { APPROVED_PLAN_DIGEST_VARIABLE } from './plan-digest.js'
+import {
+  CONTAINER_OUTPUT_DIR,
+  CONTAINER_OUTPUT_FILE,
+  MAX_TASK_OUTPUT_BYTES,
+  REFUSED_NOT_A_FILE,
+  REFUSED_TOO_LARGE,
+  TASK_OUTPUTS_VARIABLE,
+  TASK_OUTPUT_VARIABLE
+} from './task-outputs.js'
 import { CARRIED_PREFIX } from './variables.js'
 
 const DESCRIPTION: Record<Task, string> = {
   migrate: 'applies the database migrations',
   seed: 'seeds the database',
-  cleanup: 'runs the cleanup / maintenance job'
+  cleanup: 'runs the cleanup / maintenance job',
+  plan: 'lists the pending migrations without applying them (RUN_MIGRATIONS=false; read-only only as far as its database user is)'
 }
+
+/**
+ * The outputs directory on the build host: in the source directory CodeBuild makes for every build (NO_SOURCE
+ * included), else the working directory; a fixed path, so the build and post_build commands agree without a variable.
+ */
+const OUTPUT_DIR = '"${CODEBUILD_SRC_DIR:-$PWD}/.task-output"'
+
+/**
+ * post_build (which runs after a failed build phase too): the task's outputs file as one exported variable, base64
+ * without line breaks; '' when there is none; a mark instead when it is not a regular file (a symbolic link would
+ * carry a file of the host out) or is over the limit. It never fails, so it never fails a build that succeeded.
+ */
+const exportOutputs = [
+  `f=${OUTPUT_DIR}/outputs`,
+  `if [[ -L "$f" || ( -e "$f" && ! -f "$f" ) ]]; then ${TASK_OUTPUTS_VARIABLE}='${REFUSED_NOT_A_FILE}'`,
+  `elif [[ ! -e "$f" ]]; then ${TASK_OUTPUTS_VARIABLE}=''`,
+  `elif size=$(wc -c < "$f") && (( size > ${MAX_TASK_OUTPUT_BYTES} )); then ${TASK_OUTPUTS_VARIABLE}="${REFUSED_TOO_LARGE}$size"`,
+  `else ${TASK_OUTPUTS_VARIABLE}="$(base64 -w0 < "$f")"; fi`,
+  `export ${TASK_OUTPUTS_VARIABLE}`
+].join('; ')
 
 export function bundledBuildspecText(task: Task): string {
   const login = [
@@ -29,7 +61,9 @@ export function bundledBuildspecText(task: Task): string {
     `else echo "Not an Amazon ECR registry, pulling without logging in: $registry"; fi`
   ].join('; ')
   const run = [
-    'args=(--rm -e DATABASE_URL)',
+    // The outputs directory, writable by the task whatever its user (sticky, as /tmp).
+    `out=${OUTPUT_DIR}; mkdir -p -m 1777 "$out"`,
+    `args=(--rm -v "$out:${CONTAINER_OUTPUT_DIR}" -e ${TASK_OUTPUT_VARIABLE}=${CONTAINER_OUTPUT_FILE} -e DATABASE_URL -e TASK -e RUN_MIGRATIONS -e RUN_SEED -e ${APPROVED_PLAN_DIGEST_VARIABLE})`,
     // The names are checked by the action; bash itself fails the command on one that is not a name (`\${!v}`).
     `for name in \${TASK_ENV_NAMES:-}; do v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
     `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
@@ -44,7 +78,10 @@ export function bundledBuildspecText(task: Task): string {
 # line and the default of TASK_ARGV.
 # pre_build refuses a DATABASE_URL among your variables when the project sets one, logs in to the image's
 # registry only when it is exactly an Amazon ECR registry, and pulls the image;
-# build runs the task in it with 'docker run --rm', passing the project's DATABASE_URL and your variables into it.
+# build runs the task in it with 'docker run --rm', passing the project's DATABASE_URL and your variables into it;
+# post_build (run after a failed build too) carries the task's outputs out: the task may write them, as a GitHub
+# step writes $GITHUB_OUTPUT, to the file named by TASK_OUTPUT (a directory of this host mounted at ${CONTAINER_OUTPUT_DIR}), and
+# post_build exports that file, base64-encoded, as ${TASK_OUTPUTS_VARIABLE} (at most ${MAX_TASK_OUTPUT_BYTES} bytes).
 # Your variables never reach this host under their names: the action sends each as ${CARRIED_PREFIX}<name> (their
 # names in TASK_ENV_NAMES), and the build passes it into the container as -e <name>=<value>.
 # Set by the action: TASK, IMAGE_URI (else the project's own), TASK_ARGV (the command's words, shell-quoted),
@@ -52,6 +89,8 @@ export function bundledBuildspecText(task: Task): string {
 # Each command is one self-contained line, so CodeBuild's messages about it stay readable.
 env:
   shell: bash
+  exported-variables:
+    - ${TASK_OUTPUTS_VARIABLE}
 
 phases:
   pre_build:
@@ -67,5 +106,9 @@ phases:
     commands:
       - |-
         ${run}
+  post_build:
+    commands:
+      - |-
+        ${exportOutputs}
 `
 }

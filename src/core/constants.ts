@@ -1,7 +1,7 @@
 /** Names of the action's inputs and outputs: generated from action.yml (scripts/action-names.mjs, npm run generate). */
 export { Inputs, Outputs } from './names.generated.js'
 
-export const TASKS = ['migrate', 'seed', 'cleanup'] as const
+export const TASKS = ['migrate', 'seed', 'cleanup', 'plan'] as const
 export type Task = (typeof TASKS)[number]
 
 export const BACKUP_MODES = ['none', 'verify', 'snapshot'] as const
@@ -33,7 +33,10 @@ export const RESERVED_VARIABLES = [
   'GITHUB_EVENT_NAME',
   'GITHUB_PR_NUMBER',
   'GITHUB_RUN_URL',
-  'TASK_RUN_TOKEN'
+  'TASK_RUN_TOKEN',
+  'TASK_OUTPUT',
+  'TASK_OUTPUTS',
+  'APPROVED_PLAN_DIGEST'
 ] as const
 
 /** The build carries its StartBuild idempotency token under this name, so the step can find its build by it. */

@@ -13,6 +13,7 @@ import type { Buildspec } from './buildspec.js'
 import { INPUT_NAMES, InputError } from './errors.js'
 import type { SettingNames } from './errors.js'
 import { checkStartLimits } from './start-limits.js'
+import { PLAN_DIGEST } from './plan-digest.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
@@ -49,6 +50,8 @@ export interface Plan {
   prComment: { enabled: false } | { enabled: true; key: string; token: string }
   /** Absent with backup: none. */
   backup?: BackupPlan
+  /** migrate only: the plan-digest the task must find for its pending migrations (sent as APPROVED_PLAN_DIGEST). */
+  approvedPlanDigest?: string
 }
 
 /** What to make sure of before the task starts: recent automated backups, or a fresh snapshot. */
@@ -236,8 +239,23 @@ export function parsePlan(read: InputReader, context: PlanContext): Plan {
   if (computeType !== undefined) plan.computeType = computeType
   const backup = parseBackup(read, context.names)
   if (backup) plan.backup = backup
+  const approved = parseApprovedDigest(read, task, context.names)
+  if (approved !== undefined) plan.approvedPlanDigest = approved
   checkStartLimits(plan)
   return plan
+}
+
+function parseApprovedDigest(read: InputReader, task: Task, names: SettingNames = INPUT_NAMES): string | undefined {
+  const raw = read(Inputs.ApprovedPlanDigest)
+  if (raw === '') return undefined
+  if (!PLAN_DIGEST.test(raw))
+    throw new InputError(Inputs.ApprovedPlanDigest, `must be a plan-digest, sha256: and 64 lowercase hex digits, got '${raw.slice(0, 80)}'`)
+  if (task !== 'migrate')
+    throw new InputError(
+      Inputs.ApprovedPlanDigest,
+      `is for ${names.value(Inputs.Task, 'migrate')} only (the plan it approves is applied by a migrate run)`
+    )
+  return raw
 }
 
 /** A key tells matrix legs apart in the comment's marker: kept short and plain. */

@@ -10,6 +10,7 @@ export const Inputs = {
   EnvVars: 'env-vars',
   SecretEnvVars: 'secret-env-vars',
   ParameterEnvVars: 'parameter-env-vars',
+  ApprovedPlanDigest: 'approved-plan-digest',
   Region: 'region',
   TimeoutMinutes: 'timeout-minutes',
   ComputeType: 'compute-type',
@@ -40,5 +41,8 @@ export const Outputs = {
   SnapshotId: 'snapshot-id',
   SnapshotArn: 'snapshot-arn',
   SnapshotStatus: 'snapshot-status',
-  TaskExitCode: 'task-exit-code'
+  TaskExitCode: 'task-exit-code',
+  TaskOutputs: 'task-outputs',
+  PendingCount: 'pending-count',
+  PlanDigest: 'plan-digest'
 } as const

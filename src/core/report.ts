@@ -7,6 +7,7 @@ import type { BackupReport } from './backup.js'
 import type { Plan } from './inputs.js'
 import type { BuildLinks } from './links.js'
 import type { RunIdentity } from './run-identity.js'
+import type { TaskResults } from './task-results.js'
 import { redactText } from './secrets.js'
 import { cutText, formatDuration, stripAnsi, tailText } from './text.js'
 
@@ -156,6 +157,8 @@ export interface SummaryData {
   identity?: RunIdentity
   /** The backup step before the task, when there was one. */
   backup?: BackupReport
+  /** What the task reported: its outputs, the plan task's pending migrations. */
+  results?: TaskResults
 }
 
 const link = (text: string, href: string): string => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
@@ -205,6 +208,7 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addRaw('<p><b>Last lines of the output:</b></p>', true)
     summary.addCodeBlock(escapeCode(breakAutolinks(data.lastLines.join('\n'))), 'text')
   }
+  if (data.results) addResultsSummary(summary, data.results, build)
   if (data.backup) addBackupSummary(summary, data.backup)
   for (const note of data.notes ?? []) summary.addRaw(`<p>${outside(note)}</p>`, true)
   if (data.request) {
@@ -214,6 +218,57 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
     summary.addCodeBlock(escapeCode(redactText(plan.buildspec.content)), 'yaml')
   }
   return summary
+}
+
+/** A value as the reports show it: at most this many characters. */
+export const SHOWN_VALUE_CHARS = 500
+/** At most this many pending migrations are listed (all are counted and in the digest). */
+export const SHOWN_PENDING = 200
+
+/** A task output's value for the reports: cut to `max` characters, never inside a surrogate pair. */
+export function shownValue(value: string, max = SHOWN_VALUE_CHARS): string {
+  return value.length > max ? `${cutText(value, max)}…` : value
+}
+
+/**
+ * When the reports say why a build has no outputs: when the buildspec refused them, or the build did not succeed
+ * (a succeeded build without TASK_OUTPUTS ran a custom buildspec that does not carry them: nothing to say).
+ */
+export function outputsNote(results: TaskResults, build: Build | undefined): string | undefined {
+  const { state, note } = results.outputs
+  if (state === 'refused' || (state === 'missing' && build?.buildStatus !== StatusType.SUCCEEDED)) return note
+  return undefined
+}
+
+/** The task's outputs (name, value) and, for the plan task, the pending migrations and their digest. */
+function addResultsSummary(summary: SummaryWriter, results: TaskResults, build: Build | undefined): void {
+  const { outputs } = results.outputs
+  if (outputs.length > 0) {
+    summary.addRaw('<p><b>Task outputs</b></p>', true)
+    summary.addTable([
+      header('Name', 'Value'),
+      ...outputs.map(o => [`<code>${escapeHtml(o.name)}</code>`, outside(shownValue(o.value)).replace(/\r?\n/g, '<br>')])
+    ])
+  }
+  const note = outputsNote(results, build)
+  if (note) summary.addRaw(`<p><b>Task outputs:</b> ${outside(note)}</p>`, true)
+  const plan = results.plan
+  if (!plan) return
+  if (!plan.pending) {
+    summary.addRaw(`<p><b>Pending migrations:</b> unknown (${outside(plan.problem ?? '')})</p>`, true)
+    return
+  }
+  summary.addHeading(`Pending migrations (${plan.pending.length})`, 4)
+  if (plan.pending.length === 0) summary.addRaw('<p>None: the database is up to date.</p>', true)
+  else
+    summary.addTable([
+      header('#', 'ID', 'Name', 'Checksum'),
+      ...plan.pending
+        .slice(0, SHOWN_PENDING)
+        .map((m, i) => [String(i + 1), `<code>${outside(m.id)}</code>`, outside(m.name ?? ''), outside(m.checksum ?? '')])
+    ])
+  if (plan.pending.length > SHOWN_PENDING) summary.addRaw(`<p>…and ${plan.pending.length - SHOWN_PENDING} more.</p>`, true)
+  summary.addRaw(`<p><b>plan-digest:</b> <code>${escapeHtml(plan.digest ?? '')}</code></p>`, true)
 }
 
 /** The backup step: what was verified, or the snapshot (id, size, time taken) and how to restore from it. */

@@ -4,6 +4,7 @@ import type { EnvironmentVariable, StartBuildCommandInput } from '@aws-sdk/clien
 import { quoteArgv } from './command.js'
 import { TOKEN_VARIABLE } from './constants.js'
 import type { Plan } from './inputs.js'
+import { APPROVED_PLAN_DIGEST_VARIABLE } from './plan-digest.js'
 import type { RunIdentity } from './run-identity.js'
 import { MASK, redactText } from './secrets.js'
 import { buildName } from './variables.js'
@@ -19,6 +20,7 @@ export function environmentOverrides(plan: Plan, run: RunIdentity, token: string
   if (plan.image) vars.push(plain('IMAGE_URI', plan.image.uri), plain('ECR_REGISTRY', plan.image.registry))
   if (plan.command !== undefined) vars.push(plain('TASK_COMMAND', plan.command))
   vars.push(plain('TASK_ARGV', quoteArgv(plan.argv)))
+  if (plan.approvedPlanDigest !== undefined) vars.push(plain(APPROVED_PLAN_DIGEST_VARIABLE, plan.approvedPlanDigest))
   if (plan.variables.length > 0) vars.push(plain('TASK_ENV_NAMES', plan.variables.map(v => v.name).join(' ')))
   // Each variable is its own entry (a value cannot add another), under the name it travels with (src/variables.ts).
   for (const v of plan.variables) vars.push({ name: buildName(v.name, plan.buildspec.source), value: v.value, type: v.type })

@@ -5,6 +5,7 @@
  * way it can end is an `Outcome`, which the action renders into outputs/annotations/summary/comment and the CLI
  * into its table, `--json` and exit code. The front end talks through `RunUi` and names settings (`SettingNames`).
  */
+import { StatusType } from '@aws-sdk/client-codebuild'
 import type { Build, StartBuildCommandInput } from '@aws-sdk/client-codebuild'
 import type { OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs'
 import { errorText } from './aws-errors.js'
@@ -30,6 +31,8 @@ import { runningBuilds } from './running.js'
 import { redactor, secretsOf } from './secrets.js'
 import { findStartedBuild, startBuild } from './start.js'
 import { stopBuild } from './stop.js'
+import { taskResultsOf } from './task-results.js'
+import type { TaskResults } from './task-results.js'
 import { formatDuration } from './text.js'
 import { DEFAULT_TIMING } from './watch.js'
 
@@ -96,6 +99,8 @@ export interface RunFacts {
   identity?: RunIdentity
   /** The values masked: hidden in every report too. */
   masked: string[]
+  /** What the task reported (its outputs; the plan task's pending migrations), once its build ended or was stopped. */
+  results?: TaskResults
 }
 
 export interface RunResult {
@@ -204,14 +209,27 @@ async function watchToEnd(deps: RunTaskDeps, facts: RunFacts, plan: Plan, client
       signal
     )
     ui.printEnd()
+    facts.results = taskResultsOf(followed.build, plan.task)
     return { kind: 'ended', ...followed }
   } catch (error) {
     ui.printEnd()
-    if (signal.aborted) return abandon(plan, clients, started, { cancelled: true })
+    if (signal.aborted) return withResults(facts, plan, await abandon(plan, clients, started, { cancelled: true }))
     if (error instanceof WatchError) return { kind: 'watch-failed', error }
     // A fault of the run itself: the build must not outlive it.
-    return abandon(plan, clients, started, { fault: error })
+    return withResults(facts, plan, await abandon(plan, clients, started, { fault: error }))
   }
+}
+
+/**
+ * A build the run stopped has no results: CodeBuild keeps exported variables only when post_build ends, which a
+ * stopped build's does not (the reports say so).
+ */
+function withResults(facts: RunFacts, plan: Plan, outcome: Outcome): Outcome {
+  if (outcome.kind === 'abandoned' && outcome.stop === 'stopped') {
+    const { exportedEnvironmentVariables: _dropped, ...build } = outcome.stopped ?? outcome.build
+    facts.results = taskResultsOf({ ...build, buildStatus: StatusType.STOPPED }, plan.task)
+  }
+  return outcome
 }
 
 /** The build must not outlive the run: stop it (unless stop-on-cancel is false). */
