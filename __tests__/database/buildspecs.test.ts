@@ -1,17 +1,13 @@
 /**
  * The bundled buildspecs running real migrations: each buildspec's commands with bash as on the build host
  * (fixtures/build-host.ts), its `docker run` really running the node-pg-migrate fixture image with exactly the
- * variables `docker run -e` passes, against a real PostgreSQL. The plan runs through buildspecs/plan.yml once it
- * exists, else as the plan task will: the migrate buildspec with the container's argument `plan` and
- * RUN_MIGRATIONS=false. Task outputs are read from the exported TASK_OUTPUTS (base64 of the TASK_OUTPUT file, issue
- * 24's contract) when the buildspec exports it.
+ * variables `docker run -e` passes, against a real PostgreSQL. Task outputs are read from the exported TASK_OUTPUTS
+ * (base64 of the TASK_OUTPUT file, issue 24's contract), decoded here independently of the action's parser.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { quoteArgv } from '../../src/core/command.js'
-import { CARRIED_PREFIX } from '../../src/core/variables.js'
 import { runOnBuildHost } from '../fixtures/build-host.js'
 import type { HostRun } from '../fixtures/build-host.js'
 import { BROKEN_MIGRATION, MIGRATIONS, fakeImage, imageDir } from '../fixtures/migration-image.js'
@@ -21,12 +17,12 @@ import { ROOT } from '../fixtures/root.js'
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-backend@sha256:' + 'c'.repeat(64)
 const buildspec = (task: string): string => readFileSync(path.join(ROOT, 'buildspecs', `${task}.yml`), 'utf8')
-const PLAN_BUILDSPEC = path.join(ROOT, 'buildspecs', 'plan.yml')
+/** How the action carries a variable of its inputs to the build host (src/core/variables.ts CARRIED_PREFIX). */
+const CARRIED_PREFIX = 'CBVT_VAR_'
 
 /** The task outputs the build exported (TASK_OUTPUTS: base64 of GitHub's name=value format), when it did. */
-function taskOutputs(run: HostRun): Record<string, string> | undefined {
-  const carried = run.exported.TASK_OUTPUTS
-  if (carried === undefined) return undefined
+function taskOutputs(run: HostRun): Record<string, string> {
+  const carried = run.exported.TASK_OUTPUTS ?? ''
   const text = Buffer.from(carried, 'base64').toString('utf8')
   return Object.fromEntries(
     text
@@ -48,18 +44,19 @@ describeWithPostgres('bundled buildspecs against a real PostgreSQL (node-pg-migr
     ).map(r => r.t)
 
   /** A build of `task` as the action starts it, DATABASE_URL resolved from the project's secret. */
-  function build(task: string, workdir: string, options: { argv?: string[]; variables?: Record<string, string> } = {}): HostRun {
+  function build(task: string, workdir: string, options: { approved?: string; variables?: Record<string, string> } = {}): HostRun {
     const variables = options.variables ?? {}
     const names = Object.keys(variables)
     return runOnBuildHost(
-      task === 'plan' && !existsSync(PLAN_BUILDSPEC) ? buildspec('migrate') : buildspec(task),
+      buildspec(task),
       {
         DATABASE_URL: url,
         TASK: task,
         RUN_MIGRATIONS: String(task === 'migrate'),
         RUN_SEED: String(task === 'seed'),
         IMAGE_URI: IMAGE,
-        TASK_ARGV: quoteArgv(options.argv ?? [task]),
+        TASK_ARGV: task, // the default command: the task's name, one word (quoteArgv leaves it as it is)
+        ...(options.approved ? { APPROVED_PLAN_DIGEST: options.approved } : {}),
         TASK_ENV_NAMES: names.join(' '),
         ...Object.fromEntries(names.map(name => [`${CARRIED_PREFIX}${name}`, variables[name] as string]))
       },
@@ -82,8 +79,7 @@ describeWithPostgres('bundled buildspecs against a real PostgreSQL (node-pg-migr
     expect(first.output).toContain(`### MIGRATION ${MIGRATIONS[0]} (UP) ###`)
     expect(await tables()).toEqual(['accounts', 'pgmigrations'])
     expect((await server.query<{ name: string }>(url, 'SELECT name FROM pgmigrations ORDER BY id')).map(r => r.name)).toEqual(MIGRATIONS)
-    const outputs = taskOutputs(first)
-    if (outputs) expect(outputs['applied-count']).toBe('2')
+    expect(taskOutputs(first)).toEqual({ 'applied-count': '2', applied: JSON.stringify(MIGRATIONS) })
 
     const second = build('migrate', workdir)
     expect(second.failed).toBeUndefined()
@@ -110,21 +106,20 @@ describeWithPostgres('bundled buildspecs against a real PostgreSQL (node-pg-migr
     expect(plan.output).toContain(`Pending migrations (2):\n  ${MIGRATIONS[0]}\n  ${MIGRATIONS[1]}\n`)
     expect(await tables()).toEqual([])
     const digest = /Plan digest: (sha256:[0-9a-f]{64})/.exec(plan.output)?.[1] as string
-    const outputs = taskOutputs(plan)
-    if (outputs) {
-      const pending = JSON.parse(outputs.pending as string) as { id: string; name?: string; checksum?: string }[]
-      expect(pending.map(m => m.id)).toEqual(MIGRATIONS)
-      const text = pending.map(m => `${m.id}\t${m.name ?? ''}\t${m.checksum ?? ''}\n`).join('')
-      expect(digest).toBe('sha256:' + createHash('sha256').update(text).digest('hex'))
-    }
+    const pending = JSON.parse(taskOutputs(plan).pending as string) as { id: string; name?: string; checksum?: string }[]
+    expect(pending.map(m => m.id)).toEqual(MIGRATIONS)
+    const text = pending.map(m => `${m.id}\t${m.name ?? ''}\t${m.checksum ?? ''}\n`).join('')
+    expect(digest).toBe('sha256:' + createHash('sha256').update(text).digest('hex'))
 
     const changed = imageDir({ '1700000000003_more.sql': '-- Up Migration\nCREATE TABLE more (id int);\n' })
-    const refused = build('migrate', changed, { variables: { APPROVED_PLAN_DIGEST: digest } })
+    const refused = build('migrate', changed, { approved: digest })
     expect(refused.failed?.phase).toBe('build')
     expect(refused.output).toContain('Refusing to migrate: the pending migrations are not the approved plan.')
+    // post_build ran after the failed build and carried the task's outputs out.
+    expect(taskOutputs(refused)).toEqual({ 'applied-count': '0' })
     expect(await tables()).toEqual([])
 
-    const migrate = build('migrate', workdir, { variables: { APPROVED_PLAN_DIGEST: digest } })
+    const migrate = build('migrate', workdir, { approved: digest })
     expect(migrate.failed).toBeUndefined()
     expect(await tables()).toEqual(['accounts', 'pgmigrations'])
   })
@@ -136,8 +131,7 @@ describeWithPostgres('bundled buildspecs against a real PostgreSQL (node-pg-migr
     expect(seed.failed).toBeUndefined()
     expect(seed.output).toContain('Seeded 1 account(s).')
     expect(await server.query(url, 'SELECT email FROM accounts')).toEqual([{ email: 'seed@example.com' }])
-    const outputs = taskOutputs(seed)
-    if (outputs) expect(outputs.seeded).toBe('1')
+    expect(taskOutputs(seed)).toEqual({ seeded: '1' })
   })
 
   it('the task-output transport of the contract: a mounted TASK_OUTPUT file, exported as base64 in post_build, after a failed build too', async () => {
@@ -185,7 +179,7 @@ describeWithPostgres('bundled buildspecs against a real PostgreSQL (node-pg-migr
   it('an image the registry does not have fails the pull, before anything runs', async () => {
     const run = runOnBuildHost(
       buildspec('migrate'),
-      { DATABASE_URL: url, TASK: 'migrate', IMAGE_URI: `${IMAGE}-missing`, TASK_ARGV: quoteArgv(['migrate']) },
+      { DATABASE_URL: url, TASK: 'migrate', IMAGE_URI: `${IMAGE}-missing`, TASK_ARGV: 'migrate' },
       { images: { [IMAGE]: fakeImage(imageDir()) } }
     )
     expect(run.failed?.phase).toBe('pre_build')
