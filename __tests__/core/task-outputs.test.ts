@@ -62,18 +62,14 @@ describe('taskOutputsOf: the TASK_OUTPUTS exported variable', () => {
     )
     expect(taskOutputsOf({ buildStatus: 'TIMED_OUT' }).note).toMatch(/ended TIMED_OUT/)
     expect(taskOutputsOf({ buildStatus: 'FAILED', phases: [{ phaseType: 'PRE_BUILD' }] }).note).toMatch(/before its post_build phase/)
-    expect(taskOutputsOf({ buildStatus: 'SUCCEEDED', phases: [{ phaseType: 'POST_BUILD' }] })).toMatchObject({
-      state: 'missing',
-      note: expect.stringMatching(/custom buildspec must declare it/)
-    })
+    const undeclared = taskOutputsOf({ buildStatus: 'SUCCEEDED', phases: [{ phaseType: 'POST_BUILD' }] })
+    expect([undeclared.state, undeclared.note]).toEqual(['missing', expect.stringMatching(/custom buildspec must declare it/)])
   })
 
   it('refuses what the buildspec refused, what is not base64 and what is over the limit', () => {
     const value = (v: string): Build => ({ exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: v }] })
-    expect(taskOutputsOf(value('!too-large:99999'))).toMatchObject({
-      state: 'refused',
-      note: expect.stringMatching(/99999 bytes, over the 16384-byte/)
-    })
+    const large = taskOutputsOf(value('!too-large:99999'))
+    expect([large.state, large.note]).toEqual(['refused', expect.stringMatching(/99999 bytes, over the 16384-byte/)])
     expect(taskOutputsOf(value('!too-large:$(id)')).note).toMatch(/was \? bytes/)
     expect(taskOutputsOf(value('!not-a-file')).state).toBe('refused')
     expect(taskOutputsOf(value('a=1')).note).toMatch(/not base64/)

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
-import { presets } from '../standin/index.js'
+import { presets, taskOutputs } from '../standin/index.js'
 import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from '../fixtures/e2e.js'
 import { fakeAwsEnv } from '../fixtures/aws-credentials.js'
 import { NODE24, node24 } from '../fixtures/bundle.js'
@@ -173,6 +173,29 @@ describe('the codebuild-vpc-task CLI bundle on Node 24', () => {
     expect(typeof result.durationSeconds).toBe('number')
     expect(printedLogLines(r.stderr, build as NonNullable<typeof build>)).toEqual(logLines(build).filter(l => l !== ''))
     expectClean(r.stderr)
+  })
+
+  it('the plan task: --json carries the task outputs, the pending migrations and their digest; the table shows them', async () => {
+    const pending = [{ id: '0001', name: 'create_users', checksum: 'abc' }, { id: '0002' }]
+    const file = `pending=${JSON.stringify(pending)}\nnote<<EOF\n::error::not a command\nEOF\n`
+    s = await standIn(
+      [presets.success({ lines: 2 }), presets.success({ lines: 2 })].map(b => ({ ...b, postBuild: [taskOutputs({ file })] }))
+    )
+    const plan = ['plan', ...BASE.slice(1)]
+    const json = await runCli([...plan, '--json'], s)
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'SUCCEEDED',
+      taskOutputs: { pending: JSON.stringify(pending), note: '::error::not a command' },
+      pending,
+      pendingCount: 2,
+      // The contract's test vector (__tests__/core/task-outputs.test.ts).
+      planDigest: 'sha256:dfd2e36323e4a611ad4bf650a70124ef435e937db998d65c902e5e3065ca2419'
+    })
+    const table = await runCli(plan, s)
+    expect(table.stdout).toMatch(/── Pending migrations \(2\) ──\n {2}1 {2}0001 {2}create_users {2}abc\n {2}2 {2}0002\n/)
+    expect(table.stdout).toContain('plan-digest: sha256:dfd2e36323e4a611ad4bf650a70124ef435e937db998d65c902e5e3065ca2419')
+    expectClean(table.stdout)
   })
 
   it('Ctrl-C stops the build and exits 130', async () => {

@@ -47,7 +47,7 @@ export function helpText(version: string): string {
     flag(
       'json',
       '',
-      'Print one JSON object with the result on stdout (exitCode, id, number, status, duration, links, phases, diagnosis, taskExitCode; message on failure, a refused flag included); the log goes to stderr.'
+      'Print one JSON object with the result on stdout (exitCode, id, number, status, duration, links, phases, diagnosis, taskExitCode, taskOutputs; with the plan task pending, pendingCount and planDigest; message on failure, a refused flag included); the log goes to stderr.'
     ),
     flag('help', '', 'Show this help.'),
     flag('version', '', 'Show the version.'),

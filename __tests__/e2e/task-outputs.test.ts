@@ -1,0 +1,123 @@
+/**
+ * Task outputs and the plan task end to end: the bundle on Node 24 against the stand-in, whose build carries the
+ * outputs file in TASK_OUTPUTS as the bundled buildspec's post_build does. The outputs reach $GITHUB_OUTPUT (each, and
+ * all as task-outputs), the job summary and the pull-request comment; a hostile value never becomes a workflow
+ * command; a task cannot set one of the action's own outputs; a stopped build has none and the reports say so.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { StandIn } from '../standin/index.js'
+import { presets, taskOutputs } from '../standin/index.js'
+import { PROJECT, envOf, run, standIn } from '../fixtures/e2e.js'
+
+let s: StandIn | undefined
+afterEach(async () => {
+  await s?.close()
+  s = undefined
+})
+
+const HOSTILE = '::error::pwned\n##[warning]pwned too\n<img src=x onerror=alert(1)> @octocat #1'
+
+describe('task outputs', () => {
+  it('reach $GITHUB_OUTPUT and the summary; a hostile value is never a workflow command; the action’s own outputs stay its own', async () => {
+    const file = `applied=3\nnotes<<EOF\n${HOSTILE}\nEOF\nbuild-status=HACKED\n`
+    s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file })] })])
+    const r = await run(s)
+    expect(r.code).toBe(0)
+    expect(r.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', applied: '3', notes: HOSTILE })
+    expect(JSON.parse(r.outputs['task-outputs'] ?? '')).toEqual({ applied: '3', notes: HOSTILE, 'build-status': 'HACKED' })
+    expect(r.outputs['pending-count']).toBeUndefined()
+    // Nothing of the values became a command: the one warning is the action's, about the name.
+    expect(r.errors).toEqual([])
+    expect(r.warnings).toEqual([
+      "Task outputs: build-status is one of the action's own outputs: it is not set as a step output (it is in task-outputs)"
+    ])
+    expect(r.stdout).not.toContain('pwned')
+    expect(r.stdout).toMatch(/^Task outputs: applied, notes, build-status$/m)
+    expect(r.summary).toContain('<b>Task outputs</b>')
+    expect(r.summary).toContain('::error::pwned<br>')
+    expect(r.summary).toContain('&#60;img src=x onerror=alert(1)&#62;')
+    expect(r.summary).not.toContain('<img')
+  })
+
+  it('are none for a stopped build, and the reports say so', async () => {
+    s = await standIn([presets.longRunning({ runMs: 30_000, everyMs: 20, postBuild: [taskOutputs({ file: 'applied=1\n' })] })])
+    let signalled = false
+    const r = await run(
+      s,
+      {},
+      {
+        onLine: (line, child) => {
+          if (!signalled && line.text === 'task line 000002') {
+            signalled = true
+            child.kill('SIGTERM')
+          }
+        }
+      }
+    )
+    expect(r.outputs['build-status']).toBe('STOPPED')
+    expect(r.outputs['task-outputs']).toBe('{}')
+    expect(r.outputs.applied).toBeUndefined()
+    const note = 'no task outputs: the build ended STOPPED, and CodeBuild keeps exported variables only when post_build ends'
+    expect(r.stdout).toContain(note)
+    expect(r.summary).toContain(note)
+  })
+})
+
+const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
+
+function pullRequestEnv(st: StandIn): Record<string, string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
+  const event = path.join(dir, 'event.json')
+  writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD } } }))
+  return {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_API_URL: st.endpoint,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKFLOW_REF: 'acme/app/.github/workflows/plan.yml@refs/pull/7/merge'
+  }
+}
+
+describe('the plan task', () => {
+  it('runs its own buildspec with RUN_MIGRATIONS=false; pending-count, plan-digest and "Pending migrations" in the summary and the comment', async () => {
+    const pending = [
+      { id: '20240101_create_users', name: 'create users', checksum: 'c1' },
+      { id: '20240102_add_index', name: '<b>@octocat</b>' }
+    ]
+    s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file: `pending=${JSON.stringify(pending)}\n` })] })])
+    const r = await run(s, { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' }, { env: pullRequestEnv(s) })
+    expect(r.code).toBe(0)
+    const start = s.callsOf('StartBuild')[0]
+    expect(envOf(start)).toMatchObject({ TASK: 'plan', RUN_MIGRATIONS: 'false', RUN_SEED: 'false', TASK_ARGV: "'plan'" })
+    expect(start?.request.buildspecOverride).toContain("# The 'plan' task")
+    // The digest of this list, computed by hand from the contract: see __tests__/core/task-outputs.test.ts.
+    const text = '20240101_create_users\tcreate users\tc1\n20240102_add_index\t<b>@octocat</b>\t\n'
+    const { createHash } = await import('node:crypto')
+    const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`
+    expect(r.outputs).toMatchObject({ 'pending-count': '2', 'plan-digest': digest, pending: JSON.stringify(pending) })
+    expect(r.stdout).toContain(`Pending migrations: 2 (plan-digest ${digest})`)
+    expect(r.summary).toContain('Pending migrations (2)')
+    expect(r.summary).toContain('<code>20240101_create_users</code>')
+    expect(r.summary).toContain(digest)
+    const body = s.github.comments('acme/app', 7)[0]?.body ?? ''
+    expect(body).toContain('#### Pending migrations (2)')
+    expect(body).toMatch(/\| 1 \| <code>20240101&#95;create&#95;users<\/code> \| create users \| c1 \|/)
+    expect(body).not.toContain('<b>@octocat')
+    expect(body).toContain(`**plan-digest:** <code>sha256&#58;${digest.slice(7)}</code>`)
+  })
+
+  it('refuses approved-plan-digest of the wrong shape before anything starts, and passes a good one to a migrate task', async () => {
+    s = await standIn([presets.success({ lines: 1 })])
+    const bad = await run(s, { 'approved-plan-digest': 'sha256:ABC' })
+    expect(bad.code).toBe(1)
+    expect(bad.errors.join('\n')).toMatch(/approved-plan-digest' must be a plan-digest/)
+    expect(s.callsOf('StartBuild')).toHaveLength(0)
+    const digest = `sha256:${'0a'.repeat(32)}`
+    const good = await run(s, { 'approved-plan-digest': digest })
+    expect(good.code).toBe(0)
+    expect(envOf(s.callsOf('StartBuild')[0])).toMatchObject({ APPROVED_PLAN_DIGEST: digest })
+    expect(PROJECT).toBe(s.startedBuilds(PROJECT)[0]?.projectName)
+  })
+})
