@@ -201,7 +201,7 @@ describe('run() concludes every way a run can end in one place', () => {
   it('a bad input: one error naming the input, before any AWS call', async () => {
     const r = await runWith({}, { inputs: { task: 'drop-database' } })
     expect(r.failed).toBe(true)
-    expect(r.stdout).toMatch(/::error::Input 'task' must be one of migrate, seed, cleanup, got 'drop-database'/)
+    expect(r.stdout).toMatch(/::error::Input 'task' must be one of migrate, seed, cleanup, plan, got 'drop-database'/)
     expect(r.client.calls).toEqual([])
   })
 })

@@ -11,6 +11,7 @@ import {
   renderComment
 } from '../../src/action/pr-comment.js'
 import type { CommentApi, CommentData } from '../../src/action/pr-comment.js'
+import { taskResultsOf } from '../../src/core/task-results.js'
 import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'github-token': 'ghs_x' }), context())
@@ -234,5 +235,37 @@ describe('publishComment', () => {
     expect(unknown.done).toBe('created')
     expect(unknown.unverified).toBeInstanceOf(Error)
     expect(nobody.updated).toEqual([])
+  })
+})
+
+describe('the task outputs and the pending migrations in the comment', () => {
+  const carried = (file: string): Build => ({
+    ...failedBuild,
+    exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: Buffer.from(file).toString('base64') }]
+  })
+
+  it('escape every value (table cells, HTML, mentions), cut long ones, hide what is masked', () => {
+    const hostile = '| cell | --> <script>x</script> @octocat #1 [link](https://evil.example)\nsecond line'
+    const results = taskResultsOf(carried(`notes<<EOF\n${hostile}\nEOF\nlong=${'x'.repeat(500)}\nurl=hunter2-secret\n`), 'migrate')
+    const body = renderComment(data({ results, redact: t => t.replaceAll('hunter2-secret', '***') }))
+    const row = body.split('\n').find(l => l.startsWith('| <code>notes</code>')) ?? ''
+    // One row of two cells: the value's pipes, markup and line break are text.
+    expect(row.split(' | ')).toHaveLength(2)
+    expect(row).not.toMatch(/<script>|-->|@octocat|\]\(/)
+    expect(body).toContain(`| <code>long</code> | ${'x'.repeat(120)}… |`)
+    expect(body).not.toContain('hunter2-secret')
+  })
+
+  it('lists the first 100 pending migrations, counts all, and gives the digest; says why when they are unknown', () => {
+    const pending = Array.from({ length: 130 }, (_, i) => ({ id: String(i + 1).padStart(4, '0') }))
+    const results = taskResultsOf(carried(`pending=${JSON.stringify(pending)}\n`), 'plan')
+    const body = renderComment(data({ plan: { ...plan, task: 'plan' }, results }))
+    expect(body).toContain('#### Pending migrations (130)')
+    expect(body).toContain('| 100 | <code>0100</code> |  |  |')
+    expect(body).not.toContain('<code>0101</code>')
+    expect(body).toContain('…and 30 more.')
+    expect(body).toContain(`**plan-digest:** <code>sha256&#58;${results.plan?.digest?.slice(7) ?? ''}</code>`)
+    const unknown = renderComment(data({ plan: { ...plan, task: 'plan' }, results: taskResultsOf(carried('x=1\n'), 'plan') }))
+    expect(unknown).toMatch(/\*\*Pending migrations:\*\* unknown \(the plan task reported no &#39;pending&#39; output/)
   })
 })

@@ -101,6 +101,7 @@ describe('the CLI with --json', () => {
       status: 'NOT_STARTED',
       message: '--nope is not a flag (see --help)',
       taskExitCode: null,
+      taskOutputs: null,
       diagnosis: null
     })
     expect(r.stderr).toContain('--nope is not a flag')

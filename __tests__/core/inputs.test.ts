@@ -42,7 +42,7 @@ describe('parsePlan', () => {
     expect(p.timeoutMinutes).toBeUndefined()
   })
 
-  it.each(['migrate', 'seed', 'cleanup'])('loads the bundled buildspec of %s', task => {
+  it.each(['migrate', 'seed', 'cleanup', 'plan'])('loads the bundled buildspec of %s', task => {
     const p = plan({ task })
     expect(p.buildspec.path).toBe(`buildspecs/${task}.yml`)
     expect(p.argv).toEqual([task])
@@ -131,7 +131,10 @@ describe('parsePlan rejects bad input with one line naming the input', () => {
   it.each([
     [{ 'project-name': '' }, 'project-name', /is required/],
     [{ 'project-name': 'bad name!' }, 'project-name', /CodeBuild project name/],
-    [{ task: 'migrations' }, 'task', /must be one of migrate, seed, cleanup, got 'migrations'/],
+    [{ task: 'migrations' }, 'task', /must be one of migrate, seed, cleanup, plan, got 'migrations'/],
+    [{ 'approved-plan-digest': `sha256:${'A'.repeat(64)}` }, 'approved-plan-digest', /must be a plan-digest, sha256: and 64 lowercase hex/],
+    [{ 'approved-plan-digest': 'sha256:abc\n::error::x' }, 'approved-plan-digest', /must be a plan-digest/],
+    [{ task: 'plan', 'approved-plan-digest': `sha256:${'a'.repeat(64)}` }, 'approved-plan-digest', /is for task: migrate only/],
     [{ task: '' }, 'task', /must be one of/],
     [{ 'image-uri': 'app-backend:latest' }, 'image-uri', /has no registry/],
     [{ 'image-uri': '123456789012.dkr.ecr.us-east-1.amazonaws.com/App:1' }, 'image-uri', /not a valid repository/],

@@ -53,7 +53,8 @@ describe('buildStartRequest', () => {
   it.each([
     ['migrate', 'true', 'false'],
     ['seed', 'false', 'true'],
-    ['cleanup', 'false', 'false']
+    ['cleanup', 'false', 'false'],
+    ['plan', 'false', 'false']
   ])('sets RUN_MIGRATIONS / RUN_SEED for %s', (task, migrations, seed) => {
     const env = environmentOverrides(plan({ task }), {}, 'token')
     expect(env.find(v => v.name === 'RUN_MIGRATIONS')?.value).toBe(migrations)

@@ -14,6 +14,7 @@ import { INPUT_NAMES, InputError } from './errors.js'
 import type { SettingNames } from './errors.js'
 import { checkStartLimits } from './start-limits.js'
 import { PLAN_DIGEST } from './plan-digest.js'
+import { inline } from './text.js'
 import { parseVariables } from './variables.js'
 import type { TaskVariable } from './variables.js'
 
@@ -249,7 +250,7 @@ function parseApprovedDigest(read: InputReader, task: Task, names: SettingNames 
   const raw = read(Inputs.ApprovedPlanDigest)
   if (raw === '') return undefined
   if (!PLAN_DIGEST.test(raw))
-    throw new InputError(Inputs.ApprovedPlanDigest, `must be a plan-digest, sha256: and 64 lowercase hex digits, got '${raw.slice(0, 80)}'`)
+    throw new InputError(Inputs.ApprovedPlanDigest, `must be a plan-digest, sha256: and 64 lowercase hex digits, got '${inline(raw, 80)}'`)
   if (task !== 'migrate')
     throw new InputError(
       Inputs.ApprovedPlanDigest,

@@ -221,9 +221,9 @@ export function addSummary(summary: SummaryWriter, data: SummaryData): SummaryWr
 }
 
 /** A value as the reports show it: at most this many characters. */
-export const SHOWN_VALUE_CHARS = 500
+const SHOWN_VALUE_CHARS = 500
 /** At most this many pending migrations are listed (all are counted and in the digest). */
-export const SHOWN_PENDING = 200
+const SHOWN_PENDING = 200
 
 /** A task output's value for the reports: cut to `max` characters, never inside a surrogate pair. */
 export function shownValue(value: string, max = SHOWN_VALUE_CHARS): string {

@@ -20,7 +20,7 @@ export const MAX_TASK_OUTPUT_BYTES = 16_384
 /** At most this many outputs are kept (the first ones; a later line with a kept name still replaces its value). */
 export const MAX_TASK_OUTPUTS = 64
 /** The names a task may use: GitHub's output names, letters, digits, `_` and `-`. */
-export const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
+const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
 /** What post_build sets instead of base64 when the file is refused: base64 never has a `!`. */
 export const REFUSED_TOO_LARGE = '!too-large:'
 export const REFUSED_NOT_A_FILE = '!not-a-file'

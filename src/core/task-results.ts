@@ -13,7 +13,7 @@ import type { PendingMigration } from './plan-digest.js'
 import { taskOutputsOf } from './task-outputs.js'
 import type { TaskOutput, TaskOutputs } from './task-outputs.js'
 
-export interface PlanResult {
+interface PlanResult {
   /** The pending migrations in apply order; absent when the plan task reported none that could be read. */
   pending?: PendingMigration[]
   digest?: string
