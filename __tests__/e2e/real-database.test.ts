@@ -12,13 +12,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import type { StandIn } from '../standin/index.js'
-import { IMAGE, TIGHT_TIME_SCALE, failureOf, run, standIn } from '../fixtures/e2e.js'
+import { IMAGE, failureOf, run, standIn } from '../fixtures/e2e.js'
 import type { E2ERun } from '../fixtures/e2e.js'
 import { BROKEN_MIGRATION, MIGRATIONS, fakeImage, imageDir } from '../fixtures/migration-image.js'
 import { describeWithPostgres, startPostgres } from '../fixtures/postgres.js'
 import type { PostgresServer } from '../fixtures/postgres.js'
 import { realBuild } from '../fixtures/real-build.js'
 
+/**
+ * The real build blocks the stand-in while StartBuild is answered (about a second, several on a loaded machine), so
+ * the action runs in real time: a scaled clock would shorten its 10 s request limit to a few real seconds. A run
+ * takes about 2 s either way (REAL_DB_TIME_SCALE=3: about 1.5 s).
+ */
+const REAL_BUILD_TIME_SCALE = Number(process.env.REAL_DB_TIME_SCALE ?? '1')
 /** The project's DATABASE_URL secret (vpcProject's), which the real build resolves to the test database. */
 const SECRET_ID = 'prod/database-url:DATABASE_URL'
 const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
@@ -75,7 +81,7 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
   async function standInFor(workdir: string): Promise<StandIn> {
     return standIn(
       [],
-      { timeScale: TIGHT_TIME_SCALE },
+      { timeScale: REAL_BUILD_TIME_SCALE },
       { defaultBuild: realBuild({ images: { [IMAGE]: fakeImage(workdir) }, secrets: { [SECRET_ID]: url } }) }
     )
   }
@@ -86,7 +92,7 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
     const plan = await run(
       s,
       { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' },
-      { env: pullRequestEnv(s), timeScale: TIGHT_TIME_SCALE }
+      { env: pullRequestEnv(s), timeScale: REAL_BUILD_TIME_SCALE }
     )
     expect(plan.errors).toEqual([])
     expect(plan.code).toBe(0)
@@ -100,7 +106,7 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
     expect(await tables()).toEqual([])
     expect(everything(plan, comment)).not.toContain(server.password)
 
-    const migrate = await run(s, { task: 'migrate', 'approved-plan-digest': digest }, { timeScale: TIGHT_TIME_SCALE })
+    const migrate = await run(s, { task: 'migrate', 'approved-plan-digest': digest }, { timeScale: REAL_BUILD_TIME_SCALE })
     expect(migrate.errors).toEqual([])
     expect(migrate.code).toBe(0)
     expect(migrate.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', 'task-exit-code': '0', 'applied-count': '2' })
@@ -112,7 +118,7 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
 
   it('a broken migration fails the step with PostgreSQL’s error and the task’s exit code, and applies nothing', async () => {
     s = await standInFor(imageDir(BROKEN_MIGRATION))
-    const r = await run(s, { task: 'migrate' }, { timeScale: TIGHT_TIME_SCALE })
+    const r = await run(s, { task: 'migrate' }, { timeScale: REAL_BUILD_TIME_SCALE })
     expect(r.code).toBe(1)
     expect(r.outputs).toMatchObject({ 'build-status': 'FAILED', 'task-exit-code': '1' })
     // The tool's own error among the last lines; no infrastructure cause is made up (the diagnosis knows none here).
