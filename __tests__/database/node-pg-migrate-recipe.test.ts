@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
+import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate'
 import pg from 'pg'
 import { BROKEN_MIGRATION, MIGRATIONS, WRAPPER, imageDir } from '../fixtures/migration-image.js'
 import { describeWithPostgres, startPostgres } from '../fixtures/postgres.js'
@@ -157,11 +158,15 @@ describeWithPostgres('node-pg-migrate recipe: migrate-task.mjs on a real Postgre
     expect(await tables()).toEqual(['pgmigrations'])
   })
 
+  it('takes node-pg-migrate’s own advisory lock (the same id), so it excludes the tool’s own runs', () => {
+    expect(/^export const LOCK_ID = '(\d+)'$/m.exec(readFileSync(WRAPPER, 'utf8'))?.[1]).toBe(String(PG_MIGRATE_LOCK_ID))
+  })
+
   it('migrate fails at once while another run holds node-pg-migrate’s lock', async () => {
     const holder = new pg.Client({ connectionString: url })
     await holder.connect()
     try {
-      await holder.query('SELECT pg_advisory_lock(7241865325823964)')
+      await holder.query('SELECT pg_advisory_lock($1)', [String(PG_MIGRATE_LOCK_ID)])
       const migrate = task('migrate', url, workdir)
       expect(migrate.code).toBe(1)
       expect(migrate.stderr).toMatch(/Another migration is already running/)

@@ -24,9 +24,10 @@ import { createHash } from 'node:crypto'
 import { appendFileSync, readFileSync, readdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate'
 import pg from 'pg'
 
+/** node-pg-migrate's advisory lock id (its PG_MIGRATE_LOCK_ID), so this excludes its own runs too. */
+export const LOCK_ID = '7241865325823964'
 const EXIT_USAGE = 2
 const EXIT_DIGEST_MISMATCH = 3
 
@@ -120,7 +121,7 @@ async function main(command) {
       writeOutputs({ pending: JSON.stringify(pending) })
       return 0
     }
-    const locked = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [PG_MIGRATE_LOCK_ID])
+    const locked = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [LOCK_ID])
     if (!locked.rows[0].locked) throw new Error('Another migration is already running (node-pg-migrate advisory lock held).')
     try {
       const pending = await pendingMigrations(client, options)
@@ -133,21 +134,23 @@ async function main(command) {
         return EXIT_DIGEST_MISMATCH
       }
       if (approved) log(`The pending migrations match the approved plan (${digest}).`)
-      const applied =
-        pending.length === 0
-          ? []
-          : await runner({
-              dbClient: client,
-              noLock: true,
-              dir: options.dir,
-              migrationsTable: options.table,
-              migrationsSchema: options.schema,
-              direction: 'up',
-              count: pending.length,
-              singleTransaction: true,
-              checkOrder: true,
-              log: message => console.log(message)
-            })
+      let applied = []
+      if (pending.length > 0) {
+        // Loaded only to apply: plan, a refusal and an up-to-date database don't need it.
+        const { runner } = await import('node-pg-migrate')
+        applied = await runner({
+          dbClient: client,
+          noLock: true,
+          dir: options.dir,
+          migrationsTable: options.table,
+          migrationsSchema: options.schema,
+          direction: 'up',
+          count: pending.length,
+          singleTransaction: true,
+          checkOrder: true,
+          log: message => console.log(message)
+        })
+      }
       if (pending.length === 0) log('No migrations to run.')
       const ids = applied.map(m => m.name)
       if (ids.join('\n') !== pending.map(m => m.id).join('\n'))
@@ -155,7 +158,7 @@ async function main(command) {
       writeOutputs({ 'applied-count': String(ids.length), applied: JSON.stringify(ids) })
       return 0
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATE_LOCK_ID])
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID])
     }
   } finally {
     await client.end()
