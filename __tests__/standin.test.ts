@@ -1055,3 +1055,62 @@ function rawCall(
     req.end(data)
   })
 }
+
+describe('exported variables', () => {
+  const BUILDSPEC = [
+    'version: 0.2',
+    'env:',
+    '  exported-variables:',
+    '    - TASK_OUTPUTS',
+    'phases:',
+    '  pre_build:',
+    '    commands:',
+    '      - docker pull app',
+    '  build:',
+    '    commands:',
+    '      - docker run app',
+    '  post_build:',
+    '    commands:',
+    '      - export TASK_OUTPUTS=…',
+    ''
+  ].join('\n')
+  const carrier = { command: /export TASK_OUTPUTS/, exports: { TASK_OUTPUTS: 'YT0xCg==', UNDECLARED: 'x' } }
+
+  test('are returned once the build is complete, after post_build (a failed build included), declared ones only', async () => {
+    const env = await setup({
+      projects: [
+        project('p', {
+          buildspec: BUILDSPEC,
+          builds: [presets.failure({ lines: 2, taskMs: 3_000, postBuild: [carrier] }), presets.pullFailure({ postBuild: [carrier] })]
+        })
+      ]
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    expect((await getBuild(env.cb, id)).exportedEnvironmentVariables).toBeUndefined()
+    await env.s.waitForEnd(env.s.build(id) as BuildView, { timeoutMs: 5000 })
+    const ended = await getBuild(env.cb, id)
+    expect(ended.buildStatus).toBe('FAILED')
+    expect(ended.exportedEnvironmentVariables).toEqual([{ name: 'TASK_OUTPUTS', value: 'YT0xCg==' }])
+    // A failure in PRE_BUILD skips post_build: nothing is exported.
+    const second = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    await env.s.waitForEnd(env.s.build(second.id) as BuildView, { timeoutMs: 5000 })
+    expect((await getBuild(env.cb, second.id)).exportedEnvironmentVariables).toBeUndefined()
+  })
+
+  test('are none for a build stopped before post_build ended', async () => {
+    const env = await setup({
+      projects: [
+        project('p', { buildspec: BUILDSPEC, builds: [presets.longRunning({ runMs: 10_000, everyMs: 20, postBuild: [carrier] })] })
+      ],
+      stopDelayMs: 50
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    const view = env.s.build(id) as BuildView
+    await env.s.waitFor(() => view.events().some(e => e.text === taskLine(1)))
+    await env.cb.send(new StopBuildCommand({ id }))
+    await env.s.waitForEnd(view, { timeoutMs: 5000 })
+    const b = await getBuild(env.cb, id)
+    expect(b.buildStatus).toBe('STOPPED')
+    expect(b.exportedEnvironmentVariables).toBeUndefined()
+  })
+})

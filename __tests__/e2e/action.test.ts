@@ -23,7 +23,8 @@ describe('the bundled action on Node 24', () => {
       'build-number': String(build?.buildNumber),
       'build-status': 'SUCCEEDED',
       'logs-url': `https://us-east-1.console.aws.amazon.com/codesuite/codebuild/123456789012/projects/${PROJECT}/build/${encodeURIComponent(build?.id ?? '')}/log?region=us-east-1`,
-      'task-exit-code': '0'
+      'task-exit-code': '0',
+      'task-outputs': '{}'
     })
     expect(r.stdout).toContain(`Started migrate build #${build?.buildNumber} of ${PROJECT}: ${build?.id}`)
     expect(r.errors).toEqual([])
@@ -44,7 +45,7 @@ describe('the bundled action on Node 24', () => {
       GITHUB_REPOSITORY: 'acme/app'
     })
     expect(env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY')
-    expect(start?.request.buildspecOverride).toContain('args=(--rm -e DATABASE_URL)')
+    expect(start?.request.buildspecOverride).toContain('-e TASK_OUTPUT=/task-output/outputs -e DATABASE_URL ')
     expect(s.callsOf('StopBuild')).toHaveLength(0)
     // The summary names the build.
     expect(r.summary).toContain(build?.id)

@@ -96,7 +96,8 @@ describe('cancellation by signal', () => {
         'build-id': id,
         'build-number': String(build?.buildNumber),
         'logs-url': logsLink(id),
-        'build-status': 'STOPPED'
+        'build-status': 'STOPPED',
+        'task-outputs': '{}'
       })
       expect(r.state).toEqual({ 'build-id': id, region: REGION, 'stop-on-cancel': 'true', ...START_STATE, settled: 'true' })
       // One StartBuild; the lines shown before the signal are the log's first lines, each once.
@@ -244,7 +245,8 @@ describe('throttling and transient faults', () => {
       'build-number': String(build?.buildNumber),
       'logs-url': logsLink(build?.id as string),
       'build-status': 'SUCCEEDED',
-      'task-exit-code': '0'
+      'task-exit-code': '0',
+      'task-outputs': '{}'
     })
     expect(st.callsOf('StopBuild')).toHaveLength(0)
   }
@@ -362,7 +364,8 @@ describe('log injection', () => {
       'build-number': String(build?.buildNumber),
       'logs-url': logsLink(id),
       'build-status': 'FAILED',
-      'task-exit-code': '1'
+      'task-exit-code': '1',
+      'task-outputs': '{}'
     })
   })
 })

@@ -654,7 +654,7 @@ describe('the error annotation of a failed build', () => {
     const result = batch?.runs.get('FAILED in BUILD')
     const [failure] = errorAnnotations(result?.run as E2ERun)
     expect(failure?.message.split('\n')[0]).toMatch(
-      /COMMAND_EXECUTION_ERROR: Error while executing command: args=\(--rm -e DATABASE_URL\); .*eval .* && docker run "\$\{args\[@\]\}" "\$IMAGE_URI" "\$@"\. Reason: exit status 1$/
+      /COMMAND_EXECUTION_ERROR: Error while executing command: out=.*; args=\(--rm -v .* -e DATABASE_URL .*\); .*eval .* && docker run "\$\{args\[@\]\}" "\$IMAGE_URI" "\$@"\. Reason: exit status 1$/
     )
     // The whole command, not cut in the middle: short enough for the annotation.
     expect(failure?.message).toContain('args+=(-e "$name=${!v}")')

@@ -18,7 +18,8 @@ export function failedPhase(build: Build): BuildPhase | undefined {
   return build.phases?.find(p => p.phaseStatus !== undefined && !OK_PHASE_STATUSES.has(p.phaseStatus))
 }
 
-const MAX_CONTEXT = 400
+/** Room for CodeBuild's message quoting the bundled buildspecs' longest command (about 470 characters) whole. */
+const MAX_CONTEXT = 600
 
 /**
  * CodeBuild's message for a phase, on one line: a multi-line command quoted in it ("Error while executing
