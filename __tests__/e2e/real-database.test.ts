@@ -1,0 +1,133 @@
+/**
+ * The real-database suite (issue 24): the bundle (dist/, Node 24) against the stand-in, whose builds really run
+ * (fixtures/real-build.ts): the bundled buildspec under bash, `docker run` running the node-pg-migrate fixture image
+ * with exactly the container's variables, DATABASE_URL resolved from the project's secret, against a real PostgreSQL.
+ * plan lists the pending migrations in the comment and the outputs; migrate with the approved digest applies them
+ * and reports its outputs; a broken migration fails the step with PostgreSQL's error; the database password
+ * appears in no output, log, summary, comment or annotation.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
+import type { StandIn } from '../standin/index.js'
+import { IMAGE, failureOf, run, standIn } from '../fixtures/e2e.js'
+import type { E2ERun } from '../fixtures/e2e.js'
+import { BROKEN_MIGRATION, MIGRATIONS, fakeImage, imageDir } from '../fixtures/migration-image.js'
+import { describeWithPostgres, startPostgres } from '../fixtures/postgres.js'
+import type { PostgresServer } from '../fixtures/postgres.js'
+import { realBuild } from '../fixtures/real-build.js'
+
+/**
+ * The real build blocks the stand-in while StartBuild is answered (about a second, several on a loaded machine), so
+ * the action runs in real time: a scaled clock would shorten its 10 s request limit to a few real seconds. A run
+ * takes about 2 s either way (REAL_DB_TIME_SCALE=3: about 1.5 s).
+ */
+const REAL_BUILD_TIME_SCALE = Number(process.env.REAL_DB_TIME_SCALE ?? '1')
+/** The project's DATABASE_URL secret (vpcProject's), which the real build resolves to the test database. */
+const SECRET_ID = 'prod/database-url:DATABASE_URL'
+const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
+
+function pullRequestEnv(st: StandIn): Record<string, string> {
+  const event = path.join(mkdtempSync(path.join(os.tmpdir(), 'event-')), 'event.json')
+  writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD } } }))
+  return {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_API_URL: st.endpoint,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKFLOW_REF: 'acme/app/.github/workflows/plan.yml@refs/pull/7/merge'
+  }
+}
+
+const digestOf = (ids: readonly string[], workdir: string): string => {
+  const text = ids
+    .map(
+      id =>
+        `${id}\t\t${createHash('sha256')
+          .update(readFileSync(path.join(workdir, 'migrations', `${id}.sql`)))
+          .digest('hex')}\n`
+    )
+    .join('')
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`
+}
+
+describeWithPostgres('real database, end to end (node-pg-migrate image on PostgreSQL)', () => {
+  let server: PostgresServer
+  let url: string
+  let s: StandIn | undefined
+  const tables = async (): Promise<string[]> =>
+    (
+      await server.query<{ t: string }>(
+        url,
+        "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+      )
+    ).map(r => r.t)
+  const everything = (r: E2ERun, comment = ''): string => [r.stdout, r.stderr, r.summary, JSON.stringify(r.outputs), comment].join('\n')
+
+  beforeAll(async () => {
+    server = await startPostgres()
+  })
+  afterAll(() => server.stop())
+  beforeEach(async () => {
+    url = await server.createDatabase()
+  })
+  afterEach(async () => {
+    await s?.close()
+    s = undefined
+  })
+
+  async function standInFor(workdir: string): Promise<StandIn> {
+    return standIn(
+      [],
+      { timeScale: REAL_BUILD_TIME_SCALE },
+      { defaultBuild: realBuild({ images: { [IMAGE]: fakeImage(workdir) }, secrets: { [SECRET_ID]: url } }) }
+    )
+  }
+
+  it('plan on a pull request lists the pending migrations in the comment and the outputs, and changes nothing; migrate with its digest applies them', async () => {
+    const workdir = imageDir()
+    s = await standInFor(workdir)
+    const plan = await run(
+      s,
+      { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' },
+      { env: pullRequestEnv(s), timeScale: REAL_BUILD_TIME_SCALE }
+    )
+    expect(plan.errors).toEqual([])
+    expect(plan.code).toBe(0)
+    const digest = digestOf(MIGRATIONS, workdir)
+    expect(plan.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', 'pending-count': '2', 'plan-digest': digest })
+    expect(plan.streamed).toContain(`Plan digest: ${digest}`)
+    const comment = s.github.comments('acme/app', 7)[0]?.body ?? ''
+    expect(comment).toContain('#### Pending migrations (2)')
+    expect(comment).toContain('| 1 | <code>1700000000000&#95;create&#45;accounts</code> |')
+    expect(plan.summary).toContain('Pending migrations (2)')
+    expect(await tables()).toEqual([])
+    expect(everything(plan, comment)).not.toContain(server.password)
+
+    const migrate = await run(s, { task: 'migrate', 'approved-plan-digest': digest }, { timeScale: REAL_BUILD_TIME_SCALE })
+    expect(migrate.errors).toEqual([])
+    expect(migrate.code).toBe(0)
+    expect(migrate.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', 'task-exit-code': '0', 'applied-count': '2' })
+    expect(JSON.parse(migrate.outputs['task-outputs'] ?? '{}')).toEqual({ 'applied-count': '2', applied: JSON.stringify(MIGRATIONS) })
+    expect(migrate.streamed).toContain(`### MIGRATION ${MIGRATIONS[0]} (UP) ###`)
+    expect(await tables()).toEqual(['accounts', 'pgmigrations'])
+    expect(everything(migrate)).not.toContain(server.password)
+  })
+
+  it('a broken migration fails the step with PostgreSQL’s error and the task’s exit code, and applies nothing', async () => {
+    s = await standInFor(imageDir(BROKEN_MIGRATION))
+    const r = await run(s, { task: 'migrate' }, { timeScale: REAL_BUILD_TIME_SCALE })
+    expect(r.code).toBe(1)
+    expect(r.outputs).toMatchObject({ 'build-status': 'FAILED', 'task-exit-code': '1' })
+    // The tool's own error among the last lines; no infrastructure cause is made up (the diagnosis knows none here).
+    expect(failureOf(r)).toMatch(
+      /Reason: exit status 1\nLast lines of the output:\n[\s\S]*migrate-task: relation "no_such_table" does not exist$/m
+    )
+    expect(r.errors.join('\n')).not.toContain('Likely cause')
+    expect(await server.query(url, 'SELECT name FROM pgmigrations')).toEqual([])
+    expect(await tables()).toEqual(['pgmigrations'])
+    expect(everything(r)).not.toContain(server.password)
+  })
+})
