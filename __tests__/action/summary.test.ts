@@ -1,33 +1,11 @@
 /** The job summary's HTML (src/action/summary.ts). */
 import { describe, expect, it } from '@jest/globals'
-import type { Build } from '@aws-sdk/client-codebuild'
 import { addSummary, escapeHtml } from '../../src/action/summary.js'
 import { parsePlan } from '../../src/core/plan/inputs.js'
 import { BASE_INPUTS, context, reader } from '../fixtures/inputs.js'
-import { SummaryRecorder } from '../fixtures/summary.js'
+import { FAILED_BUILD as failed, SummaryRecorder } from '../fixtures/summary.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'DB_PASSWORD=hunter2' }), context())
-const failed: Build = {
-  id: 'app-migrations:1234',
-  buildNumber: 7,
-  buildStatus: 'FAILED',
-  startTime: new Date(0),
-  endTime: new Date(95_000),
-  phases: [
-    { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', durationInSeconds: 0 },
-    { phaseType: 'PRE_BUILD', phaseStatus: 'SUCCEEDED', durationInSeconds: 20 },
-    {
-      phaseType: 'BUILD',
-      phaseStatus: 'FAILED',
-      durationInSeconds: 70,
-      contexts: [
-        { statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: docker run <image>. Reason: exit status 1' }
-      ]
-    },
-    { phaseType: 'COMPLETED' }
-  ]
-}
-
 describe('addSummary', () => {
   it('shows the run, the build, its link and a phase table with the failed phase’s context, escaped', () => {
     const r = new SummaryRecorder()

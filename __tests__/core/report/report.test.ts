@@ -1,31 +1,11 @@
 import { formatDuration } from '../../../src/core/support/text.js'
-import type { Build } from '@aws-sdk/client-codebuild'
 import { AgentLineFilter } from '../../../src/core/watch/agent-log.js'
 import { LastTaskLines, describeFailure, failedPhase } from '../../../src/core/report/report.js'
 import { parsePlan } from '../../../src/core/plan/inputs.js'
 import { BASE_INPUTS, context, reader } from '../../fixtures/inputs.js'
+import { FAILED_BUILD as failed } from '../../fixtures/summary.js'
 
 const plan = parsePlan(reader({ ...BASE_INPUTS, 'env-vars': 'DB_PASSWORD=hunter2' }), context())
-const failed: Build = {
-  id: 'app-migrations:1234',
-  buildNumber: 7,
-  buildStatus: 'FAILED',
-  startTime: new Date(0),
-  endTime: new Date(95_000),
-  phases: [
-    { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', durationInSeconds: 0 },
-    { phaseType: 'PRE_BUILD', phaseStatus: 'SUCCEEDED', durationInSeconds: 20 },
-    {
-      phaseType: 'BUILD',
-      phaseStatus: 'FAILED',
-      durationInSeconds: 70,
-      contexts: [
-        { statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: docker run <image>. Reason: exit status 1' }
-      ]
-    },
-    { phaseType: 'COMPLETED' }
-  ]
-}
 
 describe('describeFailure', () => {
   it('names the task, status, failed phase and CodeBuild’s message', () => {
