@@ -4,12 +4,10 @@
  * only ever the one the token's identity wrote; escaped, with no live mention or reference; a read-only token costs
  * one notice line and never the step; the head commit goes to the build.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import type { ScriptCommand, StandIn } from '../standin/index.js'
 import { ACTIONS_BOT, OCTOCAT, preBuildCommands, presets } from '../standin/index.js'
 import { PROJECT, run, standIn } from '../fixtures/e2e.js'
+import { PR_HEAD, pullRequestEnv } from '../fixtures/github.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -17,8 +15,6 @@ afterEach(async () => {
   s = undefined
 })
 
-const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
-const MERGE = '0123456789abcdef0123456789abcdef01234567'
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a'
 const REPO = 'acme/app'
 const WORKFLOW = 'acme/app/.github/workflows/pr.yml'
@@ -26,26 +22,8 @@ const MARKER = `<!-- codebuild-vpc-task/2 workflow=${WORKFLOW} job=migrate proje
 /** The marker of earlier versions. */
 const OLD_MARKER = `<!-- codebuild-vpc-task project=${PROJECT} task=migrate job=migrate key=- -->`
 
-function pullRequestEnv(st: StandIn, workflow = WORKFLOW): Record<string, string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
-  const event = path.join(dir, 'event.json')
-  writeFileSync(
-    event,
-    JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD }, base: { sha: MERGE } } })
-  )
-  return {
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: event,
-    GITHUB_API_URL: st.endpoint,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_SHA: MERGE,
-    GITHUB_WORKFLOW: 'PR checks',
-    GITHUB_WORKFLOW_REF: `${workflow}@refs/pull/7/merge`
-  }
-}
-
 const prRun = (st: StandIn, inputs: Record<string, string> = {}, workflow = WORKFLOW) =>
-  run(st, { 'github-token': TOKEN, ...inputs }, { env: pullRequestEnv(st, workflow) })
+  run(st, { 'github-token': TOKEN, ...inputs }, { env: pullRequestEnv(st.endpoint, workflow) })
 
 describe('the sticky pull-request comment', () => {
   it('is created once for a run, with the status, links and run link, and where the time went; the build gets the head commit and the PR number', async () => {
@@ -64,17 +42,17 @@ describe('the sticky pull-request comment', () => {
       /\[build\]\(https:\/\/us-east-1\.console\.aws\.amazon\.com\/codesuite\/codebuild\/123456789012\/projects\/app-migrations\/build\//
     )
     expect(body).toMatch(/\[workflow run\]\(https:\/\/github\.com\/acme\/app\/actions\/runs\/\d+\/attempts\/1\)/)
-    expect(body).toContain(`<code>${HEAD.slice(0, 12)}</code>`)
+    expect(body).toContain(`<code>${PR_HEAD.slice(0, 12)}</code>`)
     const env = Object.fromEntries(
       ((s.callsOf('StartBuild')[0]?.request.environmentVariablesOverride ?? []) as Array<{ name: string; value: string }>).map(v => [
         v.name,
         v.value
       ])
     )
-    expect(env).toMatchObject({ GITHUB_SHA: HEAD, GITHUB_PR_NUMBER: '7', GITHUB_EVENT_NAME: 'pull_request' })
+    expect(env).toMatchObject({ GITHUB_SHA: PR_HEAD, GITHUB_PR_NUMBER: '7', GITHUB_EVENT_NAME: 'pull_request' })
     expect(env.GITHUB_RUN_URL).toMatch(/^https:\/\/github\.com\/acme\/app\/actions\/runs\/\d+\/attempts\/1$/)
     expect(r.stdout).toMatch(/Pull request #7: report comment created\./)
-    expect(r.summary).toContain(HEAD)
+    expect(r.summary).toContain(PR_HEAD)
     expect(body).toMatch(
       /\*\*Where the time went:\*\* before the build .* · provisioning 15s \(\d+&#37;\) · image pull &#40;docker pull&#41; 4s /
     )

@@ -7,8 +7,7 @@
  * appears in no output, log, summary, comment or annotation.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import type { StandIn } from '../standin/index.js'
@@ -17,6 +16,7 @@ import type { E2ERun } from '../fixtures/e2e.js'
 import { BROKEN_MIGRATION, MIGRATIONS, fakeImage, imageDir } from '../fixtures/migration-image.js'
 import { describeWithPostgres, startPostgres } from '../fixtures/postgres.js'
 import type { PostgresServer } from '../fixtures/postgres.js'
+import { pullRequestEnv } from '../fixtures/github.js'
 import { realBuild } from '../fixtures/real-build.js'
 
 /**
@@ -27,19 +27,6 @@ import { realBuild } from '../fixtures/real-build.js'
 const REAL_BUILD_TIME_SCALE = Number(process.env.REAL_DB_TIME_SCALE ?? '1')
 /** The project's DATABASE_URL secret (vpcProject's), which the real build resolves to the test database. */
 const SECRET_ID = 'prod/database-url:DATABASE_URL'
-const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
-
-function pullRequestEnv(st: StandIn): Record<string, string> {
-  const event = path.join(mkdtempSync(path.join(os.tmpdir(), 'event-')), 'event.json')
-  writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD } } }))
-  return {
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: event,
-    GITHUB_API_URL: st.endpoint,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_WORKFLOW_REF: 'acme/app/.github/workflows/plan.yml@refs/pull/7/merge'
-  }
-}
 
 const digestOf = (ids: readonly string[], workdir: string): string => {
   const text = ids
@@ -92,7 +79,7 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
     const plan = await run(
       s,
       { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' },
-      { env: pullRequestEnv(s), timeScale: REAL_BUILD_TIME_SCALE }
+      { env: pullRequestEnv(s.endpoint, 'acme/app/.github/workflows/plan.yml'), timeScale: REAL_BUILD_TIME_SCALE }
     )
     expect(plan.errors).toEqual([])
     expect(plan.code).toBe(0)

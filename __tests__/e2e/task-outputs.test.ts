@@ -4,12 +4,10 @@
  * all as task-outputs), the job summary and the pull-request comment; a hostile value never becomes a workflow
  * command; a task cannot set one of the action's own outputs; a stopped build has none and the reports say so.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets, taskOutputs } from '../standin/index.js'
 import { PROJECT, envOf, run, standIn } from '../fixtures/e2e.js'
+import { pullRequestEnv } from '../fixtures/github.js'
 
 let s: StandIn | undefined
 afterEach(async () => {
@@ -69,21 +67,6 @@ describe('task outputs', () => {
   })
 })
 
-const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
-
-function pullRequestEnv(st: StandIn): Record<string, string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
-  const event = path.join(dir, 'event.json')
-  writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD } } }))
-  return {
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: event,
-    GITHUB_API_URL: st.endpoint,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_WORKFLOW_REF: 'acme/app/.github/workflows/plan.yml@refs/pull/7/merge'
-  }
-}
-
 describe('the plan task', () => {
   it('runs its own buildspec with RUN_MIGRATIONS=false; pending-count, plan-digest and "Pending migrations" in the summary and the comment', async () => {
     const pending = [
@@ -91,7 +74,11 @@ describe('the plan task', () => {
       { id: '20240102_add_index', name: '<b>@octocat</b>' }
     ]
     s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file: `pending=${JSON.stringify(pending)}\n` })] })])
-    const r = await run(s, { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' }, { env: pullRequestEnv(s) })
+    const r = await run(
+      s,
+      { task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' },
+      { env: pullRequestEnv(s.endpoint, 'acme/app/.github/workflows/plan.yml') }
+    )
     expect(r.code).toBe(0)
     const start = s.callsOf('StartBuild')[0]
     expect(envOf(start)).toMatchObject({ TASK: 'plan', RUN_MIGRATIONS: 'false', RUN_SEED: 'false', TASK_ARGV: "'plan'" })
