@@ -7,6 +7,9 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // The suites on a real PostgreSQL (__tests__/database/) run on their own (npm run test:database, which .ci/run
+  // calls after npm test): they keep npm test within its 45 s on the 2-core machine.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/database/'],
   testTimeout: 60000,
   // Six workers for 2 cores: most of an end-to-end test is spent waiting, on its child process or on the (scaled)
   // clock, and the suites that wait most (faults, backup, the CLI) overlap with those that compute. Measured on this
