@@ -11,19 +11,15 @@
  *   and a value (newlines, `$(…)`, quotes) is never parsed by the shell;
  * - the command's words come from TASK_ARGV, shell-quoted by the action (src/command.ts quoteArgv);
  * - a DATABASE_URL the project sets is never replaced by one of the user's variables: the task does not run;
- * - the task's outputs file leaves the host only as TASK_OUTPUTS, bounded, and only when it is a regular file.
+ * - the task's outputs file leaves the host only as TASK_OUTPUTS, bounded, and only when it is a regular file
+ *   (scripts/task-outputs-commands.ts, the post_build command image mode's buildspec shares).
  */
 import type { Task } from '../src/core/support/constants.js'
 import { ECR_HOST_ERE } from '../src/core/plan/image.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { APPROVED_PLAN_DIGEST_VARIABLE } from '../src/core/results/plan-digest.js'
-import {
-  MAX_TASK_OUTPUT_BYTES,
-  REFUSED_NOT_A_FILE,
-  REFUSED_TOO_LARGE,
-  TASK_OUTPUTS_VARIABLE,
-  TASK_OUTPUT_VARIABLE
-} from '../src/core/results/task-outputs.js'
+import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
+import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './task-outputs-commands.js'
 
 const DESCRIPTION: Record<Task, string> = {
   migrate: 'applies the database migrations',
@@ -32,27 +28,6 @@ const DESCRIPTION: Record<Task, string> = {
   plan: 'lists the pending migrations without applying them (RUN_MIGRATIONS=false; read-only only as far as its database user is)'
 }
 
-/**
- * The outputs directory on the build host: in the source directory CodeBuild makes for every build (NO_SOURCE
- * included), else the working directory; a fixed path, so the build and post_build commands agree without a variable.
- * The container gets it at the same path.
- */
-const OUTPUT_DIR = '"${CODEBUILD_SRC_DIR:-$PWD}/.task-output"'
-
-/**
- * post_build (which runs after a failed build phase too): the task's outputs file as one exported variable, base64
- * without line breaks; '' when there is none; a mark instead when it is not a regular file (a symbolic link would
- * carry a file of the host out) or is over the limit. It never fails, so it never fails a build that succeeded.
- */
-const exportOutputs = [
-  `f=${OUTPUT_DIR}/outputs`,
-  `if [[ -L "$f" || ( -e "$f" && ! -f "$f" ) ]]; then ${TASK_OUTPUTS_VARIABLE}='${REFUSED_NOT_A_FILE}'`,
-  `elif [[ ! -e "$f" ]]; then ${TASK_OUTPUTS_VARIABLE}=''`,
-  `elif size=$(wc -c < "$f") && (( size > ${MAX_TASK_OUTPUT_BYTES} )); then ${TASK_OUTPUTS_VARIABLE}="${REFUSED_TOO_LARGE}$size"`,
-  `else ${TASK_OUTPUTS_VARIABLE}="$(base64 -w0 < "$f")"; fi`,
-  `export ${TASK_OUTPUTS_VARIABLE}`
-].join('; ')
-
 export function bundledBuildspecText(task: Task): string {
   const login = [
     `registry="\${IMAGE_URI%%/*}"; ecr='${ECR_HOST_ERE}'`,
@@ -60,8 +35,8 @@ export function bundledBuildspecText(task: Task): string {
     `else echo "Not an Amazon ECR registry, pulling without logging in: $registry"; fi`
   ].join('; ')
   const run = [
-    // The outputs directory, writable by the task whatever its user (sticky, as /tmp).
-    `out=${OUTPUT_DIR}; mkdir -p -m 1777 "$out"`,
+    // The outputs directory (scripts/task-outputs-commands.ts), writable by the task whatever its user.
+    makeOutputDir('out'),
     // Mounted at its own path, so TASK_OUTPUT names the same file in the container and on the host.
     `args=(--rm -v "$out:$out" -e "${TASK_OUTPUT_VARIABLE}=$out/outputs" -e DATABASE_URL -e TASK -e RUN_MIGRATIONS -e RUN_SEED -e ${APPROVED_PLAN_DIGEST_VARIABLE})`,
     // The names are checked by the action; bash itself fails the command on one that is not a name (`\${!v}`).
@@ -109,6 +84,6 @@ phases:
   post_build:
     commands:
       - |-
-        ${exportOutputs}
+        ${EXPORT_OUTPUTS_COMMAND}
 `
 }

@@ -15,12 +15,18 @@
  * - the carried names and the action's own TASK_ARGV, TASK_ENV_NAMES, TASK_COMMAND are unset before the task
  *   starts, so the task sees its variables once, under their names, as a container-mode task does;
  * - the command's words come from TASK_ARGV, shell-quoted by the action (src/core/plan/command.ts quoteArgv), and run
- *   with `exec` from CODEBUILD_SRC_DIR: no shell parsing of the command, as in container mode.
- * The helper variables are CBVT_NAME and CBVT_VALUE: the action refuses user variables starting with CBVT_, so no
- * variable of the user's can be clobbered by the loop.
+ *   with `exec` from CODEBUILD_SRC_DIR: no shell parsing of the command, as in container mode;
+ * - the task's outputs travel as in container mode (scripts/task-outputs-commands.ts, one text for both): the task
+ *   gets TASK_OUTPUT, the path of a file in the outputs directory, and post_build exports the file as TASK_OUTPUTS,
+ *   bounded, only when it is a regular file; TASK, RUN_MIGRATIONS, RUN_SEED and APPROVED_PLAN_DIGEST (when set) are
+ *   the build's variables, which the task inherits.
+ * The helper variables are CBVT_OUT, CBVT_NAME and CBVT_VALUE: the action refuses user variables starting with CBVT_,
+ * so no variable of the user's can be clobbered by the loop.
  */
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { IMAGE_MODE_BUILDSPEC } from '../src/core/plan/buildspec.js'
+import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
+import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './task-outputs-commands.js'
 
 export { IMAGE_MODE_BUILDSPEC }
 
@@ -31,13 +37,16 @@ export function imageModeBuildspecText(): string {
   const hasCommand = `[ -n "\${TASK_ARGV:-}" ] || { echo "TASK_ARGV is not set: run-in build-environment needs the command input" >&2; false; }`
   // One line, so that CodeBuild's "Error while executing command: …" quotes it whole.
   const run = [
-    '( set -f; cd "${CODEBUILD_SRC_DIR:-.}" || exit 1',
+    `( set -f; ${makeOutputDir('CBVT_OUT')}`,
+    'cd "${CODEBUILD_SRC_DIR:-.}" || exit 1',
     'eval "set -- $TASK_ARGV" || exit 1',
     'for CBVT_NAME in ${TASK_ENV_NAMES:-}; do case "$CBVT_NAME" in \'\'|[0-9]*|*[!A-Za-z0-9_]*) echo "not a variable name in TASK_ENV_NAMES: $CBVT_NAME" >&2; exit 1 ;; esac',
     `eval "CBVT_VALUE=\\\${${CARRIED_PREFIX}$CBVT_NAME-}"`,
     `unset "${CARRIED_PREFIX}$CBVT_NAME"`,
     'export "$CBVT_NAME=$CBVT_VALUE" || exit 1; done',
-    'unset CBVT_NAME CBVT_VALUE TASK_ARGV TASK_ENV_NAMES TASK_COMMAND',
+    // After the user's variables, as in container mode (where -e TASK_OUTPUT comes last in effect: the action refuses the name).
+    `export ${TASK_OUTPUT_VARIABLE}="$CBVT_OUT/outputs"`,
+    'unset CBVT_OUT CBVT_NAME CBVT_VALUE TASK_ARGV TASK_ENV_NAMES TASK_COMMAND',
     'exec "$@" )'
   ].join('; ')
   return `version: 0.2
@@ -48,10 +57,15 @@ export function imageModeBuildspecText(): string {
 # pre_build refuses a DATABASE_URL among your variables when the project sets one, and a run without a command;
 # build runs the command's words (TASK_ARGV, shell-quoted by the action) with exec from CODEBUILD_SRC_DIR, with
 # your variables exported under their names in that process only: the action sends each as ${CARRIED_PREFIX}<name>
-# (their names in TASK_ENV_NAMES), and the build unsets the carried names before the task starts.
-# The image needs /bin/sh (POSIX): CodeBuild runs these commands with it.
+# (their names in TASK_ENV_NAMES), and the build unsets the carried names before the task starts;
+# post_build (run after a failed build too) carries the task's outputs out, as the container-mode buildspecs do: the
+# task may write them, as a GitHub step writes $GITHUB_OUTPUT, to the file named by ${TASK_OUTPUT_VARIABLE}, and post_build
+# exports that file, base64-encoded, as ${TASK_OUTPUTS_VARIABLE} (at most ${MAX_TASK_OUTPUT_BYTES} bytes).
+# The image needs /bin/sh (POSIX), base64 and tr: CodeBuild runs these commands with it.
 env:
   shell: /bin/sh
+  exported-variables:
+    - ${TASK_OUTPUTS_VARIABLE}
 
 phases:
   pre_build:
@@ -64,5 +78,9 @@ phases:
     commands:
       - |-
         ${run}
+  post_build:
+    commands:
+      - |-
+        ${EXPORT_OUTPUTS_COMMAND}
 `
 }

@@ -2,12 +2,19 @@
  * Image mode (run-in: build-environment) and fleets, end to end: the bundle against the stand-in, which checks the
  * overrides as CodeBuild documents them. Each mode's StartBuild request, with today's guarantees: every line once
  * and in order, the right conclusion, the build stopped on a cancel, the variables contained; refusals before
- * anything starts in AWS.
+ * anything starts in AWS. Task outputs and the plan task in image mode run the real buildspec (fixtures/real-build.ts,
+ * under /bin/sh) with a real task on this machine.
  */
+import { createHash } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { BatchGetFleetsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild'
 import type { BuildScript, StandIn } from '../standin/index.js'
 import { taskLine, taskLines } from '../standin/index.js'
-import { IMAGE, PROJECT, envOf, expectHealthy, failureOf, logLines, run, standIn } from '../fixtures/e2e.js'
+import { IMAGE, PROJECT, TIGHT_TIME_SCALE, envOf, expectHealthy, failureOf, logLines, run, standIn } from '../fixtures/e2e.js'
+import type { HostRun } from '../fixtures/build-host.js'
+import { realBuild } from '../fixtures/real-build.js'
 import { readWorkflowLog } from '../fixtures/workflow.js'
 
 let s: StandIn | undefined
@@ -113,6 +120,101 @@ describe('image mode', () => {
     await st.waitForEnd(build as NonNullable<typeof build>)
     expect(build?.status).toBe('STOPPED')
   }, 40_000)
+})
+
+/**
+ * The task of the real image-mode builds: a POSIX script, as a recipe's would be. `plan` reports its pending list;
+ * `migrate` applies only the approved plan (the digest of its own list, computed as the action does), and reports
+ * how many it applied. It prints what it was given.
+ */
+const TASK_SCRIPT = `printf 'task %s: RUN_MIGRATIONS=%s RUN_SEED=%s APPROVED_PLAN_DIGEST=%s\\n' "$TASK" "$RUN_MIGRATIONS" "$RUN_SEED" "\${APPROVED_PLAN_DIGEST:-unset}"
+list='0001_create_users\\tcreate users\\tc1\\n0002_add_index\\t\\t\\n'
+digest="sha256:$(printf "$list" | sha256sum | cut -d' ' -f1)"
+if [ "$TASK" = plan ]; then
+  echo 'pending=[{"id":"0001_create_users","name":"create users","checksum":"c1"},{"id":"0002_add_index"}]' >> "$TASK_OUTPUT"
+  exit 0
+fi
+[ "\${APPROVED_PLAN_DIGEST:-}" = "$digest" ] || { echo "not the approved plan: $digest" >&2; exit 1; }
+printf '%s\\n' 'applied-count=2' 'notes<<EOF' '::error::not a command' '<img src=x>' 'EOF' >> "$TASK_OUTPUT"
+`
+const PENDING_DIGEST = `sha256:${createHash('sha256').update('0001_create_users\tcreate users\tc1\n0002_add_index\t\t\n').digest('hex')}`
+const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
+
+describe('task outputs and the plan task in image mode (the real buildspec under /bin/sh)', () => {
+  const hostRuns: HostRun[] = []
+  afterEach(() => {
+    hostRuns.length = 0
+  })
+  /** A stand-in whose image-mode builds really run; the real build blocks StartBuild, so a slower clock. */
+  const realImageMode = (): Promise<StandIn> =>
+    standIn(
+      [],
+      { timeScale: TIGHT_TIME_SCALE },
+      { ...IMAGE_PROJECT, defaultBuild: realBuild({ images: {}, secrets: {}, onRun: r => hostRuns.push(r) }) }
+    )
+
+  it('plan on a pull request lists the pending migrations; migrate with its digest applies them and reports its outputs', async () => {
+    s = await realImageMode()
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'image-task-'))
+    const script = path.join(dir, 'task.sh')
+    writeFileSync(script, TASK_SCRIPT)
+    const event = path.join(dir, 'event.json')
+    writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: HEAD } } }))
+    const inputs = { 'run-in': 'build-environment', command: `/bin/sh ${script}` }
+    const plan = await run(
+      s,
+      { ...inputs, task: 'plan', 'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a' },
+      {
+        timeScale: TIGHT_TIME_SCALE,
+        env: {
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_EVENT_PATH: event,
+          GITHUB_API_URL: s.endpoint,
+          GITHUB_SERVER_URL: 'https://github.com',
+          GITHUB_WORKFLOW_REF: 'acme/app/.github/workflows/plan.yml@refs/pull/7/merge'
+        }
+      }
+    )
+    expect(plan.errors).toEqual([])
+    expect(plan.code).toBe(0)
+    expect(s.callsOf('StartBuild')[0]?.request).toMatchObject({ imageOverride: IMAGE, privilegedModeOverride: false })
+    expect(plan.streamed).toContain('task plan: RUN_MIGRATIONS=false RUN_SEED=false APPROVED_PLAN_DIGEST=unset')
+    expect(hostRuns[0]?.exported.TASK_OUTPUTS).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    expect(plan.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', 'pending-count': '2', 'plan-digest': PENDING_DIGEST })
+    expect(plan.summary).toContain('Pending migrations (2)')
+    const comment = s.github.comments('acme/app', 7)[0]?.body ?? ''
+    expect(comment).toContain('#### Pending migrations (2)')
+    expect(comment).toMatch(/\| 1 \| <code>0001&#95;create&#95;users<\/code> \| create users \| c1 \|/)
+
+    const migrate = await run(s, { ...inputs, task: 'migrate', 'approved-plan-digest': PENDING_DIGEST }, { timeScale: TIGHT_TIME_SCALE })
+    expect(migrate.errors).toEqual([])
+    expect(migrate.code).toBe(0)
+    expect(migrate.streamed).toContain(`task migrate: RUN_MIGRATIONS=true RUN_SEED=false APPROVED_PLAN_DIGEST=${PENDING_DIGEST}`)
+    const notes = '::error::not a command\n<img src=x>'
+    expect(migrate.outputs).toMatchObject({ 'build-status': 'SUCCEEDED', 'applied-count': '2', notes })
+    expect(JSON.parse(migrate.outputs['task-outputs'] ?? '{}')).toEqual({ 'applied-count': '2', notes })
+    expect(migrate.summary).toContain('<b>Task outputs</b>')
+    expect(migrate.summary).not.toContain('<img')
+  })
+
+  it('a failed task still reports its outputs; a symbolic link in place of the file is refused, with a warning', async () => {
+    s = await realImageMode()
+    const failed = await run(
+      s,
+      { 'run-in': 'build-environment', command: `/bin/sh -c 'echo applied-count=1 >> "$TASK_OUTPUT"; exit 4'` },
+      { timeScale: TIGHT_TIME_SCALE }
+    )
+    expect(failed.code).toBe(1)
+    expect(failed.outputs).toMatchObject({ 'build-status': 'FAILED', 'task-exit-code': '4', 'applied-count': '1' })
+    const link = await run(
+      s,
+      { 'run-in': 'build-environment', command: `/bin/sh -c 'ln -s /etc/hostname "$TASK_OUTPUT"'` },
+      { timeScale: TIGHT_TIME_SCALE }
+    )
+    expect(link.code).toBe(0)
+    expect(link.outputs['task-outputs']).toBe('{}')
+    expect(link.warnings.join('\n')).toMatch(/not a regular file \(a symbolic link\?\): none were set/)
+  })
 })
 
 describe('fleets', () => {

@@ -76,6 +76,8 @@ describe('taskOutputsOf: the TASK_OUTPUTS exported variable', () => {
     expect([large.state, large.note]).toEqual(['refused', expect.stringMatching(/99999 bytes, over the 16384-byte/)])
     expect(taskOutputsOf(value('!too-large:$(id)')).note).toMatch(/was \? bytes/)
     expect(taskOutputsOf(value('!not-a-file')).state).toBe('refused')
+    const unencoded = taskOutputsOf(value('!not-encoded'))
+    expect([unencoded.state, unencoded.note]).toEqual(['refused', expect.stringMatching(/could not encode .*no base64 or tr/)])
     expect(taskOutputsOf(value('a=1')).note).toMatch(/not base64/)
     expect(taskOutputsOf(carried('a'.repeat(MAX_TASK_OUTPUT_BYTES + 1))).note).toMatch(/over the 16384-byte limit/)
     expect(taskOutputsOf(value(''))).toEqual({ state: 'captured', outputs: [], problems: [] })

@@ -27,6 +27,8 @@ export function isOutputName(name: string): boolean {
 /** What post_build sets instead of base64 when the file is refused: base64 never has a `!`. */
 export const REFUSED_TOO_LARGE = '!too-large:'
 export const REFUSED_NOT_A_FILE = '!not-a-file'
+/** The build could not encode the file: no `base64` or `tr` on its PATH (image mode runs post_build in the image). */
+export const REFUSED_NOT_ENCODED = '!not-encoded'
 
 export interface TaskOutput {
   name: string
@@ -58,6 +60,8 @@ export function taskOutputsOf(build: Build): TaskOutputs {
     return refused(`the task's outputs file was ${size} bytes, over the ${MAX_TASK_OUTPUT_BYTES}-byte limit: none were set`)
   }
   if (value === REFUSED_NOT_A_FILE) return refused("the task's outputs file was not a regular file (a symbolic link?): none were set")
+  if (value === REFUSED_NOT_ENCODED)
+    return refused("the build could not encode the task's outputs file (no base64 or tr on the image's PATH?): none were set")
   if (value === '') return { state: 'captured', outputs: [], problems: [] }
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return refused('TASK_OUTPUTS was not base64: none were set')
   const bytes = Buffer.from(value, 'base64')
