@@ -576,9 +576,9 @@ describe('the plan project for pull requests (CreatePlanProject)', () => {
     for (const parameters of [EVERYTHING, CROSS_ACCOUNT]) {
       const role = inlinePolicy(resolveTemplate(template, parameters).Resources, 'PlanServiceRole')
       const read = (secret: string) => allows(role, { action: 'secretsmanager:GetSecretValue', resource: secret, context: {} })
-      expect(read(parameters.PlanDatabaseSecretArn as string)).toBe(true)
-      expect(read(parameters.DatabaseUrlSecretArn as string)).toBe(false)
-      expect(read(parameters.AdditionalSecretArns as string)).toBe(false)
+      expect(read(parameters.PlanDatabaseSecretArn)).toBe(true)
+      expect(read(parameters.DatabaseUrlSecretArn)).toBe(false)
+      expect(read(parameters.AdditionalSecretArns)).toBe(false)
       expect(read(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-AbCdEf`)).toBe(false)
       // Denied outright: a policy attached later cannot give them to a pull request's build.
       expect(
