@@ -362,6 +362,32 @@ describe("the README's AWS setup and security model say what the template does",
     expect(model).toContain("each endpoint's policy admits only this account's principals")
     expect(model).toContain('only in `SubnetIds`')
   })
+
+  test("the plan project's parameters, roles and outputs are described", () => {
+    const setup = section('AWS setup')
+    const parameters = Object.keys((template as { Parameters: Record<string, unknown> }).Parameters)
+    const plan = parameters.filter(name => /Plan/.test(name))
+    expect(plan.sort()).toEqual(
+      [
+        'CreatePlanProject',
+        'PlanDatabase',
+        'PlanDatabaseSecretArn',
+        'PlanDatabaseSecretJsonKey',
+        'PlanDatabaseSecurityGroupId',
+        'PlanGitHubSubjects'
+      ].sort()
+    )
+    for (const term of [
+      ...plan,
+      'PlanProjectName',
+      'PlanGitHubActionsRoleArn',
+      '<ProjectName>-codebuild-plan',
+      '<ProjectName>-github-plan'
+    ])
+      expect([term, setup.includes(`\`${term}`)]).toEqual([term, true])
+    expect(section('Security model')).toContain('**Plans on pull requests** (`CreatePlanProject`)')
+    expect(readFileSync(path.join(root, 'SECURITY.md'), 'utf8')).toContain('**The plan project** (`CreatePlanProject`')
+  })
 })
 
 describe('image mode and the fleet (CreateImageModeProject, CreateFleet)', () => {
