@@ -203,11 +203,11 @@ describe('AWS setup in the README matches infra/codebuild-vpc-task.yml', () => {
     expect(text).toMatch(
       /BuildLogGroup:\n\s+Type: AWS::Logs::LogGroup\n(?:\s+#.*\n)?\s+DeletionPolicy: Retain\n\s+UpdateReplacePolicy: Retain/
     )
-    // 0.0.0.0/0 only on the branch without endpoints.
-    expect(text).toMatch(
-      /- CreateEndpoints\n\s+- Description: HTTPS to the VPC interface endpoints[\s\S]*?DestinationSecurityGroupId: !Ref EndpointSecurityGroup\n\s+- Description: HTTPS to AWS through NAT[\s\S]*?CidrIp: 0\.0\.0\.0\/0/
-    )
-    expect(text.match(/CidrIp: 0\.0\.0\.0\/0/g)).toHaveLength(1)
+    // 0.0.0.0/0 only on the branch without endpoints (of the build's security group and the plan project's).
+    const natBranches =
+      /- CreateEndpoints\n\s+- Description: HTTPS to the VPC interface endpoints[^\n]*\n(?:\s+\w+: [^\n]+\n)*?\s+DestinationSecurityGroupId: !Ref EndpointSecurityGroup\n\s+- Description: HTTPS to AWS through NAT[^\n]*\n(?:\s+\w+: [^\n]+\n)*?\s+CidrIp: 0\.0\.0\.0\/0/g
+    expect(text.match(natBranches)).toHaveLength(2)
+    expect(text.match(/CidrIp: 0\.0\.0\.0\/0/g)).toHaveLength(2)
     for (const workflow of ['deploy.yml', 'migration-gate.yml'])
       expect(read(`examples/workflows/${workflow}`)).toMatch(/environment: production/)
     expect(readme).toContain('GitHubSubjects=environment:production')

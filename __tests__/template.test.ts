@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { PARAMETER_SETS, PSEUDO_PARAMETERS, cloudFormationTags, resolveTemplate } from '../scripts/cfn-template.mjs'
+import { PARAMETER_SETS, PSEUDO_PARAMETERS, cloudFormationTags, failedRules, resolveTemplate } from '../scripts/cfn-template.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const text = readFileSync(path.join(root, 'infra/codebuild-vpc-task.yml'), 'utf8')
@@ -25,7 +25,8 @@ const CROSS_ACCOUNT = {
   ...EVERYTHING,
   ImageRepositoryArn: `arn:aws:ecr:${REGION}:${OTHER}:repository/shared/app`,
   DatabaseUrlSecretArn: EVERYTHING.DatabaseUrlSecretArn as string,
-  AdditionalSecretArns: `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:shared/api-key-AbCdEf`
+  AdditionalSecretArns: `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:shared/api-key-AbCdEf`,
+  PlanDatabaseSecretArn: `arn:aws:secretsmanager:${REGION}:${OTHER}:secret:shared/plan-url-AbCdEf`
 }
 const SUBNETS = (EVERYTHING.SubnetIds as string).split(',')
 const ECR_LAYERS = `arn:aws:s3:::prod-${REGION}-starport-layer-bucket`
@@ -73,7 +74,7 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
         continue
       }
       // A negated operator holds for an absent key (IAM's rule for ...Not... operators).
-      if (operator === 'ArnNotEquals') {
+      if (operator === 'ArnNotEquals' || operator === 'StringNotLike') {
         if (actual !== undefined && matches(expected, actual)) return false
         continue
       }
@@ -82,10 +83,11 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
         if (!list(expected).includes(actual)) return false
         continue
       }
+      // ForAnyValue: on a single-valued key (an OIDC subject), the same test as without it.
+      const LIKE = ['ArnLike', 'ArnEquals', 'StringLike', 'ForAnyValue:StringLike']
       if (operator === 'StringEquals' && !list(expected).includes(actual)) return false
-      else if (['ArnLike', 'ArnEquals', 'StringLike'].includes(operator) && !matches(expected, actual)) return false
-      else if (!['StringEquals', 'ArnLike', 'ArnEquals', 'StringLike'].includes(operator))
-        throw new Error(`the test's evaluator does not know ${operator}`)
+      else if (LIKE.includes(operator) && !matches(expected, actual)) return false
+      else if (!['StringEquals', ...LIKE].includes(operator)) throw new Error(`the test's evaluator does not know ${operator}`)
     }
   }
   return true
@@ -181,7 +183,7 @@ describe('VPC endpoint policies', () => {
       ).toBe(true)
     }
     const secrets = endpointPolicy(cross.Resources, 'SecretsManagerEndpoint')
-    for (const secret of [CROSS_ACCOUNT.DatabaseUrlSecretArn, CROSS_ACCOUNT.AdditionalSecretArns])
+    for (const secret of [CROSS_ACCOUNT.DatabaseUrlSecretArn, CROSS_ACCOUNT.AdditionalSecretArns, CROSS_ACCOUNT.PlanDatabaseSecretArn])
       expect(
         allows(secrets, { action: 'secretsmanager:GetSecretValue', resource: secret, context: by(ACCOUNT, secret.split(':')[4]) })
       ).toBe(true)
@@ -229,6 +231,7 @@ describe('VPC endpoint policies', () => {
       CROSS_ACCOUNT.ImageRepositoryArn,
       CROSS_ACCOUNT.DatabaseUrlSecretArn,
       CROSS_ACCOUNT.AdditionalSecretArns,
+      CROSS_ACCOUNT.PlanDatabaseSecretArn,
       `${ECR_LAYERS}/*`
     ]
     const readActions =
@@ -359,6 +362,32 @@ describe("the README's AWS setup and security model say what the template does",
     expect(model).toContain("each endpoint's policy admits only this account's principals")
     expect(model).toContain('only in `SubnetIds`')
   })
+
+  test("the plan project's parameters, roles and outputs are described", () => {
+    const setup = section('AWS setup')
+    const parameters = Object.keys((template as { Parameters: Record<string, unknown> }).Parameters)
+    const plan = parameters.filter(name => /Plan/.test(name))
+    expect(plan.sort()).toEqual(
+      [
+        'CreatePlanProject',
+        'PlanDatabase',
+        'PlanDatabaseSecretArn',
+        'PlanDatabaseSecretJsonKey',
+        'PlanDatabaseSecurityGroupId',
+        'PlanGitHubSubjects'
+      ].sort()
+    )
+    for (const term of [
+      ...plan,
+      'PlanProjectName',
+      'PlanGitHubActionsRoleArn',
+      '<ProjectName>-codebuild-plan',
+      '<ProjectName>-github-plan'
+    ])
+      expect([term, setup.includes(`\`${term}`)]).toEqual([term, true])
+    expect(section('Security model')).toContain('**Plans on pull requests** (`CreatePlanProject`)')
+    expect(readFileSync(path.join(root, 'SECURITY.md'), 'utf8')).toContain('**The plan project** (`CreatePlanProject`')
+  })
 })
 
 describe('image mode and the fleet (CreateImageModeProject, CreateFleet)', () => {
@@ -472,5 +501,239 @@ describe('image mode and the fleet (CreateImageModeProject, CreateFleet)', () =>
       'https://docs.aws.amazon.com/codebuild/latest/userguide/action-context-keys.html'
     ])
       expect(text).toContain(url)
+  })
+})
+
+describe('the plan project for pull requests (CreatePlanProject)', () => {
+  const STAGING = PARAMETER_SETS['plan project on a staging database'] as Record<string, string>
+  const DEFAULTS = PARAMETER_SETS['defaults, endpoints and OIDC provider off'] as Record<string, string>
+  const everything = resolveTemplate(template, EVERYTHING).Resources
+  const PLAN_SECRET = EVERYTHING.PlanDatabaseSecretArn as string
+  const PRODUCTION_SECRET = EVERYTHING.DatabaseUrlSecretArn as string
+  const PLAN_PROJECT = '{PlanProject.Arn}'
+  const PRODUCTION_PROJECTS = ['{CodeBuildProject.Arn}', '{ImageModeProject.Arn}']
+  const logStream = (group: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:log-stream:x`
+  const REPOSITORY_HOST = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`
+  const repository = (EVERYTHING.ImageRepositoryArn as string).split(':repository/')[1] as string
+
+  const inlinePolicy = (resources: Resources, role: string): Policy => {
+    const policies = resources[role]?.Properties?.Policies as Array<{ PolicyDocument: Policy }> | undefined
+    if (policies === undefined) throw new Error(`${role} has no policies`)
+    return { Statement: policies.flatMap(p => p.PolicyDocument.Statement) }
+  }
+  /** Whether a GitHub OIDC token with this subject (after repo:) and audience may assume the role. */
+  const trusts = (resources: Resources, role: string, subject: string, aud = 'sts.amazonaws.com', repo = 'your-org/your-app') => {
+    const trust = resources[role]?.Properties?.AssumeRolePolicyDocument as Policy
+    const context = {
+      'token.actions.githubusercontent.com:aud': aud,
+      'token.actions.githubusercontent.com:sub': `repo:${repo}:${subject}`
+    }
+    const applies = (s: Statement) => matches(s.Action, 'sts:AssumeRoleWithWebIdentity', true) && conditionHolds(s.Condition, context)
+    return trust.Statement.some(s => s.Effect === 'Allow' && applies(s)) && !trust.Statement.some(s => s.Effect === 'Deny' && applies(s))
+  }
+  const start = (policy: Policy, resource: string, context: Record<string, string> = {}) =>
+    allows(policy, { action: 'codebuild:StartBuild', resource, context })
+  /** The PR role with a policy that allows everything attached besides: what its Denies still refuse. */
+  const withAdministratorAccess = (policy: Policy): Policy => ({
+    Statement: [...policy.Statement, { Effect: 'Allow', Action: '*', Resource: '*' }]
+  })
+
+  test('off by default: no plan resources, no plan outputs, the production trust as before', () => {
+    const { Resources: resources, Outputs: outputs } = resolveTemplate(template, DEFAULTS)
+    expect(Object.keys(resources).filter(name => name.startsWith('Plan'))).toEqual([])
+    // Outputs keep their Condition here (CloudFormation leaves those out whose condition is false).
+    for (const [name, output] of Object.entries(outputs))
+      if (name.startsWith('Plan')) expect([name, (output as { Condition?: string }).Condition]).toEqual([name, 'HasPlanProject'])
+    const trust = resources.GitHubActionsRole?.Properties?.AssumeRolePolicyDocument as Policy
+    expect(Object.keys(trust.Statement[0]?.Condition ?? {})).not.toContain('StringNotLike')
+    // Without the plan project a stack may still admit pull_request (a staging stack's check on pull requests).
+    const staging = resolveTemplate(template, { ...DEFAULTS, GitHubSubjects: 'pull_request' }).Resources
+    expect(trusts(staging, 'GitHubActionsRole', 'pull_request')).toBe(true)
+    expect(failedRules(template, { ...DEFAULTS, GitHubSubjects: 'pull_request' })).toEqual([])
+  })
+
+  test('the project: <ProjectName>-plan, container mode in the VPC with its own group, role, log group and secret', () => {
+    const project = everything.PlanProject?.Properties as Record<string, unknown>
+    expect(project).toMatchObject({
+      Name: 'db-tasks-plan',
+      ServiceRole: '{PlanServiceRole.Arn}',
+      VpcConfig: { VpcId: EVERYTHING.VpcId, Subnets: SUBNETS, SecurityGroupIds: ['{PlanSecurityGroup}'] },
+      LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: '{PlanLogGroup}' } },
+      Environment: {
+        PrivilegedMode: true,
+        EnvironmentVariables: [{ Name: 'DATABASE_URL', Type: 'SECRETS_MANAGER', Value: `${PLAN_SECRET}:url` }]
+      }
+    })
+    expect(project.Description).toMatch(/read-only database user/)
+    expect(everything.PlanLogGroup?.Properties?.LogGroupName).toBe('/aws/codebuild/db-tasks-plan')
+    expect(JSON.stringify(project)).not.toContain(PRODUCTION_SECRET)
+    // Its security group: the database port only to the database's group, which admits it.
+    const egress = everything.PlanSecurityGroup?.Properties?.SecurityGroupEgress as Array<Record<string, unknown>>
+    expect(egress.filter(rule => rule.FromPort !== 443)).toEqual([
+      expect.objectContaining({ FromPort: '5432', ToPort: '5432', DestinationSecurityGroupId: EVERYTHING.DatabaseSecurityGroupId })
+    ])
+    expect(everything.PlanDatabaseIngress?.Properties).toMatchObject({
+      GroupId: EVERYTHING.DatabaseSecurityGroupId,
+      SourceSecurityGroupId: '{PlanSecurityGroup}'
+    })
+    expect(everything.EndpointIngressFromPlan?.Properties).toMatchObject({ SourceSecurityGroupId: '{PlanSecurityGroup}' })
+    const { Outputs: outputs } = resolveTemplate(template, EVERYTHING)
+    expect(outputs.PlanProjectName).toMatchObject({ Value: '{PlanProject}' })
+    expect(outputs.PlanGitHubActionsRoleArn).toMatchObject({ Value: '{PlanGitHubActionsRole.Arn}' })
+  })
+
+  test('against a staging database: labelled in its name and description, reaching only the staging database', () => {
+    const resources = resolveTemplate(template, STAGING).Resources
+    expect(resources.PlanProject?.Properties?.Name).toBe('db-tasks-plan-staging')
+    expect(resources.PlanProject?.Properties?.Description).toMatch(/STAGING database/)
+    expect(resources.PlanLogGroup?.Properties?.LogGroupName).toBe('/aws/codebuild/db-tasks-plan-staging')
+    const egress = resources.PlanSecurityGroup?.Properties?.SecurityGroupEgress as Array<Record<string, unknown>>
+    const database = egress.filter(rule => rule.FromPort !== 443)
+    expect(database).toEqual([expect.objectContaining({ DestinationSecurityGroupId: STAGING.PlanDatabaseSecurityGroupId })])
+    expect(resources.PlanDatabaseIngress?.Properties?.GroupId).toBe(STAGING.PlanDatabaseSecurityGroupId)
+    const logs = inlinePolicy(resources, 'PlanServiceRole')
+    expect(allows(logs, { action: 'logs:PutLogEvents', resource: logStream('/aws/codebuild/db-tasks-plan-staging'), context: {} })).toBe(
+      true
+    )
+    expect(failedRules(template, STAGING)).toEqual([])
+  })
+
+  test('the plan service role reads the plan secret and never the production secrets', () => {
+    for (const parameters of [EVERYTHING, CROSS_ACCOUNT]) {
+      const role = inlinePolicy(resolveTemplate(template, parameters).Resources, 'PlanServiceRole')
+      const read = (secret: string) => allows(role, { action: 'secretsmanager:GetSecretValue', resource: secret, context: {} })
+      expect(read(parameters.PlanDatabaseSecretArn)).toBe(true)
+      expect(read(parameters.DatabaseUrlSecretArn)).toBe(false)
+      expect(read(parameters.AdditionalSecretArns)).toBe(false)
+      expect(read(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-AbCdEf`)).toBe(false)
+      // Denied outright: a policy attached later cannot give them to a pull request's build.
+      expect(
+        allows(withAdministratorAccess(role), { action: 'secretsmanager:GetSecretValue', resource: PRODUCTION_SECRET, context: {} })
+      ).toBe(false)
+    }
+    const role = inlinePolicy(everything, 'PlanServiceRole')
+    expect(allows(role, { action: 'ecr:BatchGetImage', resource: EVERYTHING.ImageRepositoryArn as string, context: {} })).toBe(true)
+    expect(allows(role, { action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/other`, context: {} })).toBe(
+      false
+    )
+    expect(allows(role, { action: 'logs:PutLogEvents', resource: logStream('/aws/codebuild/db-tasks-plan'), context: {} })).toBe(true)
+    expect(allows(role, { action: 'logs:PutLogEvents', resource: logStream('/aws/codebuild/db-tasks'), context: {} })).toBe(false)
+    // Network interfaces in the subnets, with the plan's own security group (not the production builds').
+    const eni = `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-0123456789abcdef0`
+    const inSubnet = { 'ec2:Subnet': `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${SUBNETS[0]}` }
+    expect(allows(role, { action: 'ec2:CreateNetworkInterface', resource: eni, context: inSubnet })).toBe(true)
+    const group = (name: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/{${name}}`
+    expect(allows(role, { action: 'ec2:CreateNetworkInterface', resource: group('PlanSecurityGroup'), context: {} })).toBe(true)
+    expect(allows(role, { action: 'ec2:CreateNetworkInterface', resource: group('BuildSecurityGroup'), context: {} })).toBe(false)
+    for (const statement of role.Statement)
+      if (statement.Effect === 'Allow' && list(statement.Resource).includes('*'))
+        for (const action of list(statement.Action)) expect(action).toMatch(/^(?:ec2:Describe\w+|ecr:GetAuthorizationToken)$/)
+  })
+
+  test('the PR role is trusted by PlanGitHubSubjects of the repository only, with the audience sts.amazonaws.com', () => {
+    expect(trusts(everything, 'PlanGitHubActionsRole', 'pull_request')).toBe(true)
+    expect(trusts(everything, 'PlanGitHubActionsRole', 'ref:refs/heads/main')).toBe(true)
+    expect(trusts(everything, 'PlanGitHubActionsRole', 'pull_request', 'other')).toBe(false)
+    expect(trusts(everything, 'PlanGitHubActionsRole', 'pull_request', 'sts.amazonaws.com', 'your-org/other')).toBe(false)
+    expect(trusts(everything, 'PlanGitHubActionsRole', 'pull_request', 'sts.amazonaws.com', 'attacker/your-app')).toBe(false)
+    for (const subject of ['environment:production', 'ref:refs/heads/feature', 'pull_request_target'])
+      expect(trusts(everything, 'PlanGitHubActionsRole', subject)).toBe(false)
+    const staging = resolveTemplate(template, STAGING).Resources
+    expect(trusts(staging, 'PlanGitHubActionsRole', 'pull_request')).toBe(true)
+    expect(trusts(staging, 'PlanGitHubActionsRole', 'ref:refs/heads/main')).toBe(false)
+  })
+
+  test('the production role never trusts pull_request with the plan project, even if GitHubSubjects listed it', () => {
+    expect(trusts(everything, 'GitHubActionsRole', 'environment:production')).toBe(true)
+    expect(trusts(everything, 'GitHubActionsRole', 'pull_request')).toBe(false)
+    // CloudFormation's Rules refuse such a stack; were they bypassed, the trust policy still refuses the subject.
+    const listed = { ...EVERYTHING, GitHubSubjects: 'environment:production,pull_request' }
+    expect(failedRules(template, listed)).toEqual([expect.stringContaining('remove pull_request from GitHubSubjects')])
+    expect(trusts(resolveTemplate(template, listed).Resources, 'GitHubActionsRole', 'pull_request')).toBe(false)
+    expect(trusts(resolveTemplate(template, listed).Resources, 'GitHubActionsRole', 'environment:production')).toBe(true)
+  })
+
+  test('the Rules: the plan needs a secret of its own', () => {
+    expect(failedRules(template, EVERYTHING)).toEqual([])
+    expect(failedRules(template, { ...EVERYTHING, PlanDatabaseSecretArn: '' })).toEqual([
+      expect.stringContaining('give PlanDatabaseSecretArn')
+    ])
+    expect(failedRules(template, { ...EVERYTHING, PlanDatabaseSecretArn: PRODUCTION_SECRET })).toEqual([
+      expect.stringContaining('not DatabaseUrlSecretArn')
+    ])
+    expect(failedRules(template, { ...EVERYTHING, PlanDatabaseSecretArn: EVERYTHING.AdditionalSecretArns as string })).toEqual([
+      expect.stringContaining('AdditionalSecretArns')
+    ])
+  })
+
+  test('the PR role starts the plan project only, without overrides, and cannot touch the production projects or logs', () => {
+    const policy = inlinePolicy(everything, 'PlanGitHubActionsRole')
+    expect(start(policy, PLAN_PROJECT)).toBe(true)
+    for (const action of [
+      'codebuild:BatchGetBuilds',
+      'codebuild:StopBuild',
+      'codebuild:BatchGetProjects',
+      'codebuild:ListBuildsForProject'
+    ])
+      expect(allows(policy, { action, resource: PLAN_PROJECT, context: {} })).toBe(true)
+    expect(allows(policy, { action: 'logs:GetLogEvents', resource: logStream('/aws/codebuild/db-tasks-plan'), context: {} })).toBe(true)
+    for (const held of [policy, withAdministratorAccess(policy)]) {
+      for (const project of PRODUCTION_PROJECTS) {
+        expect(start(held, project)).toBe(false)
+        for (const action of ['codebuild:BatchGetBuilds', 'codebuild:StopBuild', 'codebuild:UpdateProject'])
+          expect(allows(held, { action, resource: project, context: {} })).toBe(false)
+      }
+      expect(allows(held, { action: 'logs:GetLogEvents', resource: logStream('/aws/codebuild/db-tasks'), context: {} })).toBe(false)
+      expect(
+        allows(held, {
+          action: 'logs:FilterLogEvents',
+          resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/db-tasks',
+          context: {}
+        })
+      ).toBe(false)
+      // Overrides: never privileged, never another service role or a fleet, never an image outside the repository.
+      expect(start(held, PLAN_PROJECT, { 'codebuild:environment.privilegedMode': 'true' })).toBe(false)
+      expect(start(held, PLAN_PROJECT, { 'codebuild:serviceRole': `arn:aws:iam::${ACCOUNT}:role/db-tasks-codebuild` })).toBe(false)
+      expect(start(held, PLAN_PROJECT, { 'codebuild:environment.fleet.fleetArn': '{Fleet.Arn}' })).toBe(false)
+      for (const image of [`${REPOSITORY_HOST}/other:1`, `${REPOSITORY_HOST}/${repository}-evil:1`, `docker.io/library/${repository}:1`])
+        expect(start(held, PLAN_PROJECT, { 'codebuild:environment.image': image })).toBe(false)
+    }
+    // Its own policy takes no image override at all (container mode: the image is a variable, IMAGE_URI).
+    expect(start(policy, PLAN_PROJECT, { 'codebuild:environment.image': `${REPOSITORY_HOST}/${repository}:1` })).toBe(false)
+    expect(
+      start(withAdministratorAccess(policy), PLAN_PROJECT, { 'codebuild:environment.image': `${REPOSITORY_HOST}/${repository}:1` })
+    ).toBe(true)
+    for (const statement of policy.Statement) if (statement.Effect === 'Allow') expect(list(statement.Resource)).not.toContain('*')
+  })
+
+  test("the endpoints admit the plan's builds and its secret", () => {
+    const cross = resolveTemplate(template, CROSS_ACCOUNT).Resources
+    const secrets = endpointPolicy(cross, 'SecretsManagerEndpoint')
+    const context = by(ACCOUNT, OTHER)
+    expect(allows(secrets, { action: 'secretsmanager:GetSecretValue', resource: CROSS_ACCOUNT.PlanDatabaseSecretArn, context })).toBe(true)
+    expect(
+      allows(secrets, { action: 'secretsmanager:GetSecretValue', resource: CROSS_ACCOUNT.PlanDatabaseSecretArn, context: by(OTHER, OTHER) })
+    ).toBe(false)
+    const off = resolveTemplate(template, { ...CROSS_ACCOUNT, CreatePlanProject: 'false' }).Resources
+    expect(
+      allows(endpointPolicy(off, 'SecretsManagerEndpoint'), {
+        action: 'secretsmanager:GetSecretValue',
+        resource: CROSS_ACCOUNT.PlanDatabaseSecretArn,
+        context
+      })
+    ).toBe(false)
+  })
+
+  test('the example workflow uses the outputs, which the template names', () => {
+    const workflow = readFileSync(path.join(root, 'examples/workflows/plan-and-migrate.yml'), 'utf8')
+    const { Outputs: outputs } = resolveTemplate(template, EVERYTHING)
+    for (const [variable, output] of [
+      ['PLAN_ROLE_ARN', 'PlanGitHubActionsRoleArn'],
+      ['PLAN_CODEBUILD_PROJECT', 'PlanProjectName']
+    ] as const) {
+      expect(workflow).toContain(`vars.${variable}`)
+      expect(workflow).toContain(output)
+      expect((outputs[output] as { Description: string }).Description).toContain(variable)
+    }
   })
 })

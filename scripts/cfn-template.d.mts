@@ -12,3 +12,4 @@ export declare function resolveTemplate(
   Resources: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>
   Outputs: Record<string, unknown>
 }
+export declare function failedRules(template: unknown, parameters: Record<string, string>): string[]

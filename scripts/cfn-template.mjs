@@ -54,10 +54,23 @@ export const PARAMETER_SETS = {
     ParameterArns: 'arn:aws:ssm:us-east-1:123456789012:parameter/my-app/*',
     CreateGitHubOidcProvider: 'true',
     S3PrefixListId: 'pl-63a5400a',
-    GitHubSubjects: 'environment:production,ref:refs/heads/main,pull_request',
+    // pull_request is the plan role's (PlanGitHubSubjects): the template's Rules refuse it here with CreatePlanProject.
+    GitHubSubjects: 'environment:production,ref:refs/heads/main',
     CreateImageModeProject: 'true',
     CreateFleet: 'true',
-    FleetOverflowBehavior: 'ON_DEMAND'
+    FleetOverflowBehavior: 'ON_DEMAND',
+    CreatePlanProject: 'true',
+    PlanDatabaseSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/database-url-plan-AbCdEf',
+    PlanDatabaseSecretJsonKey: 'url'
+  },
+  'plan project on a staging database': {
+    ...REQUIRED_PARAMETERS,
+    CreateVpcEndpoints: 'false',
+    CreatePlanProject: 'true',
+    PlanDatabase: 'staging',
+    PlanDatabaseSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:my-app/staging/database-url-AbCdEf',
+    PlanDatabaseSecurityGroupId: 'sg-0fedcba9876543210',
+    PlanGitHubSubjects: 'pull_request'
   },
   'defaults, endpoints and OIDC provider off': {
     ...REQUIRED_PARAMETERS,
@@ -99,6 +112,8 @@ function evaluator(template, parameters) {
         return args.some(evaluate)
       case 'Fn::Join':
         return [evaluate(args[1])].flat().join(args[0])
+      case 'Fn::Contains':
+        return [evaluate(args[0])].flat().includes(String(evaluate(args[1])))
       default:
         throw new Error(`cannot evaluate ${fn} in a condition`)
     }
@@ -111,7 +126,21 @@ function evaluator(template, parameters) {
     }
     return results[name]
   }
-  return { values, condition }
+  return { values, condition, evaluate }
+}
+
+/**
+ * The descriptions of the template's Rules assertions that these parameter values fail (CloudFormation refuses
+ * such a stack before creating anything): each rule whose RuleCondition holds (or has none), each Assert false.
+ */
+export function failedRules(template, parameters) {
+  const { evaluate } = evaluator(template, parameters)
+  const failed = []
+  for (const rule of Object.values(template.Rules ?? {})) {
+    if (rule.RuleCondition !== undefined && !evaluate(rule.RuleCondition)) continue
+    for (const assertion of rule.Assertions ?? []) if (!evaluate(assertion.Assert)) failed.push(assertion.AssertDescription)
+  }
+  return failed
 }
 
 /**
