@@ -12,14 +12,14 @@
  * - the command's words come from TASK_ARGV, shell-quoted by the action (src/command.ts quoteArgv);
  * - a DATABASE_URL the project sets is never replaced by one of the user's variables: the task does not run;
  * - the task's outputs file leaves the host only as TASK_OUTPUTS, bounded, and only when it is a regular file
- *   (scripts/task-outputs-commands.ts, the post_build command image mode's buildspec shares).
+ *   (scripts/buildspec-commands.ts, the post_build command image mode's buildspec shares).
  */
 import type { Task } from '../src/core/support/constants.js'
 import { ECR_HOST_ERE } from '../src/core/plan/image.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { APPROVED_PLAN_DIGEST_VARIABLE } from '../src/core/results/plan-digest.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './task-outputs-commands.js'
+import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './buildspec-commands.js'
 
 const DESCRIPTION: Record<Task, string> = {
   migrate: 'applies the database migrations',
@@ -35,7 +35,7 @@ export function bundledBuildspecText(task: Task): string {
     `else echo "Not an Amazon ECR registry, pulling without logging in: $registry"; fi`
   ].join('; ')
   const run = [
-    // The outputs directory (scripts/task-outputs-commands.ts), writable by the task whatever its user.
+    // The outputs directory (scripts/buildspec-commands.ts), writable by the task whatever its user.
     makeOutputDir('out'),
     // Mounted at its own path, so TASK_OUTPUT names the same file in the container and on the host.
     `args=(--rm -v "$out:$out" -e "${TASK_OUTPUT_VARIABLE}=$out/outputs" -e DATABASE_URL -e TASK -e RUN_MIGRATIONS -e RUN_SEED -e ${APPROVED_PLAN_DIGEST_VARIABLE})`,

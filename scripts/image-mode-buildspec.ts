@@ -16,7 +16,7 @@
  *   starts, so the task sees its variables once, under their names, as a container-mode task does;
  * - the command's words come from TASK_ARGV, shell-quoted by the action (src/core/plan/command.ts quoteArgv), and run
  *   with `exec` from CODEBUILD_SRC_DIR: no shell parsing of the command, as in container mode;
- * - the task's outputs travel as in container mode (scripts/task-outputs-commands.ts, one text for both): the task
+ * - the task's outputs travel as in container mode (scripts/buildspec-commands.ts, one text for both): the task
  *   gets TASK_OUTPUT, the path of a file in the outputs directory, and post_build exports the file as TASK_OUTPUTS,
  *   bounded, only when it is a regular file; TASK, RUN_MIGRATIONS, RUN_SEED and APPROVED_PLAN_DIGEST (when set) are
  *   the build's variables, which the task inherits.
@@ -26,7 +26,7 @@
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { IMAGE_MODE_BUILDSPEC } from '../src/core/plan/buildspec.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './task-outputs-commands.js'
+import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './buildspec-commands.js'
 
 export { IMAGE_MODE_BUILDSPEC }
 
