@@ -1,6 +1,7 @@
 /**
- * The commands that carry a task's outputs out of the build (README "Task outputs"), shared by every bundled
- * buildspec: the container-mode ones (scripts/buildspec-template.ts, run by bash) and image mode's
+ * The commands every bundled buildspec shares, one text each so each rule has one home: the guard that keeps the
+ * project's DATABASE_URL, and the commands that carry a task's outputs out of the build (README "Task outputs"). The
+ * buildspecs that share them: the container-mode ones (scripts/buildspec-template.ts, run by bash) and image mode's
  * (scripts/image-mode-buildspec.ts, run by POSIX /bin/sh, which may be dash or BusyBox's ash). One text, so the rule
  * has one home: POSIX shell and POSIX tools only (`base64` with no option, since BusyBox's may lack GNU's `-w`,
  * and `tr` to join its lines).
@@ -43,3 +44,9 @@ export const EXPORT_OUTPUTS_COMMAND = [
   `else ${TASK_OUTPUTS_VARIABLE}='${REFUSED_NOT_ENCODED}'; fi`,
   `export ${TASK_OUTPUTS_VARIABLE}`
 ].join('; ')
+
+/**
+ * pre_build's guard: a DATABASE_URL the project sets is never replaced by one of the user's variables (their names
+ * are in TASK_ENV_NAMES); the task does not run. POSIX (`case`), for bash and /bin/sh alike.
+ */
+export const KEEP_DATABASE_URL = `case " \${TASK_ENV_NAMES:-} " in *" DATABASE_URL "*) [ -z "\${DATABASE_URL+set}" ] || { echo "DATABASE_URL is the project's: a variable of the action may not replace it" >&2; false; } ;; esac`

@@ -19,7 +19,7 @@ import { ECR_HOST_ERE } from '../src/core/plan/image.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { APPROVED_PLAN_DIGEST_VARIABLE } from '../src/core/results/plan-digest.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './buildspec-commands.js'
+import { EXPORT_OUTPUTS_COMMAND, KEEP_DATABASE_URL, makeOutputDir } from './buildspec-commands.js'
 
 const DESCRIPTION: Record<Task, string> = {
   migrate: 'applies the database migrations',
@@ -45,7 +45,6 @@ export function bundledBuildspecText(task: Task): string {
   ].join('; ')
   // A DATABASE_URL of the project is never replaced by one of the action's variables, whether or not the action
   // could look the project up (its preflight refuses such a variable earlier, when it can).
-  const keepDatabaseUrl = `[[ " \${TASK_ENV_NAMES:-} " != *" DATABASE_URL "* || -z "\${DATABASE_URL+set}" ]] || { echo "DATABASE_URL is the project's: a variable of the action may not replace it" >&2; false; }`
   return `version: 0.2
 
 # The '${task}' task: ${DESCRIPTION[task]} by running the application image in the VPC.
@@ -71,7 +70,7 @@ phases:
   pre_build:
     commands:
       - |-
-        ${keepDatabaseUrl}
+        ${KEEP_DATABASE_URL}
       - |-
         [ -n "\${IMAGE_URI:-}" ] || { echo "IMAGE_URI is not set: pass image-uri to the action or set IMAGE_URI on the project" >&2; false; }
       - |-

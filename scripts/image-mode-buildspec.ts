@@ -26,14 +26,13 @@
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { IMAGE_MODE_BUILDSPEC } from '../src/core/plan/buildspec.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, makeOutputDir } from './buildspec-commands.js'
+import { EXPORT_OUTPUTS_COMMAND, KEEP_DATABASE_URL, makeOutputDir } from './buildspec-commands.js'
 
 export { IMAGE_MODE_BUILDSPEC }
 
 /** The file, relative to the action's root. */
 
 export function imageModeBuildspecText(): string {
-  const keepDatabaseUrl = `case " \${TASK_ENV_NAMES:-} " in *" DATABASE_URL "*) [ -z "\${DATABASE_URL+set}" ] || { echo "DATABASE_URL is the project's: a variable of the action may not replace it" >&2; false; } ;; esac`
   const hasCommand = `[ -n "\${TASK_ARGV:-}" ] || { echo "TASK_ARGV is not set: run-in build-environment needs the command input" >&2; false; }`
   // One line, so that CodeBuild's "Error while executing command: …" quotes it whole.
   const run = [
@@ -71,7 +70,7 @@ phases:
   pre_build:
     commands:
       - |-
-        ${keepDatabaseUrl}
+        ${KEEP_DATABASE_URL}
       - |-
         ${hasCommand}
   build:
