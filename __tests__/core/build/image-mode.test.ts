@@ -4,7 +4,11 @@
  */
 import type { Fleet } from '@aws-sdk/client-codebuild'
 import { InputError } from '../../../src/core/errors/errors.js'
-import { fleetFindings } from '../../../src/core/build/fleet.js'
+import { checkFleetBeforeStart, fleetFindings } from '../../../src/core/build/fleet.js'
+import { preflight } from '../../../src/core/build/preflight.js'
+import { FLAG_NAMES } from '../../../src/core/errors/errors.js'
+import { ManualClock } from '../../fixtures/clock.js'
+import { FakeClient, awsError } from '../../fixtures/fake-aws.js'
 import { parseFleet } from '../../../src/core/plan/fleet-input.js'
 import { IMAGE_MODE_BUILDSPEC } from '../../../scripts/image-mode-buildspec.js'
 import { buildStartRequest } from '../../../src/core/build/request.js'
@@ -148,8 +152,30 @@ describe('fleetFindings', () => {
     )
   })
 
+  it('names the way out of an EC2 fleet as the front end writes settings', () => {
+    expect(() => fleetFindings(fleet({ environmentType: 'LINUX_EC2' }), image)).toThrow(/or run-in: container\b/)
+    expect(() => fleetFindings(fleet({ environmentType: 'LINUX_EC2' }), { ...image, names: FLAG_NAMES })).toThrow(
+      /--run-in=build-environment does not support .* or --run-in=container\b/
+    )
+  })
+
   it.each(['WINDOWS_EC2', 'MAC_ARM', 'WINDOWS_SERVER_2022_CONTAINER'] as const)('refuses a %s fleet in both modes', environmentType => {
     expect(() => fleetFindings(fleet({ environmentType }), container)).toThrow(/the bundled buildspecs run on Linux/)
     expect(() => fleetFindings(fleet({ environmentType }), image)).toThrow(/does not support/)
+  })
+})
+
+describe('the fleet lookup', () => {
+  it('refuses expired credentials with the project lookup’s own words, before anything starts', async () => {
+    const expired = (): never => {
+      throw awsError('ExpiredTokenException', 400, 'The security token included in the request is expired')
+    }
+    const client = new FakeClient({ BatchGetFleets: expired, BatchGetProjects: expired })
+    const plan = planOf({ fleet: FLEET_ARN })
+    const fleetError = await checkFleetBeforeStart(client.codebuild, plan, new ManualClock()).catch((e: unknown) => e)
+    const projectError = await preflight(client.codebuild, plan, new ManualClock()).catch((e: unknown) => e)
+    expect(fleetError).toBeInstanceOf(PreflightError)
+    expect((fleetError as Error).message).toBe((projectError as Error).message)
+    expect((fleetError as Error).message).toMatch(/credentials have expired .*Nothing was started\.$/)
   })
 })

@@ -11,7 +11,7 @@
  */
 import { BatchGetFleetsCommand, EnvironmentType, FleetStatusCode } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Fleet } from '@aws-sdk/client-codebuild'
-import { credentialsExpired, errorText, isExpiredCredentials, PreflightError } from '../errors/index.js'
+import { errorText, expiredBeforeStart, isExpiredCredentials, PreflightError } from '../errors/index.js'
 import type { Clock, RunIn } from '../support/index.js'
 import { Inputs } from '../support/index.js'
 import { namesOf } from '../plan/index.js'
@@ -68,8 +68,7 @@ export async function checkFleetBeforeStart(
     fleet = answer.fleets?.find(f => f.arn === ref.arn || f.name === ref.name)
   } catch (error) {
     if (signal?.aborted) throw error
-    if (isExpiredCredentials(error))
-      throw new PreflightError(`${credentialsExpired(error)}: get fresh ones and run again. Nothing was started.`)
+    if (isExpiredCredentials(error)) throw expiredBeforeStart(error)
     const why = `Could not look up fleet '${ref.name}' (${errorText(error)})`
     if (ref.arn === undefined)
       throw new PreflightError(
@@ -104,7 +103,7 @@ export function fleetFindings(fleet: Fleet, plan: Pick<Plan, 'runIn' | 'names'>)
   if (!SUPPORTED_FLEET_TYPES[plan.runIn].includes(type)) {
     const mode = namesOf(plan).value(Inputs.RunIn, plan.runIn)
     const why = EC2_TYPES.has(type)
-      ? 'its builds run on the instance (its image is an AMI), so the application image cannot be the build environment; use a container fleet (LINUX_CONTAINER, ARM_CONTAINER) or run-in container'
+      ? `its builds run on the instance (its image is an AMI), so the application image cannot be the build environment; use a container fleet (LINUX_CONTAINER, ARM_CONTAINER) or ${namesOf(plan).value(Inputs.RunIn, 'container')}`
       : 'the bundled buildspecs run on Linux'
     throw new PreflightError(
       `Fleet '${name}' has environment type ${type}, which ${mode} does not support (${SUPPORTED_FLEET_TYPES[plan.runIn].join(', ')}): ${why}. Nothing was started. Change ${input}.`

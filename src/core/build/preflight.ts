@@ -1,7 +1,7 @@
 /** Looking the project up before starting: an unknown project fails; a misconfigured one is warned about. */
 import { BatchGetProjectsCommand, EnvironmentVariableType } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild'
-import { credentialsExpired, errorText, isExpiredCredentials, isUnreachable, PreflightError, unreachableTarget } from '../errors/index.js'
+import { errorText, expiredBeforeStart, isExpiredCredentials, isUnreachable, PreflightError, unreachableTarget } from '../errors/index.js'
 import type { Clock } from '../support/index.js'
 import { Inputs } from '../support/index.js'
 import { InputError, inputOf, namesOf } from '../plan/index.js'
@@ -39,11 +39,7 @@ export async function preflight(codebuild: CodeBuildClient, plan: Plan, clock: C
           `Check the region (${namesOf(plan).name(Inputs.Region)}, AWS_REGION), any AWS_ENDPOINT_URL setting, and that the runner can reach AWS. Nothing was started.`
       )
     }
-    if (isExpiredCredentials(error)) {
-      throw new PreflightError(
-        `${credentialsExpired(error)}: get fresh ones (configure-aws-credentials in a workflow) and run again. Nothing was started.`
-      )
-    }
+    if (isExpiredCredentials(error)) throw expiredBeforeStart(error)
     return { warnings: [lookupFailed(plan, error)] }
   }
   return { project, warnings: checkProject(project, plan) }

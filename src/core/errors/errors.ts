@@ -100,6 +100,13 @@ export function credentialsExpired(error: unknown): string {
   return `The AWS credentials have expired (${errorText(error)})`
 }
 
+/** A lookup before the start refused by expired credentials: the one wording, nothing started. */
+export function expiredBeforeStart(error: unknown): PreflightError {
+  return new PreflightError(
+    `${credentialsExpired(error)}: get fresh ones (configure-aws-credentials in a workflow) and run again. Nothing was started.`
+  )
+}
+
 /** Why a stop (or another call on a running build) failed: expired credentials in their one wording. */
 export function stopFailure(error: unknown): string {
   return isExpiredCredentials(error) ? credentialsExpired(error) : errorText(error)

@@ -22,6 +22,7 @@ export {
   WatchError,
   classify,
   credentialsExpired,
+  expiredBeforeStart,
   stopFailure
 } from './errors.js'
 export type { ErrorKind, SettingNames } from './errors.js'
