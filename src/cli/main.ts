@@ -32,7 +32,7 @@ import type { Plan, RunIdentity } from '../core/plan/index.js'
 import { redactDeep, redactor, redactText } from '../core/plan/index.js'
 import { faultText, runTask, runTimeBudget, watchFailureMessage } from '../core/run/index.js'
 import type { Outcome, RunFacts, RunUi } from '../core/run/index.js'
-import { PENDING_OUTPUT } from '../core/results/index.js'
+import { isListedOutput, outputsByName } from '../core/results/index.js'
 import type { PendingMigration, TaskResults } from '../core/results/index.js'
 import { UsageError, inputReader, jsonRequested, parseArgs } from './args.js'
 import { helpText } from './help.js'
@@ -239,7 +239,7 @@ function withResults(result: Result, results: TaskResults): Result {
   const plan = results.plan
   return {
     ...result,
-    taskOutputs: Object.fromEntries(results.outputs.outputs.map(o => [o.name, o.value])),
+    taskOutputs: outputsByName(results.outputs.outputs),
     ...(note ? { taskOutputsNote: note } : {}),
     ...(plan?.pending ? { pending: plan.pending, pendingCount: plan.pending.length, planDigest: plan.digest ?? '' } : {}),
     ...(plan?.problem ? { pendingProblem: plan.problem } : {})
@@ -365,7 +365,7 @@ function buildResult(build: Build, links: BuildLinks, base: Pick<Result, 'task' 
 /** The task's outputs (name = value, values cut) and the plan's pending migrations. */
 function reportResults(term: Terminal, r: Result): void {
   // The pending list is shown as a table below, not as the JSON it came in.
-  const outputs = Object.entries(r.taskOutputs ?? {}).filter(([name]) => !(r.pending && name === PENDING_OUTPUT))
+  const outputs = Object.entries(r.taskOutputs ?? {}).filter(([name]) => isListedOutput(name, r.pending !== undefined))
   if (outputs.length > 0) {
     term.heading('Task outputs')
     term.table(outputs.map(([name, value]) => [name, shownValue(value.replace(/\r?\n/g, ' ⏎ '), 200)]))

@@ -1,6 +1,6 @@
 /** The public entry of src/core/results: what the rest of src/ may use. */
-export { APPROVED_PLAN_DIGEST_VARIABLE, PENDING_OUTPUT, PLAN_DIGEST } from './plan-digest.js'
+export { APPROVED_PLAN_DIGEST_VARIABLE, PLAN_DIGEST } from './plan-digest.js'
 export type { PendingMigration } from './plan-digest.js'
 export { isOutputName } from './task-outputs.js'
-export { listedOutputs, outputsJson, taskResultsOf } from './task-results.js'
+export { isListedOutput, listedOutputs, outputsByName, outputsJson, taskResultsOf } from './task-results.js'
 export type { TaskResults } from './task-results.js'

@@ -55,13 +55,23 @@ function planResult(outputs: TaskOutputs): PlanResult {
   return { pending, digest: planDigest(pending) }
 }
 
-/** The outputs the reports list: all but a `pending` output the plan's list already shows. */
+/** Whether the reports list an output: all but a `pending` output when the plan's list of it is shown instead. */
+export function isListedOutput(name: string, pendingShown: boolean): boolean {
+  return !(pendingShown && name === PENDING_OUTPUT)
+}
+
+/** The outputs the reports list (isListedOutput). */
 export function listedOutputs(results: TaskResults): TaskOutput[] {
-  const shownAsList = results.plan?.pending !== undefined
-  return results.outputs.outputs.filter(o => !(shownAsList && o.name === PENDING_OUTPUT))
+  const pendingShown = results.plan?.pending !== undefined
+  return results.outputs.outputs.filter(o => isListedOutput(o.name, pendingShown))
+}
+
+/** Every output by name: the CLI's taskOutputs, and as JSON the action's task-outputs. */
+export function outputsByName(outputs: readonly TaskOutput[]): Record<string, string> {
+  return Object.fromEntries(outputs.map(o => [o.name, o.value]))
 }
 
 /** The task-outputs output: every output by name, as one JSON object. */
 export function outputsJson(outputs: readonly TaskOutput[]): string {
-  return JSON.stringify(Object.fromEntries(outputs.map(o => [o.name, o.value])))
+  return JSON.stringify(outputsByName(outputs))
 }
