@@ -38,6 +38,8 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
   let statusCalls = 0
   let logCalls = 0
   const logTimes: number[] = []
+  /** The number of events each GetLogEvents answer carried, in order. */
+  const pageSizes: number[] = []
   const build = (): Build => {
     const t = clock.now() - T0
     const ended = t >= timeline.endAt
@@ -74,10 +76,12 @@ function simulate(timeline: Timeline, faults: Faults = {}) {
       if (fault) throw fault
       stream.exists = clock.now() - T0 >= timeline.streamAt
       stream.ended = clock.now() - T0 >= timeline.endAt
-      return stream.getLogEvents(input as { nextToken?: string })
+      const page = stream.getLogEvents(input as { nextToken?: string }) as { events: unknown[] }
+      pageSizes.push(page.events.length)
+      return page
     }
   })
-  return { clock, client, build, logTimes, stream }
+  return { clock, client, build, logTimes, pageSizes, stream }
 }
 
 function taskLines(from: number, count: number, every: number): Array<[number, string]> {
@@ -136,6 +140,16 @@ describe('watchBuild', () => {
     expect(printed).toEqual(lines.map(([, text]) => text))
     expect(result.logComplete).toBe(true)
     expect(sim.clock.now() - T0).toBeLessThanOrEqual(5_300 + 2_000 + 1_500)
+  })
+
+  it('stops reading at the last phase’s end line: no empty page is asked for to confirm the end', async () => {
+    const lines = [...taskLines(0, 20, 100), ...ending(2_500)]
+    // The last phase's end lines reach CloudWatch after the status shows the end: the drain after the end reads them.
+    const sim = simulate({ streamAt: 0, endAt: 2_600, status: 'SUCCEEDED', lines, delay: i => (i >= 23 ? 3_000 : 0) })
+    const { result, printed } = await watch(sim)
+    expect(printed).toEqual(lines.map(([, text]) => text))
+    expect(result.logComplete).toBe(true)
+    expect(sim.pageSizes.at(-1)).toBeGreaterThan(0)
   })
 
   it('keeps going through throttling and 500s on both APIs', async () => {

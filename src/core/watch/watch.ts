@@ -452,7 +452,9 @@ class BuildWatcher {
   private drainOptions(): DrainOptions {
     if (this.endedAt === undefined) return { stop: () => this.endedAt !== undefined }
     const end = this.build.endTime?.getTime() ?? this.endedAt
-    return { endTime: end + this.t.drainEndMarginMs, stop: () => this.deps.clock.now() >= this.deadline }
+    // The last phase's end line shown: nothing is left to read, so the confirming empty page is not asked for.
+    const stop = (): boolean => this.deps.clock.now() >= this.deadline || this.progress.hasShownEndOf(lastLoggedPhase(this.build))
+    return { endTime: end + this.t.drainEndMarginMs, stop }
   }
 
   /** When the next log poll goes out: its schedule, and the pacer's slot (so the build's end is never waited out). */
