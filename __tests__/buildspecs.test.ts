@@ -12,7 +12,7 @@ import { quoteArgv, splitCommand } from '../src/core/plan/command.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { containerOf, markerExists, runOnBuildHost } from './fixtures/build-host.js'
 import { ROOT } from './fixtures/root.js'
-import { MAX_TASK_OUTPUT_BYTES, taskOutputsOf } from '../src/core/results/task-outputs.js'
+import { MAX_TASK_OUTPUT_BYTES, NO_OUTPUTS, taskOutputsOf } from '../src/core/results/task-outputs.js'
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app-backend@sha256:' + 'a'.repeat(64)
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
@@ -152,10 +152,16 @@ describe('the outputs of a bundled buildspec', () => {
     expect(run.exported.TASK_OUTPUTS).toBe(Buffer.from('applied=2\n').toString('base64'))
   })
 
-  it('are empty when the task writes none', () => {
+  it('are the no-outputs mark (never an empty TASK_OUTPUTS) when the task writes none, or an empty file', () => {
     const run = runOnBuildHost(text('migrate'), vars, { container: 'true' })
     expect(run.failed).toBeUndefined()
-    expect(run.exported).toEqual({ TASK_OUTPUTS: '' })
+    expect(run.exported).toEqual({ TASK_OUTPUTS: NO_OUTPUTS })
+    expect(runOnBuildHost(text('migrate'), vars, { container: ': > "$TASK_OUTPUT"' }).exported).toEqual({ TASK_OUTPUTS: NO_OUTPUTS })
+    expect(taskOutputsOf({ exportedEnvironmentVariables: [{ name: 'TASK_OUTPUTS', value: NO_OUTPUTS }] })).toEqual({
+      state: 'captured',
+      outputs: [],
+      problems: []
+    })
   })
 
   it(`are refused over ${MAX_TASK_OUTPUT_BYTES} bytes`, () => {

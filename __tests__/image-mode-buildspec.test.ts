@@ -12,7 +12,7 @@ import { buildspecProblem } from '../src/core/plan/buildspec.js'
 import { quoteArgv, splitCommand } from '../src/core/plan/command.js'
 import { IMAGE_MODE_BUILDSPEC, imageModeBuildspecText } from '../scripts/image-mode-buildspec.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
-import { MAX_TASK_OUTPUT_BYTES, taskOutputsOf } from '../src/core/results/task-outputs.js'
+import { MAX_TASK_OUTPUT_BYTES, NO_OUTPUTS, taskOutputsOf } from '../src/core/results/task-outputs.js'
 import { TASKS } from '../src/core/support/constants.js'
 import { bundledBuildspecText } from '../scripts/buildspec-template.js'
 import { markerExists, runOnBuildHost } from './fixtures/build-host.js'
@@ -147,10 +147,11 @@ describe.each(['bash', '/bin/sh'])('run by %s', shell => {
     expect(run.exported.TASK_OUTPUTS).toBe(Buffer.from('applied=2\n').toString('base64'))
   })
 
-  it('exports an empty TASK_OUTPUTS when the task writes none', () => {
+  it('exports the no-outputs mark (never an empty TASK_OUTPUTS) when the task writes none, or an empty file', () => {
     const run = task('true')
     expect(run.failed).toBeUndefined()
-    expect(run.exported).toEqual({ TASK_OUTPUTS: '' })
+    expect(run.exported).toEqual({ TASK_OUTPUTS: NO_OUTPUTS })
+    expect(task(': > "$TASK_OUTPUT"').exported).toEqual({ TASK_OUTPUTS: NO_OUTPUTS })
   })
 
   it(`refuses a file over ${MAX_TASK_OUTPUT_BYTES} bytes, and carries one of exactly that size`, () => {

@@ -15,6 +15,7 @@ import { execFile } from 'node:child_process'
 import http from 'node:http'
 import { LogStore, MAX_PAGE_BYTES, parseToken } from './standin/logstore.js'
 import {
+  DEFAULT_EXPORTED_VARIABLES_LAG_MS,
   IDEAL_LOGS,
   type BuildView,
   type FaultPlan,
@@ -1087,14 +1088,27 @@ describe('exported variables', () => {
     })
     const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     expect((await getBuild(env.cb, id)).exportedEnvironmentVariables).toBeUndefined()
-    await env.s.waitForEnd(env.s.build(id) as BuildView, { timeoutMs: 5000 })
+    const view = await env.s.waitForEnd(env.s.build(id) as BuildView, { timeoutMs: 5000 })
     const ended = await getBuild(env.cb, id)
     expect(ended.buildStatus).toBe('FAILED')
-    expect(ended.exportedEnvironmentVariables).toEqual([{ name: 'TASK_OUTPUTS', value: 'YT0xCg==' }])
+    // Not in the answer that first shows the end: from DEFAULT_EXPORTED_VARIABLES_LAG_MS after it.
+    expect(ended.exportedEnvironmentVariables).toBeUndefined()
+    await env.s.waitFor(() => env.s.now() >= (view.endedAt as number) + DEFAULT_EXPORTED_VARIABLES_LAG_MS)
+    expect((await getBuild(env.cb, id)).exportedEnvironmentVariables).toEqual([{ name: 'TASK_OUTPUTS', value: 'YT0xCg==' }])
     // A failure in PRE_BUILD skips post_build: nothing is exported.
     const second = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
     await env.s.waitForEnd(env.s.build(second.id) as BuildView, { timeoutMs: 5000 })
     expect((await getBuild(env.cb, second.id)).exportedEnvironmentVariables).toBeUndefined()
+  })
+
+  test('with the end when the lag is 0; the bundled carrier that no script claims reports no outputs (!none)', async () => {
+    const env = await setup({
+      projects: [project('p', { buildspec: BUILDSPEC, builds: [presets.success({ lines: 2 })] })],
+      exportedVariablesLagMs: 0
+    })
+    const { id } = (await env.cb.send(new StartBuildCommand({ projectName: 'p' }))).build as { id: string }
+    await env.s.waitForEnd(env.s.build(id) as BuildView, { timeoutMs: 5000 })
+    expect((await getBuild(env.cb, id)).exportedEnvironmentVariables).toEqual([{ name: 'TASK_OUTPUTS', value: '!none' }])
   })
 
   test('are none for a build stopped before post_build ended', async () => {

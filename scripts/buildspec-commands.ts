@@ -8,13 +8,15 @@
  *
  * The contract, the same in both modes: the task gets TASK_OUTPUT, the path of a file it may write in GitHub's
  * `$GITHUB_OUTPUT` format, in OUTPUT_DIR; post_build (which runs after a failed build phase too) exports that file as
- * TASK_OUTPUTS, base64 without line breaks; '' when there is none; a mark instead (src/core/results/task-outputs.ts)
+ * TASK_OUTPUTS, base64 without line breaks; the mark NO_OUTPUTS when there is none or it is empty (never '': whether
+ * CodeBuild reports an exported variable set to '' is undocumented, and the action waits for one it does not see); a mark instead (src/core/results/task-outputs.ts)
  * when it is not a regular file (a symbolic link could carry a file of the build host out), is over
  * MAX_TASK_OUTPUT_BYTES, or could not be encoded (no base64 or tr on the PATH). It never fails, so it never fails a
  * build that succeeded.
  */
 import {
   MAX_TASK_OUTPUT_BYTES,
+  NO_OUTPUTS,
   REFUSED_NOT_A_FILE,
   REFUSED_NOT_ENCODED,
   REFUSED_TOO_LARGE,
@@ -37,10 +39,10 @@ export function makeOutputDir(variable: string): string {
 export const EXPORT_OUTPUTS_COMMAND = [
   `f=${OUTPUT_DIR}/outputs`,
   `if [ -L "$f" ] || { [ -e "$f" ] && [ ! -f "$f" ]; }; then ${TASK_OUTPUTS_VARIABLE}='${REFUSED_NOT_A_FILE}'`,
-  `elif [ ! -e "$f" ]; then ${TASK_OUTPUTS_VARIABLE}=''`,
+  `elif [ ! -s "$f" ]; then ${TASK_OUTPUTS_VARIABLE}='${NO_OUTPUTS}'`,
   `elif size=$(wc -c < "$f") && [ "$size" -gt ${MAX_TASK_OUTPUT_BYTES} ]; then ${TASK_OUTPUTS_VARIABLE}="${REFUSED_TOO_LARGE}$((size))"`,
   // The pipeline's status is tr's: a missing base64 shows as no text for a file that is not empty.
-  `elif ${TASK_OUTPUTS_VARIABLE}=$(base64 < "$f" | tr -d '\\n') && { [ -n "$${TASK_OUTPUTS_VARIABLE}" ] || [ ! -s "$f" ]; }; then :`,
+  `elif ${TASK_OUTPUTS_VARIABLE}=$(base64 < "$f" | tr -d '\\n') && [ -n "$${TASK_OUTPUTS_VARIABLE}" ]; then :`,
   `else ${TASK_OUTPUTS_VARIABLE}='${REFUSED_NOT_ENCODED}'; fi`,
   `export ${TASK_OUTPUTS_VARIABLE}`
 ].join('; ')

@@ -44,6 +44,8 @@ export interface BuildInit {
   rng: Prng
   /** Ingestion delay of a script that sets none: [min, max] ms, drawn per 200 ms of timestamps. */
   defaultIngestionDelayMs: [number, number]
+  /** How long after the end BatchGetBuilds shows the exported variables. */
+  exportedVariablesLagMs: number
   /** Seed of the ingestion draws. */
   seed: number
 }
@@ -113,6 +115,7 @@ export class Build {
   private readonly serviceRole: string
   private readonly vpcConfig: VpcConfig | undefined
   private readonly nullDeepLinkBeforeStream: boolean
+  private readonly exportedVariablesLagMs: number
   private readonly cloudWatchLogsEnabled: boolean
   private readonly ingestionDelayMs: number
   private readonly networkInterfaceId: string
@@ -137,6 +140,7 @@ export class Build {
     this.serviceRole = init.serviceRole
     this.vpcConfig = init.vpcConfig
     this.nullDeepLinkBeforeStream = init.nullDeepLinkBeforeStream
+    this.exportedVariablesLagMs = init.exportedVariablesLagMs
     this.cloudWatchLogsEnabled = init.cloudWatchLogsEnabled
     this.networkInterfaceId = `eni-${init.rng.hex(17)}`
     this.subnetId = init.vpcConfig?.subnets[0]
@@ -377,13 +381,13 @@ export class Build {
   }
 
   /**
-   * The declared exported variables the commands set, as BatchGetBuilds returns them: only once the build is
-   * complete, and only when POST_BUILD ended by itself (SUCCEEDED or FAILED), since CodeBuild captures them until
-   * post_build ends; none after a stop or a timeout before that, none when post_build never ran (pessimistic: see
-   * the README's fidelity notes).
+   * The declared exported variables the commands set, as BatchGetBuilds returns them: only from
+   * `exportedVariablesLagMs` after the build is complete, and only when POST_BUILD ended by itself (SUCCEEDED or
+   * FAILED), since CodeBuild captures them until post_build ends; none after a stop or a timeout before that, none
+   * when post_build never ran (pessimistic: see the README's fidelity notes).
    */
   exportedVariables(nowEpochMs: number): Array<{ name: string; value: string }> {
-    if (!this.isComplete(nowEpochMs)) return []
+    if (!this.isComplete(nowEpochMs) || nowEpochMs < this.endEpochMs + this.exportedVariablesLagMs) return []
     const post = this.phases.find(p => p.type === 'POST_BUILD')
     if (!post || post.end === null || (post.status !== 'SUCCEEDED' && post.status !== 'FAILED')) return []
     const values = new Map<string, string>()

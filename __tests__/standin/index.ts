@@ -89,6 +89,11 @@ export interface StandInOptions {
    * back at the end, events readable at once: for the few tests where that is the point.
    */
   logs?: { paging?: 'realistic' | 'ideal'; ingestionDelayMs?: number | [number, number] }
+  /**
+   * How long after a build's end BatchGetBuilds starts answering its `exportedEnvironmentVariables`. Default
+   * `DEFAULT_EXPORTED_VARIABLES_LAG_MS` (1 s: the answer that first shows the end lacks them); 0: with the end.
+   */
+  exportedVariablesLagMs?: number
   host?: string
   port?: number
 }
@@ -338,6 +343,13 @@ async function waitFor<T>(world: World, fn: () => T | undefined | null | false, 
  */
 export const DEFAULT_INGESTION_DELAY_MS: [number, number] = [300, 1_500]
 
+/**
+ * When BatchGetBuilds starts showing a build's exported variables is undocumented (the API reference's
+ * `ExportedEnvironmentVariable` says only that they cannot change after post_build ends): the stand-in shows them 1 s
+ * after the build's end, so the answer that first shows the end lacks them (see the README's fidelity notes).
+ */
+export const DEFAULT_EXPORTED_VARIABLES_LAG_MS = 1_000
+
 /** CloudWatch Logs as an ideal service: full pages, the same token at the end, events readable at once. */
 export const IDEAL_LOGS = { paging: 'ideal', ingestionDelayMs: 0 } as const
 
@@ -362,7 +374,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       nullDeepLinkBeforeStream: options.nullDeepLinkBeforeStream ?? false,
       timeScale: options.timeScale ?? 1,
       paging: options.logs?.paging ?? 'realistic',
-      ingestionDelayMs: delayRange(options.logs?.ingestionDelayMs ?? DEFAULT_INGESTION_DELAY_MS)
+      ingestionDelayMs: delayRange(options.logs?.ingestionDelayMs ?? DEFAULT_INGESTION_DELAY_MS),
+      exportedVariablesLagMs: options.exportedVariablesLagMs ?? DEFAULT_EXPORTED_VARIABLES_LAG_MS
     },
     options.projects ?? [],
     options.fleets ?? []

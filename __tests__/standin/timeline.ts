@@ -205,6 +205,16 @@ interface PlannedCommand {
   spec: ScriptCommand | undefined
 }
 
+/**
+ * What a buildspec command nothing claims sets: nothing, but for the bundled buildspecs' post_build command that
+ * carries the task's outputs (`… export TASK_OUTPUTS`), which sets its mark for "no outputs" (`!none`,
+ * scripts/buildspec-commands.ts), as it does for a task that wrote none: a script that says nothing of outputs
+ * plays such a task.
+ */
+function silentExports(command: string): Record<string, string> | undefined {
+  return /\bexport TASK_OUTPUTS\b/.test(command) ? { TASK_OUTPUTS: '!none' } : undefined
+}
+
 function plainRegExp(re: RegExp): RegExp {
   return new RegExp(re.source, re.flags.replace(/[gy]/g, ''))
 }
@@ -418,13 +428,14 @@ export function compileTimeline(input: CompileInput): CompiledTimeline {
       const minDuration = spec ? (spec.durationMs ?? DEFAULTS.commandMs) : DEFAULTS.silentCommandMs
       const cmdEnd = Math.max(cmdStart + minDuration, last + AGENT_STEP, at)
       const exitStatus = spec?.exitStatus ?? 0
+      const exports = spec ? spec.exports : silentExports(pc.text)
       commands.push({
         phase: p,
         command: pc.text,
         exitStatus,
         start: cmdStart,
         end: cmdEnd,
-        ...(spec?.exports ? { exports: spec.exports } : {})
+        ...(exports ? { exports } : {})
       })
       at = cmdEnd
       if (exitStatus !== 0) {

@@ -43,6 +43,8 @@ export interface WorldOptions {
   paging: 'realistic' | 'ideal'
   /** The ingestion delay of a script that sets none: [min, max] ms. */
   ingestionDelayMs: [number, number]
+  /** How long after a build's end its exported variables are shown (StandInOptions.exportedVariablesLagMs). */
+  exportedVariablesLagMs: number
 }
 
 /** Realistic pages: 250-300 events and at most 72-88 KB each (as real accounts report, see the README). */
@@ -300,6 +302,7 @@ export class World {
       agentPrefix: Fleets.agentPrefix(fleet) ?? config.agentPrefix,
       rng,
       defaultIngestionDelayMs: this.options.ingestionDelayMs,
+      exportedVariablesLagMs: this.options.exportedVariablesLagMs,
       seed: this.options.seed
     })
     if (!dryRun) {

@@ -45,6 +45,7 @@ describe('parsePlan', () => {
   it.each(['migrate', 'seed', 'cleanup', 'plan'])('loads the bundled buildspec of %s', task => {
     const p = plan({ task })
     expect(p.buildspec.path).toBe(`buildspecs/${task}.yml`)
+    expect(p.buildspec.exportedVariables).toEqual(['TASK_OUTPUTS'])
     expect(p.argv).toEqual([task])
   })
 
@@ -98,7 +99,12 @@ describe('parsePlan', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ws-'))
     writeFileSync(path.join(dir, 'backfill.yml'), 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n')
     const p = plan({ buildspec: 'backfill.yml' }, context({ workspace: dir }))
-    expect(p.buildspec).toMatchObject({ source: 'custom', path: 'backfill.yml', usesDocker: false })
+    expect(p.buildspec).toMatchObject({ source: 'custom', path: 'backfill.yml', usesDocker: false, exportedVariables: [] })
+    writeFileSync(
+      path.join(dir, 'outputs.yml'),
+      'version: 0.2\nenv:\n  exported-variables: [TASK_OUTPUTS, 7]\nphases:\n  build:\n    commands: [true]\n'
+    )
+    expect(plan({ buildspec: 'outputs.yml' }, context({ workspace: dir })).buildspec.exportedVariables).toEqual(['TASK_OUTPUTS'])
   })
 
   it('accepts timeout, compute type and booleans', () => {

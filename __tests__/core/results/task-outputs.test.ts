@@ -3,7 +3,7 @@ import type { Build } from '@aws-sdk/client-codebuild'
 import { PLAN_DIGEST, parsePending, planDigest } from '../../../src/core/results/plan-digest.js'
 import { outputsNote } from '../../../src/core/report/report.js'
 import { MAX_TASK_OUTPUTS, MAX_TASK_OUTPUT_BYTES, parseTaskOutputs, taskOutputsOf } from '../../../src/core/results/task-outputs.js'
-import { outputsJson, taskResultsOf } from '../../../src/core/results/task-results.js'
+import { declaresOutputs, outputsAwaited, outputsJson, taskResultsOf } from '../../../src/core/results/task-results.js'
 
 const carried = (file: string, status: Build['buildStatus'] = 'SUCCEEDED'): Build => ({
   buildStatus: status,
@@ -68,6 +68,24 @@ describe('taskOutputsOf: the TASK_OUTPUTS exported variable', () => {
     // The reports say nothing of a custom buildspec that carries no outputs; they do of a stopped build.
     expect(outputsNote({ outputs: undeclared, stepOutputs: [] })).toBeUndefined()
     expect(outputsNote({ outputs: taskOutputsOf({ buildStatus: 'STOPPED' }), stepOutputs: [] })).toMatch(/ended STOPPED/)
+  })
+
+  it('tells a buildspec that declares TASK_OUTPUTS (late: CodeBuild has not reported it yet) from one that does not', () => {
+    const ran: Build = { buildStatus: 'SUCCEEDED', phases: [{ phaseType: 'POST_BUILD' }] }
+    const late = taskOutputsOf(ran, true)
+    expect([late.state, late.note]).toEqual([
+      'late',
+      expect.stringMatching(/CodeBuild has not reported TASK_OUTPUTS, which the buildspec declares/)
+    ])
+    expect(outputsNote({ outputs: late, stepOutputs: [] })).toBe(late.note)
+    expect(outputsAwaited(ran, true)).toBe(true)
+    expect(outputsAwaited(ran, false)).toBe(false)
+    // Declared or not, a build whose post_build never ran, or that was stopped, is not waited for.
+    expect(outputsAwaited({ buildStatus: 'FAILED', phases: [{ phaseType: 'PRE_BUILD' }] }, true)).toBe(false)
+    expect(outputsAwaited({ buildStatus: 'STOPPED', phases: [{ phaseType: 'POST_BUILD' }] }, true)).toBe(false)
+    expect(outputsAwaited(carried('a=1\n'), true)).toBe(false)
+    expect(declaresOutputs(['OTHER', 'TASK_OUTPUTS'])).toBe(true)
+    expect(declaresOutputs(['OTHER'])).toBe(false)
   })
 
   it('refuses what the buildspec refused, what is not base64 and what is over the limit', () => {

@@ -1,6 +1,7 @@
 /** The public entry of src/core/build: what the rest of src/ may use. */
 export { isBuildId } from './build-id.js'
 export { executionMark, newExecutionToken } from './execution.js'
+export { EXPORTED_WAIT_SECONDS, awaitExportedVariable } from './exported.js'
 export { checkFleetBeforeStart } from './fleet.js'
 export { preflight } from './preflight.js'
 export { buildStartRequest, redactRequest } from './request.js'

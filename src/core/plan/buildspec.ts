@@ -10,6 +10,8 @@ export interface Buildspec {
   content: string
   /** The buildspec runs Docker (so the project must be privileged). */
   usesDocker: boolean
+  /** The names it declares in `env: exported-variables` (BatchGetBuilds reports them once post_build has run). */
+  exportedVariables: string[]
 }
 
 /** Checks that text is a buildspec: YAML with `version` and `phases`. Returns the problem, if any. */
@@ -26,6 +28,19 @@ export function buildspecProblem(text: string): string | undefined {
   const phases = spec.phases
   if (phases === null || typeof phases !== 'object' || Array.isArray(phases)) return "it has no 'phases' mapping"
   return undefined
+}
+
+/** The names a buildspec declares in `env: exported-variables`; empty for text that is not a buildspec. */
+function exportedVariableNames(text: string): string[] {
+  let doc: unknown
+  try {
+    doc = parse(text)
+  } catch {
+    return []
+  }
+  const env = (doc as { env?: unknown } | null)?.env
+  const names = env !== null && typeof env === 'object' ? (env as Record<string, unknown>)['exported-variables'] : undefined
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : []
 }
 
 const COMMAND_PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
@@ -79,7 +94,7 @@ export function loadBuildspec(file: string, source: Buildspec['source'], label =
   const content = readFileSync(file, 'utf8')
   const problem = buildspecProblem(content)
   if (problem) throw new Error(`${label} is not a buildspec: ${problem}`)
-  return { source, path: label, content, usesDocker: /\bdocker\b/.test(content) }
+  return { source, path: label, content, usesDocker: /\bdocker\b/.test(content), exportedVariables: exportedVariableNames(content) }
 }
 
 /**

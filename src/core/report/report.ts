@@ -144,11 +144,12 @@ export function shownValue(value: string, max = SHOWN_VALUE_CHARS): string {
 }
 
 /**
- * When the reports say why a build has no outputs: when the buildspec refused them, or CodeBuild did not keep them
- * (stopped, timed out, failed before post_build). A build whose post_build ran without TASK_OUTPUTS ran a custom
- * buildspec that does not carry outputs: nothing to say (the plan task's missing list says it).
+ * When the reports say why a build has no outputs: when the buildspec refused them, CodeBuild did not keep them
+ * (stopped, timed out, failed before post_build), or did not report them although the buildspec declares them. A
+ * build whose post_build ran without TASK_OUTPUTS, which its buildspec does not declare, ran a custom buildspec that
+ * does not carry outputs: nothing to say (the plan task's missing list says it).
  */
 export function outputsNote(results: TaskResults): string | undefined {
   const { state, note } = results.outputs
-  return state === 'refused' || state === 'missing' ? note : undefined
+  return state === 'undeclared' || state === 'captured' ? undefined : note
 }

@@ -29,6 +29,8 @@ export const REFUSED_TOO_LARGE = '!too-large:'
 export const REFUSED_NOT_A_FILE = '!not-a-file'
 /** The build could not encode the file: no `base64` or `tr` on its PATH (image mode runs post_build in the image). */
 export const REFUSED_NOT_ENCODED = '!not-encoded'
+/** What post_build sets when the task wrote no outputs (no file, or an empty one): never '' (see `late`). */
+export const NO_OUTPUTS = '!none'
 
 export interface TaskOutput {
   name: string
@@ -38,11 +40,13 @@ export interface TaskOutput {
 export interface TaskOutputs {
   /**
    * captured: TASK_OUTPUTS came back (outputs may be empty); missing: it did not, since the build was stopped or timed
-   * out (before post_build ended) or failed before post_build; undeclared: it did not although post_build ran (a
-   * custom buildspec that does not carry outputs); refused: the buildspec refused the file (too large, not a regular
-   * file).
+   * out (before post_build ended) or failed before post_build; undeclared: it did not although post_build ran, and the
+   * buildspec does not declare it (a custom buildspec that does not carry outputs); late: the buildspec declares it
+   * and post_build ran, yet CodeBuild has not reported it (when BatchGetBuilds starts showing exported variables is
+   * undocumented: the run asks again for a while, run/follow.ts); refused: the buildspec refused the file (too large,
+   * not a regular file).
    */
-  state: 'captured' | 'missing' | 'undeclared' | 'refused'
+  state: 'captured' | 'missing' | 'undeclared' | 'late' | 'refused'
   outputs: TaskOutput[]
   /** Lines, names or values left out, and why: for a warning (already safe to show: no outside text but sizes). */
   problems: string[]
@@ -50,10 +54,13 @@ export interface TaskOutputs {
   note?: string
 }
 
-/** The task's outputs as the build reports them; never throws. */
-export function taskOutputsOf(build: Build): TaskOutputs {
+/**
+ * The task's outputs as the build reports them; never throws. `declared`: the buildspec declares TASK_OUTPUTS in
+ * `env: exported-variables` (the bundled ones do), so a build whose post_build ran has set it.
+ */
+export function taskOutputsOf(build: Build, declared = false): TaskOutputs {
   const carried = build.exportedEnvironmentVariables?.find(v => v.name === TASK_OUTPUTS_VARIABLE)
-  if (carried === undefined) return missing(build)
+  if (carried === undefined) return missing(build, declared)
   const value = carried.value ?? ''
   if (value.startsWith(REFUSED_TOO_LARGE)) {
     const size = /^\d{1,12}$/.exec(value.slice(REFUSED_TOO_LARGE.length))?.[0] ?? '?'
@@ -62,7 +69,7 @@ export function taskOutputsOf(build: Build): TaskOutputs {
   if (value === REFUSED_NOT_A_FILE) return refused("the task's outputs file was not a regular file (a symbolic link?): none were set")
   if (value === REFUSED_NOT_ENCODED)
     return refused("the build could not encode the task's outputs file (no base64 or tr on the image's PATH?): none were set")
-  if (value === '') return { state: 'captured', outputs: [], problems: [] }
+  if (value === '' || value === NO_OUTPUTS) return { state: 'captured', outputs: [], problems: [] }
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) return refused('TASK_OUTPUTS was not base64: none were set')
   const bytes = Buffer.from(value, 'base64')
   if (bytes.length > MAX_TASK_OUTPUT_BYTES)
@@ -75,7 +82,7 @@ function refused(note: string): TaskOutputs {
   return { state: 'refused', outputs: [], problems: [note], note }
 }
 
-function missing(build: Build): TaskOutputs {
+function missing(build: Build, declared: boolean): TaskOutputs {
   const none = { outputs: [], problems: [] }
   const status = build.buildStatus ?? ''
   if (status === StatusType.STOPPED || status === StatusType.TIMED_OUT) {
@@ -84,6 +91,10 @@ function missing(build: Build): TaskOutputs {
   }
   if (!build.phases?.some(p => p.phaseType === 'POST_BUILD'))
     return { state: 'missing', ...none, note: 'no task outputs: the build ended before its post_build phase, which carries them' }
+  if (declared) {
+    const note = 'no task outputs: CodeBuild has not reported TASK_OUTPUTS, which the buildspec declares and post_build sets'
+    return { state: 'late', ...none, note }
+  }
   const note = 'no task outputs: the build reported no TASK_OUTPUTS (a custom buildspec must declare it, see the README)'
   return { state: 'undeclared', ...none, note }
 }

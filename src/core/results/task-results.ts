@@ -10,7 +10,7 @@ import { Outputs } from '../support/index.js'
 import type { Task } from '../support/index.js'
 import { PENDING_OUTPUT, parsePending, planDigest } from './plan-digest.js'
 import type { PendingMigration } from './plan-digest.js'
-import { taskOutputsOf } from './task-outputs.js'
+import { TASK_OUTPUTS_VARIABLE, taskOutputsOf } from './task-outputs.js'
 import type { TaskOutput, TaskOutputs } from './task-outputs.js'
 
 interface PlanResult {
@@ -31,9 +31,9 @@ export interface TaskResults {
 
 const ACTION_OUTPUTS = new Set(Object.values(Outputs).map(name => name.toLowerCase()))
 
-/** The results of a build that ended (or was stopped): never throws. */
-export function taskResultsOf(build: Build, task: Task): TaskResults {
-  const outputs = taskOutputsOf(build)
+/** The results of a build that ended (or was stopped): never throws. `declared`: as taskOutputsOf's. */
+export function taskResultsOf(build: Build, task: Task, declared = false): TaskResults {
+  const outputs = taskOutputsOf(build, declared)
   const stepOutputs: TaskOutput[] = []
   const problems = [...outputs.problems]
   for (const output of outputs.outputs) {
@@ -44,6 +44,16 @@ export function taskResultsOf(build: Build, task: Task): TaskResults {
   const results: TaskResults = { outputs: { ...outputs, problems }, stepOutputs }
   if (task === 'plan') results.plan = planResult(outputs)
   return results
+}
+
+/** Whether a buildspec that declares these exported variables carries the task's outputs (the bundled ones do). */
+export function declaresOutputs(exportedVariables: readonly string[]): boolean {
+  return exportedVariables.includes(TASK_OUTPUTS_VARIABLE)
+}
+
+/** Whether an ended build's outputs are still to come: declared, post_build ran, CodeBuild has not reported them. */
+export function outputsAwaited(build: Build, declared: boolean): boolean {
+  return taskOutputsOf(build, declared).state === 'late'
 }
 
 function planResult(outputs: TaskOutputs): PlanResult {

@@ -15,6 +15,9 @@ import type { Diagnosis } from '../report/index.js'
 import type { Plan } from '../plan/index.js'
 import { buildLinks } from '../aws/index.js'
 import type { WatchHooks } from '../watch/index.js'
+import { EXPORTED_WAIT_SECONDS, awaitExportedVariable } from '../build/index.js'
+import { TASK_OUTPUTS_VARIABLE, declaresOutputs, outputsAwaited, taskResultsOf } from '../results/index.js'
+import type { TaskResults } from '../results/index.js'
 
 export interface Followed {
   build: Build
@@ -23,12 +26,14 @@ export interface Followed {
   diagnosis?: Diagnosis
   /** The image pull's span as the log showed it (time-budget.ts), when it did. */
   pullMs?: number
+  /** What the build reported beyond its status: the task's outputs, the plan's pending list. */
+  results: TaskResults
 }
 
 /** Watches the build to its end (throws what watchBuild throws: cancellation, WatchError). */
 export async function followBuild(
   deps: Pick<AwsClients, 'codebuild' | 'logs'> & { clock: Clock },
-  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region' | 'names'>,
+  plan: Pick<Plan, 'showLogs' | 'maxLogRequestsPerMinute' | 'buildspec' | 'region' | 'names' | 'task'>,
   started: Build,
   hooks: Required<Pick<WatchHooks, 'onNotice' | 'onWarning'>> & {
     print: (events: OutputLogEvent[]) => void
@@ -73,10 +78,33 @@ export async function followBuild(
   )
   if (logRead && !logComplete) hooks.onWarning(incompleteLog(build, plan.region, logEvents))
   const pullMs = pulls.totalMs()
-  const pulled = pullMs === undefined ? {} : { pullMs }
-  if (build.buildStatus === StatusType.SUCCEEDED) return { build, lastLines: [], ...pulled }
+  const ended = { build, ...(pullMs === undefined ? {} : { pullMs }), results: await resultsOf(deps, plan, build, hooks, signal) }
+  if (build.buildStatus === StatusType.SUCCEEDED) return { ...ended, lastLines: [] }
   const diagnosis = diagnoser.diagnose(build)
-  return { build, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}), ...pulled }
+  return { ...ended, lastLines: lastTaskLines.lines(), ...(diagnosis ? { diagnosis } : {}) }
+}
+
+/** The build's results, asked for again for a few seconds when its buildspec declares outputs CodeBuild has not shown yet. */
+async function resultsOf(
+  deps: Pick<AwsClients, 'codebuild'> & { clock: Clock },
+  plan: Pick<Plan, 'buildspec' | 'task'>,
+  build: Build,
+  hooks: Pick<WatchHooks, 'onNotice'>,
+  signal: AbortSignal
+): Promise<TaskResults> {
+  const declared = declaresOutputs(plan.buildspec.exportedVariables)
+  if (!outputsAwaited(build, declared)) return taskResultsOf(build, plan.task, declared)
+  const waiting = (): void =>
+    hooks.onNotice?.(
+      `CodeBuild has not reported the task's outputs (${TASK_OUTPUTS_VARIABLE}) yet: asking again for up to ${EXPORTED_WAIT_SECONDS} s.`
+    )
+  const waited = await awaitExportedVariable(
+    { codebuild: deps.codebuild, clock: deps.clock, signal },
+    build,
+    TASK_OUTPUTS_VARIABLE,
+    waiting
+  )
+  return taskResultsOf(waited.build, plan.task, declared)
 }
 
 /** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */

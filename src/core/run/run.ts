@@ -218,10 +218,10 @@ async function watchToEnd(deps: RunTaskDeps, facts: RunFacts, plan: Plan, client
       signal
     )
     ui.printEnd()
-    const { pullMs, ...ended } = followed
+    const { pullMs, results, ...ended } = followed
     facts.timing.tailEndedAt = deps.clock.now()
     if (pullMs !== undefined) facts.timing.pullMs = pullMs
-    facts.results = taskResultsOf(followed.build, plan.task)
+    facts.results = results
     return { kind: 'ended', ...ended }
   } catch (error) {
     ui.printEnd()
