@@ -43,7 +43,7 @@ describe('task outputs', () => {
     expect(r.summary).not.toContain('<img')
   })
 
-  it('arrive when CodeBuild reports them only after the end (the stand-in’s default: 1 s later), read again at once, then a second later', async () => {
+  it('arrive when CodeBuild reports them only after the end (the stand-in’s default: 1 s later), read again at once, then every 0.5 s', async () => {
     s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file: 'applied=3\n' })] })])
     const r = await run(s)
     expect(r.code).toBe(0)
@@ -51,16 +51,16 @@ describe('task outputs', () => {
     const [build] = s.startedBuilds(PROJECT)
     const afterEnd = s.callsOf('BatchGetBuilds').filter(c => c.at >= (build?.endedAt ?? Infinity))
     // The poll that saw the end, then the reads for the outputs (the first at once, after the log's drain; then
-    // 1 s later): one or two (none when that poll came a second late, as on a loaded machine).
+    // 0.5 s apart): up to three within the 1 s; none when that poll came a second late, as on a loaded machine.
     expect(afterEnd.length).toBeGreaterThanOrEqual(1)
-    expect(afterEnd.length).toBeLessThanOrEqual(3)
+    expect(afterEnd.length).toBeLessThanOrEqual(4)
     // Said only when the read at once did not find them and the run waits.
     const notice = /CodeBuild has not reported the task's outputs \(TASK_OUTPUTS\) yet: asking again for up to 10 s\./
-    if (afterEnd.length === 3) expect(r.stdout).toMatch(notice)
+    if (afterEnd.length >= 3) expect(r.stdout).toMatch(notice)
     else expect(r.stdout).not.toMatch(notice)
   })
 
-  it('that CodeBuild never reports are asked for five times in 10 s, then the reports say so; the step still succeeds', async () => {
+  it('that CodeBuild never reports are asked for eight times in 10 s, then the reports say so; the step still succeeds', async () => {
     s = await standIn([presets.success({ lines: 2, postBuild: [taskOutputs({ file: 'applied=3\n' })] })], {
       exportedVariablesLagMs: 600_000
     })
@@ -73,7 +73,7 @@ describe('task outputs', () => {
       .callsOf('BatchGetBuilds')
       .filter(c => c.at >= (build?.endedAt ?? Infinity))
       .slice(1)
-    expect(rereads).toHaveLength(5)
+    expect(rereads).toHaveLength(8)
     expect((rereads.at(-1)?.at ?? 0) - (rereads[0]?.at ?? 0)).toBeGreaterThanOrEqual(10_000 - 200)
     const note = 'no task outputs: CodeBuild has not reported TASK_OUTPUTS, which the buildspec declares and post_build sets'
     expect(r.stdout).toContain(note)

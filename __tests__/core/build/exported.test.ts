@@ -18,8 +18,8 @@ function codebuild(from: number, answer: (n: number) => Build = () => ENDED) {
 }
 
 describe('awaitExportedVariable', () => {
-  it('reads again at once, then 1, 2, 3 and 4 s apart: 10 s and five calls at most', () => {
-    expect(EXPORTED_REREAD_PAUSES_MS).toEqual([0, 1_000, 2_000, 3_000, 4_000])
+  it('reads again at once, then at 0.5, 1, 2, 3, 5, 7 and 10 s: eight calls at most', () => {
+    expect(EXPORTED_REREAD_PAUSES_MS).toEqual([0, 500, 500, 1_000, 1_000, 2_000, 2_000, 3_000])
     expect(EXPORTED_WAIT_SECONDS).toBe(10)
   })
 
@@ -33,7 +33,7 @@ describe('awaitExportedVariable', () => {
     expect([said, clock.now()]).toEqual([0, 0])
     const client = codebuild(2)
     expect(await at(2, client)).toEqual({ build: { ...ENDED, exportedEnvironmentVariables: CARRIED }, calls: 3 })
-    expect([said, clock.now()]).toEqual([1, 3_000])
+    expect([said, clock.now()]).toEqual([1, 1_000])
     expect(client.calls.map(c => c.input)).toEqual(Array(3).fill({ ids: ['p:uuid'] }))
   })
 
@@ -45,7 +45,7 @@ describe('awaitExportedVariable', () => {
       ENDED,
       'TASK_OUTPUTS'
     )
-    expect(waited).toEqual({ build: ENDED, calls: 5 })
+    expect(waited).toEqual({ build: ENDED, calls: 8 })
     expect(clock.now()).toBe(10_000)
   })
 
@@ -80,6 +80,6 @@ describe('awaitExportedVariable', () => {
     await new Promise(resolve => setImmediate(resolve))
     cancel.abort()
     expect((await waiting).build).toBe(ENDED)
-    expect(client.count('BatchGetBuilds')).toBeLessThan(5)
+    expect(client.count('BatchGetBuilds')).toBeLessThan(8)
   })
 })

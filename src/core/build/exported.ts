@@ -12,9 +12,10 @@ import type { Clock } from '../support/index.js'
 
 /**
  * The pauses before each read: the first at once (the status that showed the end is as old as the drain of the log
- * after it), then 1, 2, 3 and 4 s: 10 s in all, five calls at most, and only for a build whose outputs are missing.
+ * after it), then at 0.5, 1, 2, 3, 5, 7 and 10 s: soon for a short delay, sparse for a long one; eight calls at most,
+ * and only for a build whose outputs are missing.
  */
-export const EXPORTED_REREAD_PAUSES_MS: readonly number[] = [0, 1_000, 2_000, 3_000, 4_000]
+export const EXPORTED_REREAD_PAUSES_MS: readonly number[] = [0, 500, 500, 1_000, 1_000, 2_000, 2_000, 3_000]
 /** How long the reads go on, in all: for the notice that says the run waits. */
 export const EXPORTED_WAIT_SECONDS = EXPORTED_REREAD_PAUSES_MS.reduce((sum, ms) => sum + ms, 0) / 1000
 /** Each read is bounded: the build has ended, and nothing but its outputs waits on it. */
