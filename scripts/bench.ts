@@ -73,8 +73,10 @@ async function scenario(
   const s = await startStandIn({
     seed: options.seed ?? 11,
     faults: options.faults,
-    // The scenarios from before realistic paging read ideal pages (comparable over time); `real paging` ones the default.
+    // The scenarios from before realistic paging read ideal pages and see exported variables with the end
+    // (comparable over time); `real paging` ones the stand-in's defaults (exported variables 1 s after the end).
     logs: options.logs ?? IDEAL_LOGS,
+    ...(options.logs ? {} : { exportedVariablesLagMs: 0 }),
     projects: [{ name: PROJECT, vpcConfig: true, privilegedMode: true, builds: [script] }]
   })
   let rss: { stop(): number } | undefined
