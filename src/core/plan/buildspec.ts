@@ -30,15 +30,20 @@ export function buildspecProblem(text: string): string | undefined {
   return undefined
 }
 
-/** The names a buildspec declares in `env: exported-variables`; empty for text that is not a buildspec. */
-function exportedVariableNames(text: string): string[] {
+/** A field of a buildspec's top-level mapping; undefined for text that is not YAML or not a mapping. */
+function topLevel(text: string, key: string): unknown {
   let doc: unknown
   try {
     doc = parse(text)
   } catch {
-    return []
+    return undefined
   }
-  const env = (doc as { env?: unknown } | null)?.env
+  return doc !== null && typeof doc === 'object' ? (doc as Record<string, unknown>)[key] : undefined
+}
+
+/** The names a buildspec declares in `env: exported-variables`; empty for text that is not a buildspec. */
+function exportedVariableNames(text: string): string[] {
+  const env = topLevel(text, 'env')
   const names = env !== null && typeof env === 'object' ? (env as Record<string, unknown>)['exported-variables'] : undefined
   return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : []
 }
@@ -51,13 +56,7 @@ const COMMAND_PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
  * Empty for text that is not a buildspec.
  */
 export function buildspecCommands(text: string): string[] {
-  let doc: unknown
-  try {
-    doc = parse(text)
-  } catch {
-    return []
-  }
-  const phases = (doc as { phases?: unknown } | null)?.phases
+  const phases = topLevel(text, 'phases')
   if (phases === null || typeof phases !== 'object') return []
   const commands: string[] = []
   for (const name of COMMAND_PHASES) {
