@@ -300,6 +300,7 @@ export class StandInServer {
         if (error.message !== error.type) call.errorMessage = error.message
       }
       call.status = status
+      if (!error && Array.isArray(payload?.['events'])) call.events = (payload['events'] as unknown[]).length
       if (kind === 'hang' && !expired) {
         // Processed, then never answered: the socket stays open until the client abandons it or the stand-in closes.
         call.injected = 'hang'

@@ -336,6 +336,8 @@ export interface RecordedCall {
   errorMessage?: string
   /** The fault injected, if any. */
   injected?: Exclude<FaultKind, 'ok'>
+  /** For a GetLogEvents page answered: how many events it held (0: an empty page). */
+  events?: number
   requestId: string
   /** From the SigV4 Authorization header, when present. */
   accessKeyId?: string
