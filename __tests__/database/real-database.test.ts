@@ -3,15 +3,17 @@
  * (fixtures/real-build.ts): the bundled buildspec under bash, `docker run` running the node-pg-migrate fixture image
  * with exactly the container's variables, DATABASE_URL resolved from the project's secret, against a real PostgreSQL.
  * plan lists the pending migrations in the comment and the outputs; migrate with the approved digest applies them
- * and reports its outputs; a broken migration fails the step with PostgreSQL's error; the database password
- * appears in no output, log, summary, comment or annotation.
+ * and reports its outputs; the CLI bundle does the same (its --json), and a migrate with another digest applies
+ * nothing; a broken migration fails the step with PostgreSQL's error; the database password appears in no output,
+ * log, summary, comment or annotation.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import type { StandIn } from '../standin/index.js'
-import { IMAGE, failureOf, run, standIn } from '../fixtures/e2e.js'
+import { IMAGE, PROJECT, failureOf, run, standIn } from '../fixtures/e2e.js'
+import { runCli } from '../fixtures/cli.js'
 import type { E2ERun } from '../fixtures/e2e.js'
 import { BROKEN_MIGRATION, MIGRATIONS, fakeImage, imageDir } from '../fixtures/migration-image.js'
 import { describeWithPostgres, startPostgres } from '../fixtures/postgres.js'
@@ -101,6 +103,38 @@ describeWithPostgres('real database, end to end (node-pg-migrate image on Postgr
     expect(migrate.streamed).toContain(`### MIGRATION ${MIGRATIONS[0]} (UP) ###`)
     expect(await tables()).toEqual(['accounts', 'pgmigrations'])
     expect(everything(migrate)).not.toContain(server.password)
+  })
+
+  it('the CLI: plan --json lists the pending migrations and changes nothing; migrate with its digest applies them, as the action does', async () => {
+    const workdir = imageDir()
+    s = await standInFor(workdir)
+    const base = ['--project-name', PROJECT, '--image-uri', IMAGE, '--json']
+    const plan = await runCli(['plan', ...base], s)
+    expect(plan.code).toBe(0)
+    const digest = digestOf(MIGRATIONS, workdir)
+    const planned = JSON.parse(plan.stdout) as Record<string, unknown>
+    expect(planned).toMatchObject({ exitCode: 0, status: 'SUCCEEDED', taskExitCode: 0, pendingCount: 2, planDigest: digest })
+    expect((planned.pending as Array<{ id: string }>).map(m => m.id)).toEqual(MIGRATIONS)
+    expect(await tables()).toEqual([])
+
+    const migrate = await runCli(['migrate', ...base, '--approved-plan-digest', digest], s)
+    expect(migrate.code).toBe(0)
+    const applied = JSON.parse(migrate.stdout) as Record<string, unknown>
+    expect(applied).toMatchObject({ exitCode: 0, status: 'SUCCEEDED', taskExitCode: 0 })
+    expect(applied.taskOutputs).toEqual({ 'applied-count': '2', applied: JSON.stringify(MIGRATIONS) })
+    // The log goes to stderr, the tool's own lines in it.
+    expect(migrate.stderr).toContain(`### MIGRATION ${MIGRATIONS[0]} (UP) ###`)
+    expect(await tables()).toEqual(['accounts', 'pgmigrations'])
+    for (const r of [plan, migrate]) expect(r.stdout + r.stderr).not.toContain(server.password)
+
+    // Another digest than the plan's: the task refuses to apply anything, and the CLI exits non-zero.
+    url = await server.createDatabase()
+    await s.close()
+    s = await standInFor(workdir)
+    const refused = await runCli(['migrate', ...base, '--approved-plan-digest', `sha256:${'0'.repeat(64)}`], s)
+    expect(refused.code).not.toBe(0)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 'FAILED', taskExitCode: 3 })
+    expect(await tables()).not.toContain('accounts')
   })
 
   it('a broken migration fails the step with PostgreSQL’s error and the task’s exit code, and applies nothing', async () => {

@@ -1,61 +1,9 @@
 /** The CLI bundle (dist/cli/index.js) on Node 24 against the stand-in: output, exit codes, --json, Ctrl-C. */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import type { StandIn } from '../standin/index.js'
 import { presets, taskOutputs } from '../standin/index.js'
-import { IMAGE, PROJECT, afterVirtual, logLines, sameClock, standIn } from '../fixtures/e2e.js'
-import { fakeAwsEnv } from '../fixtures/aws-credentials.js'
-import { NODE24, node24 } from '../fixtures/bundle.js'
-import { ROOT } from '../fixtures/root.js'
+import { runCli } from '../fixtures/cli.js'
+import { IMAGE, PROJECT, afterVirtual, logLines, standIn } from '../fixtures/e2e.js'
 import type { TimeBudget } from '../../src/core/report/time-budget.js'
-
-const CLI = path.join(ROOT, 'dist', 'cli', 'index.js')
-
-interface CliRun {
-  code: number | null
-  /** The signal that ended the process, when it did not exit by itself. */
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/**
- * Runs the CLI as a person would from a clone: no GitHub variables, output not a TTY; on the stand-in's (scaled)
- * clock, as the action's e2e runs are.
- */
-/** `onOutput` sees everything printed so far, stdout then stderr. */
-function runCli(args: string[], stand?: StandIn, onOutput?: (text: string, child: ChildProcess) => void): Promise<CliRun> {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'cli-run-'))
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    ...fakeAwsEnv(home, stand?.endpoint)
-  }
-  const node = node24({ ...sameClock(stand ?? {}), compileCache: true })
-  const child = spawn(NODE24, [...node.args, CLI, ...args], { env: { ...env, ...node.env }, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8')
-  child.stderr.setEncoding('utf8')
-  child.stdout.on('data', (d: string) => {
-    stdout += d
-    onOutput?.(stdout + stderr, child)
-  })
-  child.stderr.on('data', (d: string) => {
-    stderr += d
-    onOutput?.(stdout + stderr, child)
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-  return new Promise(resolve =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  )
-}
 
 const BASE = ['migrate', '--project-name', PROJECT, '--image-uri', IMAGE]
 
