@@ -76,6 +76,14 @@ describe('the post step', () => {
     expect(stdout.join('')).not.toContain('forged')
   })
 
+  it('stops its build to be safe when CodeBuild’s answer does not show it (a garbled or partial answer), and says so', async () => {
+    const client = await post({ 'build-id': ID.ours, 'start-token': OURS }, others)
+    expect(stopped(client)).toEqual([ID.ours])
+    expect(stdout.join('')).toContain(
+      `::warning::Stopped build ${ID.ours}: CodeBuild's answer did not show its state after the main step ended`
+    )
+  })
+
   it('with the build id saved: that build, by its id (no search)', async () => {
     const client = await post({ 'build-id': ID.ours, 'start-token': OURS }, [...others, build(ID.ours, OURS)])
     expect(client.calls.map(c => c.operation)).toEqual(['BatchGetBuilds', 'StopBuild'])

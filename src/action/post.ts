@@ -49,7 +49,12 @@ export async function run(overrides: Partial<PostDeps> = {}): Promise<void> {
       id = found.id
     }
     const result = await stopIfRunning(codebuild, id)
-    if (result.stopped) core.warning(inline(`Stopped build ${id}: it was still running after the main step ended (cancelled or killed).`))
+    if (result.unseen)
+      core.warning(
+        inline(`Stopped build ${id}: CodeBuild's answer did not show its state after the main step ended, so it was stopped to be safe.`)
+      )
+    else if (result.stopped)
+      core.warning(inline(`Stopped build ${id}: it was still running after the main step ended (cancelled or killed).`))
     else core.info(inline(`Build ${id} is no longer running (${result.build?.buildStatus ?? 'unknown'}).`))
   } catch (error) {
     if (isExpiredCredentials(error)) {

@@ -9,14 +9,19 @@ export async function stopBuild(codebuild: CodeBuildClient, id: string, timeoutM
   return response.build ? { ...response.build, id } : undefined
 }
 
-/** For the post step: stops the build only if CodeBuild still reports it in progress. */
+/**
+ * For the post step: stops the build unless CodeBuild reports it ended. An answer that does not show it (a garbled
+ * or partial one) leaves its state unknown: it is stopped to be safe (`unseen`), never left running for that.
+ */
 export async function stopIfRunning(
   codebuild: CodeBuildClient,
   id: string,
   timeoutMs = 8_000
-): Promise<{ stopped: boolean; build?: Build }> {
-  const current = (await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: AbortSignal.timeout(timeoutMs) }))
-    .builds?.[0]
-  if (!current || current.buildStatus !== StatusType.IN_PROGRESS) return { stopped: false, build: current }
-  return { stopped: true, build: await stopBuild(codebuild, id, timeoutMs) }
+): Promise<{ stopped: boolean; build?: Build; unseen?: boolean }> {
+  const current = (
+    await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), { abortSignal: AbortSignal.timeout(timeoutMs) })
+  ).builds?.find(b => b.id === id)
+  if (current && current.buildStatus !== StatusType.IN_PROGRESS) return { stopped: false, build: current }
+  const stopped = await stopBuild(codebuild, id, timeoutMs)
+  return { stopped: true, ...(stopped ? { build: stopped } : {}), ...(current ? {} : { unseen: true }) }
 }
