@@ -298,7 +298,7 @@ function expectBuildSummary(r: E2ERun, build: BuildView, status: string, failedP
     'image pull (docker pull)',
     'the task (BUILD phase)',
     'rest of the build',
-    'the end and the last log lines',
+    'the end, the last log lines and the outputs',
     'the whole run'
   ])
   expect(parts.at(-1)?.[2]?.text).toBe('100%')

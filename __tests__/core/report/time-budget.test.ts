@@ -89,7 +89,7 @@ describe('timeBudget', () => {
       'image pull (docker pull)',
       'the task (BUILD phase)',
       'rest of the build',
-      'the end and the last log lines'
+      'the end, the last log lines and the outputs'
     ])
   })
 

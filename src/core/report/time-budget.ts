@@ -1,8 +1,9 @@
 /**
  * Where a run's time went: the step's wait split into what CodeBuild did (queued, provisioning, the task, the rest
  * of the build), the image pull the log shows in container mode, and the action's own parts (before the build, the
- * wait for the end and the last log lines). Pure: computed from the build's phases (BatchGetBuilds), the pull's
- * span in the log, and three moments on the runner's clock. What is not known is left out, never guessed.
+ * wait for the end, the last log lines and the task's outputs). Pure: computed from the build's phases
+ * (BatchGetBuilds), the pull's span in the log, and three moments on the runner's clock. What is not known is left
+ * out, never guessed.
  *
  * Two clocks, never mixed: the phases and the log's timestamps are AWS's (the build host's), the moments are the
  * runner's. A duration is taken within one clock; the wait after the build is the runner's span from StartBuild's
@@ -21,7 +22,7 @@ export interface RunTiming {
   stepStartedAt?: number
   /** StartBuild's answer came: the build exists. */
   startAnsweredAt?: number
-  /** Following the build ended: its end seen and the log read to its end (or the wait for it over). */
+  /** Following the build ended: its end seen, the log read to its end (or the wait for it over), the outputs read. */
   tailEndedAt?: number
   /** The image pull's span in the log (`Running command docker pull …` to the agent's next line), summed. */
   pullMs?: number
@@ -68,7 +69,7 @@ const LABELS: Record<PartId, string> = {
   pull: 'image pull (docker pull)',
   task: 'the task (BUILD phase)',
   rest: 'rest of the build',
-  tail: 'the end and the last log lines'
+  tail: 'the end, the last log lines and the outputs'
 }
 
 const PART_ORDER: readonly PartId[] = ['before', 'queued', 'provisioning', 'pull', 'task', 'rest', 'tail']
