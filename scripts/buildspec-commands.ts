@@ -52,3 +52,26 @@ export const EXPORT_OUTPUTS_COMMAND = [
  * are in TASK_ENV_NAMES); the task does not run. POSIX (`case`), for bash and /bin/sh alike.
  */
 export const KEEP_DATABASE_URL = `case " \${TASK_ENV_NAMES:-} " in *" DATABASE_URL "*) [ -z "\${DATABASE_URL+set}" ] || { echo "DATABASE_URL is the project's: a variable of the action may not replace it" >&2; false; } ;; esac`
+
+/**
+ * From `env:` on, what every bundled buildspec has: its shell, TASK_OUTPUTS declared as its one exported variable,
+ * the phases' commands (each a YAML block scalar, so that no character of a command is read as YAML), and the
+ * post_build command that sets TASK_OUTPUTS: the declaration and the command that fills it have one home (the run
+ * reads the build again for outputs only when the buildspec declares them, src/core/run/follow.ts).
+ */
+export function buildspecBody(shell: string, preBuild: readonly string[], build: readonly string[]): string {
+  const commands = (list: readonly string[]): string => list.map(command => `      - |-\n        ${command}\n`).join('')
+  return `env:
+  shell: ${shell}
+  exported-variables:
+    - ${TASK_OUTPUTS_VARIABLE}
+
+phases:
+  pre_build:
+    commands:
+${commands(preBuild)}  build:
+    commands:
+${commands(build)}  post_build:
+    commands:
+${commands([EXPORT_OUTPUTS_COMMAND])}`
+}

@@ -19,7 +19,7 @@ import { ECR_HOST_ERE } from '../src/core/plan/image.js'
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { APPROVED_PLAN_DIGEST_VARIABLE } from '../src/core/results/plan-digest.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, KEEP_DATABASE_URL, makeOutputDir } from './buildspec-commands.js'
+import { KEEP_DATABASE_URL, buildspecBody, makeOutputDir } from './buildspec-commands.js'
 
 const DESCRIPTION: Record<Task, string> = {
   migrate: 'applies the database migrations',
@@ -43,6 +43,7 @@ export function bundledBuildspecText(task: Task): string {
     `for name in \${TASK_ENV_NAMES:-}; do v="${CARRIED_PREFIX}$name"; args+=(-e "$name=\${!v}"); done`,
     `eval "set -- \${TASK_ARGV:-${task}}" && docker run "\${args[@]}" "$IMAGE_URI" "$@"`
   ].join('; ')
+  const imageUriSet = `[ -n "\${IMAGE_URI:-}" ] || { echo "IMAGE_URI is not set: pass image-uri to the action or set IMAGE_URI on the project" >&2; false; }`
   // A DATABASE_URL of the project is never replaced by one of the action's variables, whether or not the action
   // could look the project up (its preflight refuses such a variable earlier, when it can).
   return `version: 0.2
@@ -61,28 +62,5 @@ export function bundledBuildspecText(task: Task): string {
 # Set by the action: TASK, IMAGE_URI (else the project's own), TASK_ARGV (the command's words, shell-quoted),
 # TASK_ENV_NAMES, ${CARRIED_PREFIX}<name>. The project must be privileged (Docker) and attached to the VPC.
 # Each command is one self-contained line, so CodeBuild's messages about it stay readable.
-env:
-  shell: bash
-  exported-variables:
-    - ${TASK_OUTPUTS_VARIABLE}
-
-phases:
-  pre_build:
-    commands:
-      - |-
-        ${KEEP_DATABASE_URL}
-      - |-
-        [ -n "\${IMAGE_URI:-}" ] || { echo "IMAGE_URI is not set: pass image-uri to the action or set IMAGE_URI on the project" >&2; false; }
-      - |-
-        ${login}
-      - docker pull "$IMAGE_URI"
-  build:
-    commands:
-      - |-
-        ${run}
-  post_build:
-    commands:
-      - |-
-        ${EXPORT_OUTPUTS_COMMAND}
-`
+${buildspecBody('bash', [KEEP_DATABASE_URL, imageUriSet, login, 'docker pull "$IMAGE_URI"'], [run])}`
 }

@@ -26,7 +26,7 @@
 import { CARRIED_PREFIX } from '../src/core/plan/variables.js'
 import { IMAGE_MODE_BUILDSPEC } from '../src/core/plan/buildspec.js'
 import { MAX_TASK_OUTPUT_BYTES, TASK_OUTPUTS_VARIABLE, TASK_OUTPUT_VARIABLE } from '../src/core/results/task-outputs.js'
-import { EXPORT_OUTPUTS_COMMAND, KEEP_DATABASE_URL, makeOutputDir } from './buildspec-commands.js'
+import { KEEP_DATABASE_URL, buildspecBody, makeOutputDir } from './buildspec-commands.js'
 
 export { IMAGE_MODE_BUILDSPEC }
 
@@ -61,25 +61,5 @@ export function imageModeBuildspecText(): string {
 # task may write them, as a GitHub step writes $GITHUB_OUTPUT, to the file named by ${TASK_OUTPUT_VARIABLE}, and post_build
 # exports that file, base64-encoded, as ${TASK_OUTPUTS_VARIABLE} (at most ${MAX_TASK_OUTPUT_BYTES} bytes).
 # The image needs /bin/sh (POSIX), base64 and tr: CodeBuild runs these commands with it.
-env:
-  shell: /bin/sh
-  exported-variables:
-    - ${TASK_OUTPUTS_VARIABLE}
-
-phases:
-  pre_build:
-    commands:
-      - |-
-        ${KEEP_DATABASE_URL}
-      - |-
-        ${hasCommand}
-  build:
-    commands:
-      - |-
-        ${run}
-  post_build:
-    commands:
-      - |-
-        ${EXPORT_OUTPUTS_COMMAND}
-`
+${buildspecBody('/bin/sh', [KEEP_DATABASE_URL, hasCommand], [run])}`
 }
