@@ -453,7 +453,7 @@ class BuildWatcher {
     if (this.endedAt === undefined) return { stop: () => this.endedAt !== undefined }
     const end = this.build.endTime?.getTime() ?? this.endedAt
     // The last phase's end line shown: nothing is left to read, so the confirming empty page is not asked for.
-    const stop = (): boolean => this.deps.clock.now() >= this.deadline || this.progress.hasShownEndOf(lastLoggedPhase(this.build))
+    const stop = (): boolean => this.deps.clock.now() >= this.deadline || this.endShown()
     return { endTime: end + this.t.drainEndMarginMs, stop }
   }
 
@@ -462,10 +462,15 @@ class BuildWatcher {
     return Math.max(this.nextLog, this.pacer.readyAt(this.endedAt !== undefined))
   }
 
+  /** The log has shown the end of the last phase the agent logs (its `Phase complete` line and context line). */
+  private endShown(): boolean {
+    return this.progress.hasShownEndOf(lastLoggedPhase(this.build))
+  }
+
   /** The drain: once the build has ended, whether its log is complete or the wait for it is over. */
   private drained(): boolean {
     if (!this.tail) return true
-    if (this.reachedEnd || this.progress.hasShownEndOf(lastLoggedPhase(this.build))) {
+    if (this.reachedEnd || this.endShown()) {
       this.result.logComplete = true
       return true
     }
