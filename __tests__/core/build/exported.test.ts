@@ -27,12 +27,14 @@ describe('awaitExportedVariable', () => {
     const clock = new ManualClock(0)
     const signal = new AbortController().signal
     let said = 0
-    const at = (from: number, client = codebuild(from)) =>
+    const at = (client: FakeClient) =>
       awaitExportedVariable({ codebuild: client.codebuild, clock, signal }, ENDED, 'TASK_OUTPUTS', () => said++)
-    expect((await at(0)).calls).toBe(1)
+    const atOnce = codebuild(0)
+    expect((await at(atOnce)).exportedEnvironmentVariables).toEqual(CARRIED)
+    expect(atOnce.count('BatchGetBuilds')).toBe(1)
     expect([said, clock.now()]).toEqual([0, 0])
     const client = codebuild(2)
-    expect(await at(2, client)).toEqual({ build: { ...ENDED, exportedEnvironmentVariables: CARRIED }, calls: 3 })
+    expect(await at(client)).toEqual({ ...ENDED, exportedEnvironmentVariables: CARRIED })
     expect([said, clock.now()]).toEqual([1, 1_000])
     expect(client.calls.map(c => c.input)).toEqual(Array(3).fill({ ids: ['p:uuid'] }))
   })
@@ -45,7 +47,8 @@ describe('awaitExportedVariable', () => {
       ENDED,
       'TASK_OUTPUTS'
     )
-    expect(waited).toEqual({ build: ENDED, calls: 8 })
+    expect(waited).toBe(ENDED)
+    expect(client.count('BatchGetBuilds')).toBe(8)
     expect(clock.now()).toBe(10_000)
   })
 
@@ -57,8 +60,8 @@ describe('awaitExportedVariable', () => {
       ENDED,
       'TASK_OUTPUTS'
     )
-    expect(waited.calls).toBe(2)
-    expect(waited.build.exportedEnvironmentVariables).toEqual(CARRIED)
+    expect(client.count('BatchGetBuilds')).toBe(2)
+    expect(waited.exportedEnvironmentVariables).toEqual(CARRIED)
   })
 
   it('ends the wait, never throwing, on a refused call or a cancel', async () => {
@@ -69,17 +72,15 @@ describe('awaitExportedVariable', () => {
       }
     })
     const signal = new AbortController().signal
-    expect(await awaitExportedVariable({ codebuild: refused.codebuild, clock, signal }, ENDED, 'TASK_OUTPUTS')).toEqual({
-      build: ENDED,
-      calls: 1
-    })
+    expect(await awaitExportedVariable({ codebuild: refused.codebuild, clock, signal }, ENDED, 'TASK_OUTPUTS')).toBe(ENDED)
+    expect(refused.count('BatchGetBuilds')).toBe(1)
 
     const cancel = new AbortController()
     const client = codebuild(Infinity)
     const waiting = awaitExportedVariable({ codebuild: client.codebuild, clock, signal: cancel.signal }, ENDED, 'TASK_OUTPUTS')
     await new Promise(resolve => setImmediate(resolve))
     cancel.abort()
-    expect((await waiting).build).toBe(ENDED)
+    expect(await waiting).toBe(ENDED)
     expect(client.count('BatchGetBuilds')).toBeLessThan(8)
   })
 })

@@ -3,7 +3,7 @@ import type { Build } from '@aws-sdk/client-codebuild'
 import { PLAN_DIGEST, parsePending, planDigest } from '../../../src/core/results/plan-digest.js'
 import { outputsNote } from '../../../src/core/report/report.js'
 import { MAX_TASK_OUTPUTS, MAX_TASK_OUTPUT_BYTES, parseTaskOutputs, taskOutputsOf } from '../../../src/core/results/task-outputs.js'
-import { declaresOutputs, outputsAwaited, outputsJson, taskResultsOf } from '../../../src/core/results/task-results.js'
+import { declaresOutputs, outputsJson, taskResultsOf } from '../../../src/core/results/task-results.js'
 
 const carried = (file: string, status: Build['buildStatus'] = 'SUCCEEDED'): Build => ({
   buildStatus: status,
@@ -78,6 +78,8 @@ describe('taskOutputsOf: the TASK_OUTPUTS exported variable', () => {
       expect.stringMatching(/CodeBuild has not reported TASK_OUTPUTS, which the buildspec declares/)
     ])
     expect(outputsNote({ outputs: late, stepOutputs: [] })).toBe(late.note)
+    // What the run reads the build again for (run/follow.ts): the outputs are late.
+    const outputsAwaited = (build: Build, declared: boolean): boolean => taskOutputsOf(build, declared).state === 'late'
     expect(outputsAwaited(ran, true)).toBe(true)
     expect(outputsAwaited(ran, false)).toBe(false)
     // Declared or not, a build whose post_build never ran, or that was stopped, is not waited for.

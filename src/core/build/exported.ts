@@ -21,46 +21,37 @@ export const EXPORTED_WAIT_SECONDS = EXPORTED_REREAD_PAUSES_MS.reduce((sum, ms) 
 /** Each read is bounded: the build has ended, and nothing but its outputs waits on it. */
 const READ_TIMEOUT_MS = 5_000
 
-export interface ExportedWait {
-  /** The build with the variable, or the one given when it never came (or the wait was cut short). */
-  build: Build
-  /** BatchGetBuilds calls made. */
-  calls: number
-}
-
 /**
- * Reads the ended build again until its exported variables include `name`. Never throws: a refused or failed call,
- * or a cancel, ends the wait with what is known (the outputs are then reported missing, saying why).
+ * Reads the ended build again until its exported variables include `name`: the build with them, or the one given
+ * when they never came. Never throws: a refused or failed call, or a cancel, ends the wait with what is known (the
+ * outputs are then reported missing, saying why).
  */
 export async function awaitExportedVariable(
   deps: { codebuild: CodeBuildClient; clock: Clock; signal: AbortSignal },
   build: Build,
   name: string,
   /** Called once, before the first read that is not at once: the wait is about to take time. */
-  onWaiting: () => void = () => undefined,
-  pauses: readonly number[] = EXPORTED_REREAD_PAUSES_MS
-): Promise<ExportedWait> {
+  onWaiting: () => void = () => undefined
+): Promise<Build> {
   const { codebuild, clock, signal } = deps
   const id = build.id
-  let calls = 0
+  if (id === undefined) return build
   let waiting = false
-  if (id === undefined) return { build, calls }
-  for (const pause of pauses) {
+  for (const pause of EXPORTED_REREAD_PAUSES_MS) {
     try {
       if (pause > 0 && !waiting) {
         waiting = true
         onWaiting()
       }
       await clock.sleep(pause, signal)
-      calls++
       const answer = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }), {
         abortSignal: AbortSignal.any([signal, AbortSignal.timeout(READ_TIMEOUT_MS)])
       })
       const exported = answer.builds?.find(b => b.id === id)?.exportedEnvironmentVariables
-      if (exported?.some(v => v.name === name)) return { build: { ...build, exportedEnvironmentVariables: exported }, calls }
+      if (exported?.some(v => v.name === name)) return { ...build, exportedEnvironmentVariables: exported }
     } catch {
-      return { build, calls }
+      return build
     }
   }
-  return { build, calls }
+  return build
 }

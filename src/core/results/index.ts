@@ -2,13 +2,5 @@
 export { APPROVED_PLAN_DIGEST_VARIABLE, PLAN_DIGEST } from './plan-digest.js'
 export type { PendingMigration } from './plan-digest.js'
 export { TASK_OUTPUTS_VARIABLE, isOutputName } from './task-outputs.js'
-export {
-  declaresOutputs,
-  isListedOutput,
-  listedOutputs,
-  outputsAwaited,
-  outputsByName,
-  outputsJson,
-  taskResultsOf
-} from './task-results.js'
+export { declaresOutputs, isListedOutput, listedOutputs, outputsByName, outputsJson, taskResultsOf } from './task-results.js'
 export type { TaskResults } from './task-results.js'

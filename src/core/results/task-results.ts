@@ -51,11 +51,6 @@ export function declaresOutputs(exportedVariables: readonly string[]): boolean {
   return exportedVariables.includes(TASK_OUTPUTS_VARIABLE)
 }
 
-/** Whether an ended build's outputs are still to come: declared, post_build ran, CodeBuild has not reported them. */
-export function outputsAwaited(build: Build, declared: boolean): boolean {
-  return taskOutputsOf(build, declared).state === 'late'
-}
-
 function planResult(outputs: TaskOutputs): PlanResult {
   if (outputs.state !== 'captured') return { problem: outputs.note ?? 'no task outputs' }
   const value = outputs.outputs.find(o => o.name === PENDING_OUTPUT)?.value

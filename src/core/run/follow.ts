@@ -16,7 +16,7 @@ import type { Plan } from '../plan/index.js'
 import { buildLinks } from '../aws/index.js'
 import type { WatchHooks } from '../watch/index.js'
 import { EXPORTED_WAIT_SECONDS, awaitExportedVariable } from '../build/index.js'
-import { TASK_OUTPUTS_VARIABLE, declaresOutputs, outputsAwaited, taskResultsOf } from '../results/index.js'
+import { TASK_OUTPUTS_VARIABLE, declaresOutputs, taskResultsOf } from '../results/index.js'
 import type { TaskResults } from '../results/index.js'
 
 export interface Followed {
@@ -93,18 +93,19 @@ async function resultsOf(
   signal: AbortSignal
 ): Promise<TaskResults> {
   const declared = declaresOutputs(plan.buildspec.exportedVariables)
-  if (!outputsAwaited(build, declared)) return taskResultsOf(build, plan.task, declared)
+  const results = taskResultsOf(build, plan.task, declared)
+  if (results.outputs.state !== 'late') return results
   const waiting = (): void =>
     hooks.onNotice?.(
       `CodeBuild has not reported the task's outputs (${TASK_OUTPUTS_VARIABLE}) yet: asking again for up to ${EXPORTED_WAIT_SECONDS} s.`
     )
-  const waited = await awaitExportedVariable(
+  const reread = await awaitExportedVariable(
     { codebuild: deps.codebuild, clock: deps.clock, signal },
     build,
     TASK_OUTPUTS_VARIABLE,
     waiting
   )
-  return taskResultsOf(waited.build, plan.task, declared)
+  return taskResultsOf(reread, plan.task, declared)
 }
 
 /** The log could not be read to its end (its last lines were not in CloudWatch within the drain's limit): say so. */
