@@ -9,7 +9,7 @@
  * image: for the EC2 types the fleet's `imageId` is an Amazon Machine Image, and the build runs on the instance
  * (its agent lines read `[Instance]`), so the application image cannot be the build environment there.
  */
-import { BatchGetFleetsCommand, EnvironmentType, FleetStatusCode } from '@aws-sdk/client-codebuild'
+import { BatchGetFleetsCommand, EnvironmentType, FleetOverflowBehavior, FleetStatusCode } from '@aws-sdk/client-codebuild'
 import type { CodeBuildClient, Fleet } from '@aws-sdk/client-codebuild'
 import { errorText, expiredBeforeStart, isExpiredCredentials, PreflightError } from '../errors/index.js'
 import type { Clock, RunIn } from '../support/index.js'
@@ -88,7 +88,8 @@ export function fleetFindings(fleet: Fleet, plan: Pick<Plan, 'runIn' | 'names'>)
   const name = fleet.name ?? fleet.arn ?? 'the fleet'
   const status = fleet.status?.statusCode
   const type = fleet.environmentType ?? 'unknown'
-  const input = namesOf(plan).name(Inputs.Fleet)
+  const names = namesOf(plan)
+  const input = names.name(Inputs.Fleet)
   const warnings: string[] = []
   const detail = [fleet.status?.context, fleet.status?.message].filter(Boolean).join(': ')
   if (status !== FleetStatusCode.ACTIVE) {
@@ -101,9 +102,9 @@ export function fleetFindings(fleet: Fleet, plan: Pick<Plan, 'runIn' | 'names'>)
       )
   }
   if (!SUPPORTED_FLEET_TYPES[plan.runIn].includes(type)) {
-    const mode = namesOf(plan).value(Inputs.RunIn, plan.runIn)
+    const mode = names.value(Inputs.RunIn, plan.runIn)
     const why = EC2_TYPES.has(type)
-      ? `its builds run on the instance (its image is an AMI), so the application image cannot be the build environment; use a container fleet (LINUX_CONTAINER, ARM_CONTAINER) or ${namesOf(plan).value(Inputs.RunIn, 'container')}`
+      ? `its builds run on the instance (its image is an AMI), so the application image cannot be the build environment; use a container fleet (LINUX_CONTAINER, ARM_CONTAINER) or ${names.value(Inputs.RunIn, 'container')}`
       : 'the bundled buildspecs run on Linux'
     throw new PreflightError(
       `Fleet '${name}' has environment type ${type}, which ${mode} does not support (${SUPPORTED_FLEET_TYPES[plan.runIn].join(', ')}): ${why}. Nothing was started. Change ${input}.`
@@ -114,9 +115,9 @@ export function fleetFindings(fleet: Fleet, plan: Pick<Plan, 'runIn' | 'names'>)
   if (capacity === undefined || capacity < 1)
     warnings.push(`Fleet '${name}' has a base capacity of ${capacity ?? 'unknown'}: no instance is kept ready for the build.`)
   const overflowText =
-    overflow === 'ON_DEMAND'
+    overflow === FleetOverflowBehavior.ON_DEMAND
       ? 'beyond it builds run on demand (provisioned and billed as on-demand builds)'
-      : overflow === 'QUEUE'
+      : overflow === FleetOverflowBehavior.QUEUE
         ? 'beyond it builds wait in the queue for an instance'
         : `overflow ${overflow ?? 'unknown'}`
   const kind = [type, fleet.computeType].filter(Boolean).join(' ')
